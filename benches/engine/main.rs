@@ -1,0 +1,17 @@
+//! Criterion benchmarks, one module per area; names are `area/operation/variant`.
+
+use criterion::Criterion;
+
+mod facts;
+mod predict;
+mod rules;
+mod segment;
+
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    facts::define(&mut c);
+    rules::define(&mut c);
+    segment::define(&mut c);
+    predict::define(&mut c);
+    c.final_summary();
+}

@@ -1,0 +1,14 @@
+//! One integration-test binary; one module per area.
+
+// records and facts
+mod customer;
+mod facts;
+
+// rules
+mod rules;
+
+// segmentation and config
+mod segment;
+
+// prediction
+mod predict;
