@@ -13,7 +13,8 @@
 //!
 //! | module | what it owns |
 //! |---|---|
-//! | records (root) | [`Customer`], [`Order`], [`Interaction`], ids, [`Money`], consent, PII newtypes, change log |
+//! | money (root) | [`Currency`] (ISO 4217) and [`Money`], exact and checked |
+//! | records (root) | `Customer`, `Order`, `Interaction`, ids, consent, PII newtypes, change log |
 //! | facts (root) | per-customer facts as of an instant, the mergeable streaming aggregator, the columnar facts table, the repeat-purchase summary |
 //! | [`rules`] | the expression language, field schemas, the checker, compiled programs, decision tables with hit policies, explanations |
 //! | segmentation (root) | population statistics, RFM bands and scores, lifecycle stages, tiers, VIP levels, classes, transitions |
@@ -45,6 +46,10 @@
 // ---- errors ----------------------------------------------------------------
 mod error;
 pub use crate::error::*;
+
+// ---- money: currencies and exact amounts ----------------------------------
+mod money;
+pub use crate::money::{Currency, Money};
 
 // ---- records: customers, orders, interactions ------------------------------
 mod customer;
