@@ -412,7 +412,7 @@ pub fn rank_scores<T: Metric>(
 ///
 /// let sorted: Vec<Decimal> = (1..=11).map(Decimal::from).collect();
 /// let got = quantile_thresholds(&sorted, Bins::default())?;
-/// let want: Vec<Decimal> = [3, 5, 7, 9].into_iter().map(Decimal::from).collect();
+/// let want: Vec<Decimal> = [4, 6, 8, 10].into_iter().map(Decimal::from).collect();
 /// assert_eq!(got, want);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
