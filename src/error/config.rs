@@ -95,3 +95,172 @@ impl SegmentError {
         &self.kind
     }
 }
+
+/// A company's policy document that cannot be used: every problem found, each with its
+/// path in the document (`tiers.rows[2].recency_days`).
+///
+/// Validation does not stop at the first problem: a company fixing its config sees all
+/// of them at once. Warnings (an unreachable row, say) never make an error on their own;
+/// they are returned beside a valid config.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub struct ConfigError {
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let errors: Vec<&Diagnostic> = self.diagnostics.iter().filter(|d| d.is_error()).collect();
+        let n = errors.len();
+        write!(
+            f,
+            "{n} problem{} in the config: ",
+            if n == 1 { "" } else { "s" }
+        )?;
+        for (idx, diagnostic) in errors.iter().enumerate() {
+            if idx > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{diagnostic}")?;
+        }
+        Ok(())
+    }
+}
+
+impl ConfigError {
+    pub(crate) fn new(diagnostics: Vec<Diagnostic>) -> ConfigError {
+        ConfigError { diagnostics }
+    }
+
+    /// Every diagnostic, errors and warnings, in document order.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+}
+
+/// How serious a diagnostic is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Severity {
+    /// The config cannot be used.
+    Error,
+    /// The config works, but probably not as meant.
+    Warning,
+}
+
+/// One problem of a config, at a path such as `tiers.rows[2].recency_days`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    severity: Severity,
+    path: String,
+    kind: ConfigErrorKind,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.path.is_empty() {
+            write!(f, "{}: ", self.path)?;
+        }
+        write!(f, "{}", self.kind)?;
+        if self.severity == Severity::Warning {
+            f.write_str(" (warning)")?;
+        }
+        Ok(())
+    }
+}
+
+impl Diagnostic {
+    pub(crate) fn error(path: &str, kind: ConfigErrorKind) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Error,
+            path: path.to_owned(),
+            kind,
+        }
+    }
+
+    pub(crate) fn warning(path: &str, kind: ConfigErrorKind) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Warning,
+            path: path.to_owned(),
+            kind,
+        }
+    }
+
+    /// Error or warning.
+    pub fn severity(&self) -> Severity {
+        self.severity
+    }
+
+    /// Whether it is an error.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// Where in the document, e.g. `tiers.rows[2].recency_days`.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// What is wrong.
+    pub fn kind(&self) -> &ConfigErrorKind {
+        &self.kind
+    }
+}
+
+/// What is wrong at one place of a config.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigErrorKind {
+    /// A value outside its allowed range.
+    #[error("expected {expected}, found `{found}`")]
+    OutOfRange {
+        /// What is allowed.
+        expected: String,
+        /// The value as given.
+        found: String,
+    },
+    /// A bound not above the one before it.
+    #[error("expected a value above `{previous}`, found `{found}`")]
+    NotAscending {
+        /// The bound before.
+        previous: String,
+        /// The offending bound.
+        found: String,
+    },
+    /// An empty name.
+    #[error("expected a name, found an empty one")]
+    EmptyName,
+    /// A name used twice where names must be unique.
+    #[error("duplicate name `{name}`: first used at `{first}`")]
+    DuplicateName {
+        /// The name.
+        name: String,
+        /// The path of its first use.
+        first: String,
+    },
+    /// A first-match row that no input can reach.
+    #[error(
+        "row {row} `{name}` can never match: every score cell it covers is taken by an earlier row"
+    )]
+    UnreachableRow {
+        /// 0-based row index.
+        row: usize,
+        /// The row's name.
+        name: String,
+    },
+    /// A name that refers to nothing defined.
+    #[error("unknown {what} `{name}`: expected one of {known}")]
+    UnknownName {
+        /// What kind of name, e.g. `tier`.
+        what: &'static str,
+        /// The name as given.
+        name: String,
+        /// The known names, in backticks, comma-separated.
+        known: String,
+    },
+    /// A rule or decision table the rules engine rejects, or warns about.
+    #[error("{message}")]
+    Rule {
+        /// The rules engine's message.
+        message: String,
+    },
+}

@@ -3,3 +3,6 @@
 
 mod stats;
 pub use crate::segment::stats::*;
+
+mod rfm;
+pub use crate::segment::rfm::*;
