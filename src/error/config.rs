@@ -104,12 +104,13 @@ impl SegmentError {
 /// they are returned beside a valid config.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub struct ConfigError {
-    diagnostics: Vec<Diagnostic>,
+    diagnostics: Vec<ConfigDiagnostic>,
 }
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let errors: Vec<&Diagnostic> = self.diagnostics.iter().filter(|d| d.is_error()).collect();
+        let errors: Vec<&ConfigDiagnostic> =
+            self.diagnostics.iter().filter(|d| d.is_error()).collect();
         let n = errors.len();
         write!(
             f,
@@ -127,12 +128,12 @@ impl fmt::Display for ConfigError {
 }
 
 impl ConfigError {
-    pub(crate) fn new(diagnostics: Vec<Diagnostic>) -> ConfigError {
+    pub(crate) fn new(diagnostics: Vec<ConfigDiagnostic>) -> ConfigError {
         ConfigError { diagnostics }
     }
 
     /// Every diagnostic, errors and warnings, in document order.
-    pub fn diagnostics(&self) -> &[Diagnostic] {
+    pub fn diagnostics(&self) -> &[ConfigDiagnostic] {
         &self.diagnostics
     }
 }
@@ -140,7 +141,7 @@ impl ConfigError {
 /// How serious a diagnostic is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
-pub enum Severity {
+pub enum ConfigSeverity {
     /// The config cannot be used.
     Error,
     /// The config works, but probably not as meant.
@@ -149,50 +150,50 @@ pub enum Severity {
 
 /// One problem of a config, at a path such as `tiers.rows[2].recency_days`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Diagnostic {
-    severity: Severity,
+pub struct ConfigDiagnostic {
+    severity: ConfigSeverity,
     path: String,
     kind: ConfigErrorKind,
 }
 
-impl fmt::Display for Diagnostic {
+impl fmt::Display for ConfigDiagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if !self.path.is_empty() {
             write!(f, "{}: ", self.path)?;
         }
         write!(f, "{}", self.kind)?;
-        if self.severity == Severity::Warning {
+        if self.severity == ConfigSeverity::Warning {
             f.write_str(" (warning)")?;
         }
         Ok(())
     }
 }
 
-impl Diagnostic {
-    pub(crate) fn error(path: &str, kind: ConfigErrorKind) -> Diagnostic {
-        Diagnostic {
-            severity: Severity::Error,
+impl ConfigDiagnostic {
+    pub(crate) fn error(path: &str, kind: ConfigErrorKind) -> ConfigDiagnostic {
+        ConfigDiagnostic {
+            severity: ConfigSeverity::Error,
             path: path.to_owned(),
             kind,
         }
     }
 
-    pub(crate) fn warning(path: &str, kind: ConfigErrorKind) -> Diagnostic {
-        Diagnostic {
-            severity: Severity::Warning,
+    pub(crate) fn warning(path: &str, kind: ConfigErrorKind) -> ConfigDiagnostic {
+        ConfigDiagnostic {
+            severity: ConfigSeverity::Warning,
             path: path.to_owned(),
             kind,
         }
     }
 
     /// Error or warning.
-    pub fn severity(&self) -> Severity {
+    pub fn severity(&self) -> ConfigSeverity {
         self.severity
     }
 
     /// Whether it is an error.
     pub fn is_error(&self) -> bool {
-        self.severity == Severity::Error
+        self.severity == ConfigSeverity::Error
     }
 
     /// Where in the document, e.g. `tiers.rows[2].recency_days`.

@@ -4,7 +4,7 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{ConfigError, ConfigErrorKind, Diagnostic};
+use crate::error::{ConfigDiagnostic, ConfigError, ConfigErrorKind};
 use crate::segment::stats::{Bins, TopShare};
 
 /// Recency buckets: inclusive upper bounds in days, strictly ascending (SPEC R6
@@ -65,9 +65,9 @@ impl RecencyBuckets {
         }
     }
 
-    pub(crate) fn check(&self, path: &str, diagnostics: &mut Vec<Diagnostic>) {
+    pub(crate) fn check(&self, path: &str, diagnostics: &mut Vec<ConfigDiagnostic>) {
         if self.upper_bounds_days.len() > 100 {
-            diagnostics.push(Diagnostic::error(
+            diagnostics.push(ConfigDiagnostic::error(
                 path,
                 ConfigErrorKind::OutOfRange {
                     expected: "at most 100 bounds".to_owned(),
@@ -78,7 +78,7 @@ impl RecencyBuckets {
         for (idx, pair) in self.upper_bounds_days.windows(2).enumerate() {
             if let [previous, found] = pair {
                 if found <= previous {
-                    diagnostics.push(Diagnostic::error(
+                    diagnostics.push(ConfigDiagnostic::error(
                         &format!("{path}[{}]", idx + 1),
                         ConfigErrorKind::NotAscending {
                             previous: previous.to_string(),
@@ -157,10 +157,10 @@ impl MonetaryBands {
         }
     }
 
-    pub(crate) fn check(&self, path: &str, diagnostics: &mut Vec<Diagnostic>) {
+    pub(crate) fn check(&self, path: &str, diagnostics: &mut Vec<ConfigDiagnostic>) {
         for (idx, bound) in self.upper_bounds.iter().enumerate() {
             if *bound <= Decimal::ZERO || *bound > Decimal::ONE {
-                diagnostics.push(Diagnostic::error(
+                diagnostics.push(ConfigDiagnostic::error(
                     &format!("{path}[{idx}]"),
                     ConfigErrorKind::OutOfRange {
                         expected: "a share above 0 and at most 1".to_owned(),
@@ -172,7 +172,7 @@ impl MonetaryBands {
         for (idx, pair) in self.upper_bounds.windows(2).enumerate() {
             if let [previous, found] = pair {
                 if found <= previous {
-                    diagnostics.push(Diagnostic::error(
+                    diagnostics.push(ConfigDiagnostic::error(
                         &format!("{path}[{}]", idx + 1),
                         ConfigErrorKind::NotAscending {
                             previous: previous.to_string(),
@@ -381,7 +381,7 @@ impl SegmentTable {
         recency_bins: Bins,
         frequency_bins: Bins,
         monetary_bins: Bins,
-    ) -> Result<(CompiledSegments, Vec<Diagnostic>), ConfigError> {
+    ) -> Result<(CompiledSegments, Vec<ConfigDiagnostic>), ConfigError> {
         let mut diagnostics = Vec::new();
         self.check(
             "",
@@ -390,7 +390,7 @@ impl SegmentTable {
             monetary_bins,
             &mut diagnostics,
         );
-        if diagnostics.iter().any(Diagnostic::is_error) {
+        if diagnostics.iter().any(ConfigDiagnostic::is_error) {
             return Err(ConfigError::new(diagnostics));
         }
         let (nr, nf, nm) = (
@@ -416,7 +416,7 @@ impl SegmentTable {
         }
         for ((idx, reached), row) in first_of.iter().enumerate().zip(&self.rows) {
             if !reached {
-                diagnostics.push(Diagnostic::warning(
+                diagnostics.push(ConfigDiagnostic::warning(
                     &format!("rows[{idx}]"),
                     ConfigErrorKind::UnreachableRow {
                         row: idx,
@@ -447,11 +447,11 @@ impl SegmentTable {
         recency_bins: Bins,
         frequency_bins: Bins,
         monetary_bins: Bins,
-        diagnostics: &mut Vec<Diagnostic>,
+        diagnostics: &mut Vec<ConfigDiagnostic>,
     ) {
         let sep = if path.is_empty() { "" } else { "." };
         if self.rows.len() > 254 {
-            diagnostics.push(Diagnostic::error(
+            diagnostics.push(ConfigDiagnostic::error(
                 &format!("{path}{sep}rows"),
                 ConfigErrorKind::OutOfRange {
                     expected: "at most 254 rows".to_owned(),
@@ -460,7 +460,7 @@ impl SegmentTable {
             ));
         }
         if self.otherwise.trim().is_empty() {
-            diagnostics.push(Diagnostic::error(
+            diagnostics.push(ConfigDiagnostic::error(
                 &format!("{path}{sep}otherwise"),
                 ConfigErrorKind::EmptyName,
             ));
@@ -468,13 +468,13 @@ impl SegmentTable {
         for (idx, row) in self.rows.iter().enumerate() {
             let at = format!("{path}{sep}rows[{idx}]");
             if row.name.trim().is_empty() {
-                diagnostics.push(Diagnostic::error(
+                diagnostics.push(ConfigDiagnostic::error(
                     &format!("{at}.name"),
                     ConfigErrorKind::EmptyName,
                 ));
             } else if let Some(first) = self.rows.iter().position(|r| r.name == row.name) {
                 if first < idx {
-                    diagnostics.push(Diagnostic::error(
+                    diagnostics.push(ConfigDiagnostic::error(
                         &format!("{at}.name"),
                         ConfigErrorKind::DuplicateName {
                             name: row.name.clone(),
@@ -484,7 +484,7 @@ impl SegmentTable {
                 }
             }
             if row.name == self.otherwise {
-                diagnostics.push(Diagnostic::error(
+                diagnostics.push(ConfigDiagnostic::error(
                     &format!("{at}.name"),
                     ConfigErrorKind::DuplicateName {
                         name: row.name.clone(),
@@ -498,7 +498,7 @@ impl SegmentTable {
                 ("monetary", row.monetary, monetary_bins),
             ] {
                 if range.lo < 1 || range.hi > bins.get() || range.lo > range.hi {
-                    diagnostics.push(Diagnostic::error(
+                    diagnostics.push(ConfigDiagnostic::error(
                         &format!("{at}.{field}"),
                         ConfigErrorKind::OutOfRange {
                             expected: format!(
