@@ -61,6 +61,14 @@ pub enum SegmentErrorKind {
         /// The operation that overflowed.
         operation: String,
     },
+    /// An `as_of` date whose end does not exist in the reference time zone.
+    #[error("the end of `{date}` does not exist in time zone `{time_zone}`: expected a date within chrono's range")]
+    InvalidDate {
+        /// The date.
+        date: String,
+        /// The zone's IANA name.
+        time_zone: String,
+    },
     /// Two segmentations that cannot be compared.
     #[error("cannot compare segmentations: {reason}")]
     Incomparable {
@@ -184,6 +192,16 @@ impl ConfigDiagnostic {
             path: path.to_owned(),
             kind,
         }
+    }
+
+    /// The same diagnostic under a parent path (`rows[3]` → `rfm.segments.rows[3]`).
+    pub(crate) fn prefixed(mut self, parent: &str) -> ConfigDiagnostic {
+        self.path = if self.path.is_empty() {
+            parent.to_owned()
+        } else {
+            format!("{parent}.{}", self.path)
+        };
+        self
     }
 
     /// Error or warning.

@@ -6,3 +6,10 @@ pub use crate::segment::stats::*;
 
 mod rfm;
 pub use crate::segment::rfm::*;
+
+mod scores;
+pub use crate::segment::scores::Thresholds;
+pub(crate) use crate::segment::scores::{rfm_columns, CompiledRfm, RfmColumns, NONE};
+
+mod vip;
+pub use crate::segment::vip::*;
