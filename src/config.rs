@@ -7,10 +7,16 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{ConfigDiagnostic, ConfigErrorKind, SegmentError, SegmentErrorKind};
+use crate::error::{
+    ConfigDiagnostic, ConfigError, ConfigErrorKind, SegmentError, SegmentErrorKind,
+};
 use crate::facts::{FactsOptions, FrequencyBands};
 use crate::money::Currency;
-use crate::segment::{Bins, CutPoints, MonetaryBands, RecencyBuckets, SegmentPreset, SegmentTable};
+use crate::rules::TableDoc;
+use crate::segment::{
+    reference_stage_table, reference_tier_table, symbol_table, Bins, CutPoints, MonetaryBands,
+    RecencyBuckets, SegmentPreset, SegmentTable, Segmenter, VipConfig,
+};
 
 /// How RFM scores are computed (the *classic* 1–n scores of R6).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -271,4 +277,179 @@ impl FactsConfig {
             ));
         }
     }
+}
+
+/// The company's segmentation policy: one serde document (JSON, TOML, YAML — the host
+/// picks), with every figure of SPEC §8 a default to change.
+///
+/// | section | what it sets |
+/// |---|---|
+/// | `facts` | reference time zone, frequency window, frequency bands |
+/// | `rfm` | score method and bins (or fixed cut points), recency and monetary bands, named segments |
+/// | `stages` | the lifecycle-stage decision table ([`reference_stage_table`](crate::reference_stage_table)) |
+/// | `tiers` | the tier decision table ([`reference_tier_table`](crate::reference_tier_table)) |
+/// | `vip` | VIP levels by spend or points, with benefits |
+/// | `classes` | custom classifications, each a decision table |
+///
+/// Unknown keys are rejected when the document is read; [`Config::check`] (or
+/// [`Segmenter::new`](crate::Segmenter::new)) then reports every remaining problem with
+/// its path, such as `tiers.rows[2].recency_days`.
+///
+/// # Example
+///
+/// ```
+/// use patronage::{Config, Currency};
+///
+/// let json = serde_json::to_string(&Config::reference())?;
+/// let config: Config = serde_json::from_str(&json)?;
+/// assert_eq!(config, Config::reference());
+/// assert!(config.check(Currency::CNY)?.is_empty());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// How facts are computed.
+    #[serde(default)]
+    pub facts: FactsConfig,
+    /// RFM scores, bands and named segments.
+    #[serde(default)]
+    pub rfm: RfmConfig,
+    /// The lifecycle-stage table (first output: the stage, a symbol).
+    pub stages: TableDoc,
+    /// The tier table (first output: the tier); it may read `stage`.
+    pub tiers: TableDoc,
+    /// VIP levels, if the company has them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vip: Option<VipConfig>,
+    /// Custom classifications (R9), each a table whose first output is the class; they
+    /// may read `stage` and `tier`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub classes: Vec<TableDoc>,
+}
+
+impl Config {
+    /// The source documents' defaults (SPEC §8): a 365-day frequency window, quantile
+    /// scores 1–5, the R `rfm` 0.3.0 segment table, the reference stage and tier tables,
+    /// silver / gold / diamond VIP levels, and three classifications of R9 — `value`
+    /// (high / medium / low by spend rank), `need` (strategic / special / ordinary) and
+    /// `cooperation` (potential / intent / signed / churned).
+    pub fn reference() -> Config {
+        Config {
+            facts: FactsConfig::default(),
+            rfm: RfmConfig::default(),
+            stages: reference_stage_table(),
+            tiers: reference_tier_table(),
+            vip: Some(VipConfig::reference()),
+            classes: reference_class_tables(),
+        }
+    }
+
+    /// The reference config with another segment-table preset.
+    #[must_use]
+    pub fn with_segment_preset(mut self, preset: SegmentPreset) -> Config {
+        self.rfm.segments = SegmentsConfig::Preset(preset);
+        self
+    }
+
+    /// Facts options for this config as of the end of the date `as_of` (see
+    /// [`FactsConfig::facts_options_on`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`FactsConfig::facts_options_on`].
+    pub fn facts_options_on(
+        &self,
+        as_of: NaiveDate,
+        currency: Currency,
+    ) -> Result<FactsOptions, SegmentError> {
+        self.facts.facts_options_on(as_of, currency)
+    }
+
+    /// Checks the whole document for amounts in `currency` and returns its warnings.
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] listing every problem with its path (see
+    /// [`Segmenter::new`](crate::Segmenter::new)).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use patronage::{Config, Currency, SegmentPreset};
+    ///
+    /// let config = Config::reference().with_segment_preset(SegmentPreset::R02);
+    /// let warnings = config.check(Currency::CNY)?;
+    /// assert_eq!(warnings.len(), 4);
+    /// assert_eq!(warnings[0].path(), "rfm.segments.rows[3]");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn check(&self, currency: Currency) -> Result<Vec<ConfigDiagnostic>, ConfigError> {
+        Segmenter::new(self, currency).map(|(_, warnings)| warnings)
+    }
+}
+
+/// The reference custom classifications (R9).
+fn reference_class_tables() -> Vec<TableDoc> {
+    vec![
+        symbol_table(
+            "value",
+            "customer value by spend rank (R9)",
+            &["monetary_top_share"],
+            "value",
+            &["high", "medium", "low"],
+            &[
+                ("top 20% by spend", &["< 0.20"], None, "high"),
+                ("top 50% by spend", &["< 0.50"], None, "medium"),
+                ("the rest, and non-purchasers", &["-"], None, "low"),
+            ],
+        ),
+        symbol_table(
+            "need",
+            "customer need (R9): strategic accounts, special needs, the rest",
+            &["vip_level", "monetary_top_share", "complaints", "refunds"],
+            "need",
+            &["strategic", "special", "ordinary"],
+            &[
+                (
+                    "diamond VIP",
+                    &["diamond", "-", "-", "-"],
+                    None,
+                    "strategic",
+                ),
+                (
+                    "top 5% by spend",
+                    &["-", "< 0.05", "-", "-"],
+                    None,
+                    "strategic",
+                ),
+                (
+                    "repeated complaints",
+                    &["-", "-", ">= 2", "-"],
+                    None,
+                    "special",
+                ),
+                (
+                    "repeated refunds",
+                    &["-", "-", "-", ">= 2"],
+                    None,
+                    "special",
+                ),
+                ("everyone else", &["-", "-", "-", "-"], None, "ordinary"),
+            ],
+        ),
+        symbol_table(
+            "cooperation",
+            "cooperation stage (R9)",
+            &["stage"],
+            "cooperation",
+            &["potential", "intent", "signed", "churned"],
+            &[
+                ("no interest yet", &["registered"], None, "potential"),
+                ("interest, no purchase", &["potential"], None, "intent"),
+                ("lapsed", &["churned"], None, "churned"),
+                ("buying customer", &["-"], None, "signed"),
+            ],
+        ),
+    ]
 }

@@ -61,6 +61,14 @@ pub enum SegmentErrorKind {
         /// The operation that overflowed.
         operation: String,
     },
+    /// A facts table in another currency than the segmenter's.
+    #[error("facts in `{found}`: expected amounts in `{expected}`, the currency the config was compiled for")]
+    CurrencyMismatch {
+        /// The segmenter's currency.
+        expected: String,
+        /// The table's currency.
+        found: String,
+    },
     /// An `as_of` date whose end does not exist in the reference time zone.
     #[error("the end of `{date}` does not exist in time zone `{time_zone}`: expected a date within chrono's range")]
     InvalidDate {
@@ -258,7 +266,8 @@ pub enum ConfigErrorKind {
     },
     /// A first-match row that no input can reach.
     #[error(
-        "row {row} `{name}` can never match: every score cell it covers is taken by an earlier row"
+        "row {} `{name}` can never match: every score cell it covers is taken by an earlier row",
+        .row + 1
     )]
     UnreachableRow {
         /// 0-based row index.

@@ -9,7 +9,18 @@ pub use crate::segment::rfm::*;
 
 mod scores;
 pub use crate::segment::scores::Thresholds;
-pub(crate) use crate::segment::scores::{rfm_columns, CompiledRfm, RfmColumns, NONE};
 
 mod vip;
 pub use crate::segment::vip::*;
+
+mod class;
+pub(crate) use crate::segment::class::symbol_table;
+mod fields;
+mod lifecycle;
+mod tier;
+pub use crate::segment::fields::SEGMENT_FIELDS;
+pub use crate::segment::lifecycle::*;
+pub use crate::segment::tier::*;
+
+mod segmentation;
+pub use crate::segment::segmentation::*;

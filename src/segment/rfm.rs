@@ -586,10 +586,10 @@ mod tests {
         assert_eq!(
             messages,
             vec![
-                "rows[3]: row 3 `New Customers` can never match: every score cell it covers is taken by an earlier row (warning)",
-                "rows[4]: row 4 `Promising` can never match: every score cell it covers is taken by an earlier row (warning)",
-                "rows[8]: row 8 `Can't Lose Them` can never match: every score cell it covers is taken by an earlier row (warning)",
-                "rows[10]: row 10 `Lost` can never match: every score cell it covers is taken by an earlier row (warning)",
+                "rows[3]: row 4 `New Customers` can never match: every score cell it covers is taken by an earlier row (warning)",
+                "rows[4]: row 5 `Promising` can never match: every score cell it covers is taken by an earlier row (warning)",
+                "rows[8]: row 9 `Can't Lose Them` can never match: every score cell it covers is taken by an earlier row (warning)",
+                "rows[10]: row 11 `Lost` can never match: every score cell it covers is taken by an earlier row (warning)",
             ]
         );
         assert_eq!(

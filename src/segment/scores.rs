@@ -76,7 +76,7 @@ pub struct Thresholds {
 }
 
 /// The RFM columns of a population, in the facts table's row order.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub(crate) struct RfmColumns {
     pub(crate) top_share: Vec<Option<TopShare>>,
     pub(crate) r_score: Vec<u8>,
