@@ -55,6 +55,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     if let Some(window) = args.frequency_window {
         config.facts.frequency_window_days = window;
     }
+    // The output has no VIP level and no custom class, so they are not computed.
+    config.vip = None;
+    config.classes.clear();
     let currency = match (args.currency, orders.currency) {
         (Some(code), _) | (None, Some(code)) => code,
         (None, None) => Currency::CNY,

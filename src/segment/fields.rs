@@ -128,11 +128,17 @@ pub(crate) fn schema(
         Field::integer("cancelled"),
         Field::integer("complaints"),
         Field::integer("inquiries"),
-        Field::symbol(
-            "vip_level",
-            vocabularies.vip_levels.iter().map(String::as_str),
-        )
-        .optional(),
+        if vocabularies.vip_levels.is_empty() {
+            // Without VIP levels the field exists (so a table may test `is missing`) but
+            // never has a value.
+            Field::text("vip_level").optional()
+        } else {
+            Field::symbol(
+                "vip_level",
+                vocabularies.vip_levels.iter().map(String::as_str),
+            )
+            .optional()
+        },
         Field::integer("points").optional(),
         Field::symbol("stage", vocabularies.stages.iter().map(String::as_str)).optional(),
         Field::symbol("tier", vocabularies.tiers.iter().map(String::as_str)).optional(),

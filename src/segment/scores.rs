@@ -9,8 +9,8 @@ use crate::error::{ConfigDiagnostic, ConfigError, SegmentError, SegmentErrorKind
 use crate::facts::FactsTable;
 use crate::segment::rfm::{CompiledSegments, MonetaryBands, RecencyBuckets};
 use crate::segment::stats::{
-    cut_point_scores, monetary_top_shares, quantile_scores, rank_scores, Bins, CutPoints,
-    Direction, Metric, TopShare,
+    cut_point_scores, quantile_scores, quantile_scores_of_order, rank_order, rank_scores,
+    scores_of_order, top_shares_of_order, Bins, CutPoints, Direction, Metric, TopShare,
 };
 
 /// "No value" in the byte columns (non-purchasers have no score, band or segment).
@@ -161,14 +161,21 @@ pub(crate) fn rfm_columns(
         s.frequency_cut_points.as_ref(),
         Direction::Ascending,
     )?;
-    let (m, m_thresholds) = score(
-        &monetary,
-        s.method,
-        s.bins,
-        s.monetary_cut_points.as_ref(),
-        Direction::Ascending,
-    )?;
-    let shares = monetary_top_shares(&monetary)?;
+    // One sort of the spend serves the monetary score and the top shares.
+    let ascending = rank_order(&monetary, Direction::Ascending)?;
+    let (m, m_thresholds) = match (&s.monetary_cut_points, s.method) {
+        (Some(cuts), _) => {
+            let scored = cut_point_scores(&monetary, cuts, Direction::Ascending);
+            (scored.scores, scored.thresholds)
+        }
+        (None, ScoreMethod::Rank) => (scores_of_order(&ascending, s.bins), Vec::new()),
+        (None, ScoreMethod::Quantile) => {
+            let scored =
+                quantile_scores_of_order(&monetary, &ascending, Direction::Ascending, s.bins)?;
+            (scored.scores, scored.thresholds)
+        }
+    };
+    let shares = top_shares_of_order(&monetary, &ascending);
 
     let mut segment = vec![NONE; n];
     let mut recency_bucket = vec![NONE; n];

@@ -324,6 +324,31 @@ pub fn rank_order<T: Metric>(values: &[T], direction: Direction) -> Result<Vec<u
         };
     }
     let span = hi.saturating_sub(lo);
+    // Few distinct keys (days, purchase counts): a counting sort, linear and stable, so
+    // ties stay in row order.
+    if span < u64::from(n) && n > 1024 {
+        let mut starts = vec![0u32; span as usize + 2];
+        for &key in &keys {
+            if let Some(slot) = starts.get_mut(key as usize + 1) {
+                *slot += 1;
+            }
+        }
+        let mut running = 0u32;
+        for slot in &mut starts {
+            running += *slot;
+            *slot = running;
+        }
+        let mut order = vec![0u32; keys.len()];
+        for (&key, idx) in keys.iter().zip(0..n) {
+            if let Some(next) = starts.get_mut(key as usize) {
+                if let Some(place) = order.get_mut(*next as usize) {
+                    *place = idx;
+                }
+                *next += 1;
+            }
+        }
+        return Ok(order);
+    }
     let idx_bits = 64 - u64::from(n.max(1) - 1).leading_zeros();
     let key_bits = 64 - span.leading_zeros();
     if key_bits + idx_bits <= 64 {
@@ -384,15 +409,19 @@ pub fn rank_scores<T: Metric>(
     direction: Direction,
     bins: Bins,
 ) -> Result<Vec<u8>, SegmentError> {
-    let order = rank_order(values, direction)?;
+    Ok(scores_of_order(&rank_order(values, direction)?, bins))
+}
+
+/// Rank scores from a [`rank_order`].
+pub(crate) fn scores_of_order(order: &[u32], bins: Bins) -> Vec<u8> {
     let n = order.len() as u32;
     let mut scores = vec![0u8; order.len()];
-    for (position, idx) in (0u32..).zip(&order) {
+    for (position, idx) in (0u32..).zip(order) {
         if let Some(slot) = scores.get_mut(*idx as usize) {
             *slot = rank_score(position, n, bins);
         }
     }
-    Ok(scores)
+    scores
 }
 
 /// The R `rfm` thresholds of a column: for `k = 1..bins`, the type-7 quantile
@@ -481,14 +510,44 @@ pub fn quantile_scores<T: Metric>(
     direction: Direction,
     bins: Bins,
 ) -> Result<ScoredColumn, SegmentError> {
-    let order = rank_order(values, Direction::Ascending)?;
-    let sorted: Vec<Decimal> = order
+    quantile_scores_of_order(
+        values,
+        &rank_order(values, Direction::Ascending)?,
+        direction,
+        bins,
+    )
+}
+
+/// Quantile scores from the ascending [`rank_order`] of `values`.
+pub(crate) fn quantile_scores_of_order<T: Metric>(
+    values: &[T],
+    ascending: &[u32],
+    direction: Direction,
+    bins: Bins,
+) -> Result<ScoredColumn, SegmentError> {
+    let sorted: Vec<Decimal> = ascending
         .iter()
         .filter_map(|&idx| values.get(idx as usize))
         .map(|v| v.to_decimal())
         .collect();
     let thresholds = quantile_thresholds(&sorted, bins)?;
-    let scores = threshold_scores(values, &thresholds, direction);
+    // Walk the values in ascending order: the number of thresholds at or below the
+    // value only grows.
+    let n_bins = (thresholds.len() + 1).min(100) as u8;
+    let mut scores = vec![0u8; values.len()];
+    let mut below = 0usize;
+    for (value, idx) in sorted.iter().zip(ascending) {
+        while thresholds.get(below).is_some_and(|t| t <= value) {
+            below += 1;
+        }
+        let bin = (below + 1).min(100) as u8;
+        if let Some(slot) = scores.get_mut(*idx as usize) {
+            *slot = match direction {
+                Direction::Ascending => bin,
+                Direction::Descending => n_bins + 1 - bin,
+            };
+        }
+    }
     Ok(ScoredColumn { scores, thresholds })
 }
 
@@ -560,18 +619,26 @@ fn threshold_scores<T: Metric>(
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn monetary_top_shares<T: Metric>(monetary: &[T]) -> Result<Vec<TopShare>, SegmentError> {
-    let order = rank_order(monetary, Direction::Descending)?;
-    let purchasers = order.len() as u32;
+    Ok(top_shares_of_order(
+        monetary,
+        &rank_order(monetary, Direction::Ascending)?,
+    ))
+}
+
+/// Top shares from the ascending [`rank_order`] of `monetary`.
+pub(crate) fn top_shares_of_order<T: Metric>(monetary: &[T], ascending: &[u32]) -> Vec<TopShare> {
+    let purchasers = ascending.len() as u32;
     let mut shares = vec![
         TopShare {
             greater: 0,
             purchasers,
         };
-        order.len()
+        ascending.len()
     ];
+    // Largest first: a group of equal values starts after every strictly greater one.
     let mut group_start = 0u32;
     let mut group_value: Option<T> = None;
-    for (position, &idx) in (0u32..).zip(&order) {
+    for (position, &idx) in (0u32..).zip(ascending.iter().rev()) {
         let value = monetary.get(idx as usize).copied();
         if value != group_value {
             group_start = position;
@@ -581,7 +648,7 @@ pub fn monetary_top_shares<T: Metric>(monetary: &[T]) -> Result<Vec<TopShare>, S
             slot.greater = group_start;
         }
     }
-    Ok(shares)
+    shares
 }
 
 /// Exact per-value counts of one metric over a population: the mergeable statistic for
@@ -764,6 +831,23 @@ mod tests {
             rank_order(&values, Direction::Descending).unwrap(),
             vec![0, 1, 2]
         );
+    }
+
+    #[test]
+    fn counting_sort_agrees_with_the_comparison_sort() {
+        let values: Vec<u32> = (0..5000u32).map(|i| (i * 7919) % 97).collect();
+        for direction in [Direction::Ascending, Direction::Descending] {
+            let mut want: Vec<u32> = (0..5000).collect();
+            want.sort_by(|&a, &b| {
+                let (va, vb) = (values[a as usize], values[b as usize]);
+                let by_value = match direction {
+                    Direction::Ascending => va.cmp(&vb),
+                    Direction::Descending => vb.cmp(&va),
+                };
+                by_value.then(a.cmp(&b))
+            });
+            assert_eq!(rank_order(&values, direction).unwrap(), want);
+        }
     }
 
     #[test]
