@@ -24,3 +24,6 @@ pub use crate::segment::tier::*;
 
 mod segmentation;
 pub use crate::segment::segmentation::*;
+
+mod transition;
+pub use crate::segment::transition::*;
