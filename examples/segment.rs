@@ -52,8 +52,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     if let Some(preset) = args.rfm_table {
         config.rfm.segments = SegmentsConfig::Preset(preset);
     }
-    if let Some(window) = args.frequency_window {
-        config.facts.frequency_window_days = window;
+    match args.frequency_window {
+        Some(Window::Days(days)) => config.facts.frequency_window_days = Some(days),
+        Some(Window::All) => config.facts.frequency_window_days = None,
+        None => {}
     }
     // The output has no VIP level and no custom class, so they are not computed.
     config.vip = None;
@@ -143,7 +145,10 @@ fn csv_field(text: &str) -> std::borrow::Cow<'_, str> {
 
 fn load_config(path: &str) -> Result<Config, Box<dyn Error>> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{path}`: {e}"))?;
-    let config: Config = if path.ends_with(".toml") {
+    let is_toml = std::path::Path::new(path)
+        .extension()
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("toml"));
+    let config: Config = if is_toml {
         toml::from_str(&text).map_err(|e| format!("`{path}`: {e}"))?
     } else {
         serde_json::from_str(&text).map_err(|e| format!("`{path}`: {e}"))?
@@ -158,7 +163,7 @@ struct Args {
     config: Option<String>,
     scores: Option<ScoreMethod>,
     rfm_table: Option<SegmentPreset>,
-    frequency_window: Option<Option<u32>>,
+    frequency_window: Option<Window>,
     currency: Option<Currency>,
     timings: bool,
 }
@@ -210,9 +215,9 @@ impl Args {
                 "--rfm-table" => parsed.rfm_table = Some(value.parse::<SegmentPreset>()?),
                 "--frequency-window" => {
                     parsed.frequency_window = Some(if value == "all" {
-                        None
+                        Window::All
                     } else {
-                        Some(value.parse::<u32>().map_err(|_| {
+                        Window::Days(value.parse::<u32>().map_err(|_| {
                             format!(
                                 "`--frequency-window {value}`: expected a number of days or `all`"
                             )
@@ -227,6 +232,15 @@ impl Args {
         parsed.as_of = as_of.ok_or(format!("`--as-of` is required\n{USAGE}"))?;
         Ok(parsed)
     }
+}
+
+/// The `--frequency-window` value.
+#[derive(Clone, Copy, Debug)]
+enum Window {
+    /// A number of days.
+    Days(u32),
+    /// All time.
+    All,
 }
 
 /// What a row does to the facts.
@@ -313,7 +327,7 @@ fn parse_orders(bytes: &[u8]) -> Result<Orders, Box<dyn Error>> {
                 Some(_) => {}
             }
         }
-        let status = status_col.map(field).unwrap_or(b"paid");
+        let status = status_col.map_or(&b"paid"[..], field);
         let kind = match status {
             b"paid" | b"" if amount_minor > 0 => Kind::Purchase,
             b"paid" | b"" | b"refunded" if amount_minor < 0 => Kind::Refund,

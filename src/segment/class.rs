@@ -50,10 +50,10 @@ pub(crate) fn class_names(doc: &TableDoc) -> Vec<String> {
 fn rule_error_path(path: &str, err: &RuleError) -> String {
     match err.origin() {
         Origin::Table { row, column, .. } => {
-            let mut at = path.to_owned();
-            if let Some(row) = row {
-                at.push_str(&format!(".rows[{row}]"));
-            }
+            let mut at = match row {
+                Some(row) => format!("{path}.rows[{row}]"),
+                None => path.to_owned(),
+            };
             if let Some(column) = column.as_deref() {
                 at.push('.');
                 at.push_str(column);
@@ -91,7 +91,7 @@ impl ClassTable {
                 &format!("{path}.outputs[0]"),
                 ConfigErrorKind::OutOfRange {
                     expected: "a first output of type `symbol` (the class)".to_owned(),
-                    found: format!("`{}` of type `{}`", first.name, first.ty),
+                    found: format!("{} of type {}", first.name, first.ty),
                 },
             )),
             None => diagnostics.push(ConfigDiagnostic::error(

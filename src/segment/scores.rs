@@ -146,32 +146,36 @@ pub(crate) fn rfm_columns(
         .map(|idx| idx_get(facts.monetary(), *idx).unwrap_or_default())
         .collect();
 
-    let s = &rfm.scores;
+    let settings = &rfm.scores;
     let (r, r_thresholds) = score(
         &recency,
-        s.method,
-        s.bins,
-        s.recency_cut_points.as_ref(),
+        settings.method,
+        settings.bins,
+        settings.recency_cut_points.as_ref(),
         Direction::Descending,
     )?;
     let (f, f_thresholds) = score(
         &frequency,
-        s.method,
-        s.bins,
-        s.frequency_cut_points.as_ref(),
+        settings.method,
+        settings.bins,
+        settings.frequency_cut_points.as_ref(),
         Direction::Ascending,
     )?;
     // One sort of the spend serves the monetary score and the top shares.
     let ascending = rank_order(&monetary, Direction::Ascending)?;
-    let (m, m_thresholds) = match (&s.monetary_cut_points, s.method) {
+    let (m, m_thresholds) = match (&settings.monetary_cut_points, settings.method) {
         (Some(cuts), _) => {
             let scored = cut_point_scores(&monetary, cuts, Direction::Ascending);
             (scored.scores, scored.thresholds)
         }
-        (None, ScoreMethod::Rank) => (scores_of_order(&ascending, s.bins), Vec::new()),
+        (None, ScoreMethod::Rank) => (scores_of_order(&ascending, settings.bins), Vec::new()),
         (None, ScoreMethod::Quantile) => {
-            let scored =
-                quantile_scores_of_order(&monetary, &ascending, Direction::Ascending, s.bins)?;
+            let scored = quantile_scores_of_order(
+                &monetary,
+                &ascending,
+                Direction::Ascending,
+                settings.bins,
+            )?;
             (scored.scores, scored.thresholds)
         }
     };

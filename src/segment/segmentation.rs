@@ -324,20 +324,16 @@ impl Segmenter {
     ) -> Option<VipDistance> {
         let vip = self.vip.as_ref()?;
         let row = segmentation.position(customer)?;
-        match vip.basis {
-            VipBasis::Points => {
-                let points = segmentation.points.as_ref()?.get(row)?;
-                vip.distance(Decimal::from(*points), None)
-            }
-            _ => {
-                let monetary = *segmentation.monetary.get(row)?;
-                let purchases = *segmentation.purchases.get(row)?;
-                let aov = (purchases > 0)
-                    .then(|| monetary.checked_div(Decimal::from(purchases)))
-                    .flatten();
-                vip.distance(monetary, aov)
-            }
+        if vip.basis == VipBasis::Points {
+            let points = segmentation.points.as_ref()?.get(row)?;
+            return vip.distance(Decimal::from(*points), None);
         }
+        let monetary = *segmentation.monetary.get(row)?;
+        let purchases = *segmentation.purchases.get(row)?;
+        let aov = (purchases > 0)
+            .then(|| monetary.checked_div(Decimal::from(purchases)))
+            .flatten();
+        vip.distance(monetary, aov)
     }
 
     /// Explains a customer's stage, tier and classes (the row that decided each and the

@@ -77,6 +77,9 @@ impl Transitions {
     }
 }
 
+/// A customer's (from rank, to rank, from, to, id), sorted into cells.
+type Pair<'a> = (usize, usize, Option<&'a str>, Option<&'a str>, CustomerId);
+
 /// Compares two segmentations (yesterday's and today's, say) along one dimension: the
 /// count of every (from, to) pair and the customers who moved.
 ///
@@ -118,34 +121,33 @@ pub fn transitions(
         name.and_then(|n| order.iter().position(|o| o == n))
             .unwrap_or(order.len())
     };
-    let mut pairs: Vec<(usize, usize, Option<&str>, Option<&str>, CustomerId)> = Vec::new();
-    let (a_ids, b_ids) = (before.customer_ids(), after.customer_ids());
-    let (mut i, mut j) = (0usize, 0usize);
+    let mut pairs: Vec<Pair<'_>> = Vec::new();
+    let (before_ids, after_ids) = (before.customer_ids(), after.customer_ids());
+    let (mut before_row, mut after_row) = (0usize, 0usize);
     loop {
-        let (a, b) = (a_ids.get(i), b_ids.get(j));
-        let (customer, from, to) = match (a, b) {
+        let (customer, from, to) = match (before_ids.get(before_row), after_ids.get(after_row)) {
             (None, None) => break,
-            (Some(x), Some(y)) if x == y => {
-                let out = (
-                    *x,
-                    before.value_of(dimension, i),
-                    after.value_of(dimension, j),
+            (Some(old), Some(new)) if old == new => {
+                let values = (
+                    *old,
+                    before.value_of(dimension, before_row),
+                    after.value_of(dimension, after_row),
                 );
-                i += 1;
-                j += 1;
-                out
+                before_row += 1;
+                after_row += 1;
+                values
             }
-            (Some(x), Some(y)) if x < y => {
-                i += 1;
-                (*x, before.value_of(dimension, i - 1), None)
+            (Some(old), Some(new)) if old < new => {
+                before_row += 1;
+                (*old, before.value_of(dimension, before_row - 1), None)
             }
-            (Some(x), None) => {
-                i += 1;
-                (*x, before.value_of(dimension, i - 1), None)
+            (Some(old), None) => {
+                before_row += 1;
+                (*old, before.value_of(dimension, before_row - 1), None)
             }
-            (_, Some(y)) => {
-                j += 1;
-                (*y, None, after.value_of(dimension, j - 1))
+            (_, Some(new)) => {
+                after_row += 1;
+                (*new, None, after.value_of(dimension, after_row - 1))
             }
         };
         pairs.push((rank(from), rank(to), from, to, customer));
