@@ -553,3 +553,19 @@ proptest! {
         prop_assert_eq!(back, a);
     }
 }
+
+#[test]
+fn an_as_of_date_without_an_end_in_the_zone_is_an_error() {
+    let mut config = Config::reference();
+    config.facts.time_zone = chrono_tz::America::New_York;
+    let err = config
+        .facts_options_on(NaiveDate::MAX, Currency::CNY)
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "the end of `{}` does not exist in time zone `America/New_York`: expected a date within chrono's range",
+            NaiveDate::MAX
+        )
+    );
+}

@@ -83,16 +83,6 @@ pub enum SegmentErrorKind {
         /// Why, e.g. the two use different tier names.
         reason: String,
     },
-    /// A rule of the policy failed while classifying a customer.
-    #[error("customer `{customer}`: rule table `{table}` failed: {message}")]
-    Rule {
-        /// The customer's id.
-        customer: u64,
-        /// The rule table's name.
-        table: String,
-        /// The rule engine's message.
-        message: String,
-    },
 }
 
 impl SegmentError {
@@ -275,20 +265,38 @@ pub enum ConfigErrorKind {
         /// The row's name.
         name: String,
     },
-    /// A name that refers to nothing defined.
-    #[error("unknown {what} `{name}`: expected one of {known}")]
-    UnknownName {
-        /// What kind of name, e.g. `tier`.
-        what: &'static str,
-        /// The name as given.
-        name: String,
-        /// The known names, in backticks, comma-separated.
-        known: String,
-    },
     /// A rule or decision table the rules engine rejects, or warns about.
     #[error("{message}")]
     Rule {
         /// The rules engine's message.
         message: String,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_of_errors_hard_to_reach_from_input() {
+        let too_many = SegmentError::new(SegmentErrorKind::TooManyCustomers {
+            found: 5_000_000_000,
+        });
+        assert_eq!(
+            too_many.to_string(),
+            "population of 5000000000 customers: expected at most 4294967295 per segmentation (split it into shards)"
+        );
+        assert!(matches!(
+            too_many.kind(),
+            SegmentErrorKind::TooManyCustomers { .. }
+        ));
+        let diagnostic = ConfigDiagnostic::error("", ConfigErrorKind::EmptyName).prefixed("vip");
+        assert_eq!(diagnostic.path(), "vip");
+        assert_eq!(diagnostic.severity(), ConfigSeverity::Error);
+        let single = ConfigError::new(vec![diagnostic]);
+        assert_eq!(
+            single.to_string(),
+            "1 problem in the config: vip: expected a name, found an empty one"
+        );
+    }
 }
