@@ -160,3 +160,66 @@ fn table_columns_match_rows_and_are_sorted() {
     assert_eq!(table.position(CustomerId(8)), Some(1));
     assert_eq!(table.position(CustomerId(7)), None);
 }
+
+/// The repeat-purchase summary of the CDNOW sample, calibration ending 1997-09-30,
+/// against the published summary (weeks, 2 decimals) and `zbar` (within 0.01).
+#[test]
+fn cdnow_repeat_summary_matches_published() {
+    use patronage::RepeatSummaryBuilder;
+    use rust_decimal::prelude::ToPrimitive;
+
+    let end = NaiveDate::from_ymd_opt(1997, 9, 30).unwrap();
+    let mut builder = RepeatSummaryBuilder::new(end);
+    let mut rows = 0;
+    for line in include_str!("data/cdnow/CDNOW_sample.txt").lines() {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        if cols.is_empty() {
+            continue;
+        }
+        let [_, id, date, _, value] = cols[..] else {
+            panic!("bad line {line:?}")
+        };
+        let date = NaiveDate::parse_from_str(date, "%Y%m%d").unwrap();
+        builder
+            .add_purchase(
+                CustomerId(id.parse().unwrap()),
+                date,
+                value.parse().unwrap(),
+            )
+            .unwrap();
+        rows += 1;
+    }
+    assert_eq!(rows, 6919);
+    assert!(builder.ignored_after_end() > 0);
+    let summary = builder.finish().unwrap();
+    assert_eq!(summary.len(), 2357);
+
+    let published = include_str!("data/cdnow/cdnow_customers_summary_with_transactions.csv");
+    let plain = include_str!("data/cdnow/cdnow_customers_summary.csv");
+    let two = |x: f64| format!("{x:.2}");
+    let mut matched = 0;
+    for ((row, line), plain_line) in summary
+        .iter()
+        .zip(published.lines().skip(1))
+        .zip(plain.lines().skip(1))
+    {
+        let cols: Vec<&str> = line.trim().split(',').collect();
+        let plain_cols: Vec<&str> = plain_line.trim().split(',').collect();
+        assert_eq!(cols[0], row.customer.to_string());
+        assert_eq!(plain_cols[0], row.customer.to_string());
+        let ok_x = cols[1] == row.x.to_string() && plain_cols[1] == row.x.to_string();
+        let ok_tx = two(cols[2].parse().unwrap()) == two(row.t_x_weeks())
+            && two(plain_cols[2].parse().unwrap()) == two(row.t_x_weeks());
+        let ok_t = two(cols[3].parse().unwrap()) == two(row.t_weeks())
+            && two(plain_cols[3].parse().unwrap()) == two(row.t_weeks());
+        let zbar: f64 = cols[4].parse().unwrap();
+        let ok_z = (row.mean_repeat_value.to_f64().unwrap() - zbar).abs() <= 0.01;
+        assert!(
+            ok_x && ok_tx && ok_t && ok_z,
+            "customer {}: {row:?} vs {line}",
+            row.customer
+        );
+        matched += 1;
+    }
+    assert_eq!(matched, 2357);
+}

@@ -21,6 +21,7 @@
 
 mod aggregate;
 mod hash;
+mod repeat;
 mod table;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -31,6 +32,7 @@ use serde::{Deserialize, Serialize};
 pub(crate) use self::aggregate::check_refund_amount;
 pub use self::aggregate::{Aggregator, PartialFacts};
 pub use self::hash::{FxBuildHasher, FxHasher};
+pub use self::repeat::{RepeatSummary, RepeatSummaryBuilder};
 pub use self::table::FactsTable;
 
 use crate::customer::{CustomerId, InteractionKind};
