@@ -56,7 +56,8 @@ pub struct RepeatSummary {
     pub t_x: u32,
     /// Days from the first purchase day to the end of calibration.
     pub t: u32,
-    /// Mean of the summed values of the repeat purchase days; zero when `x = 0`.
+    /// Mean of the summed values of the repeat purchase days, without trailing zeros;
+    /// zero when `x = 0`.
     pub mean_repeat_value: Decimal,
 }
 
@@ -191,9 +192,11 @@ impl RepeatSummaryBuilder {
             let mean_repeat_value = if x == 0 {
                 Decimal::ZERO
             } else {
+                // Dividing by a count ≥ 1 cannot overflow; trailing zeros are dropped.
                 repeat_total
                     .checked_div(Decimal::from(x as u64))
                     .unwrap_or(Decimal::ZERO)
+                    .normalize()
             };
             let Some(first_purchase) = crate::facts::date_of_day(first) else {
                 continue;
