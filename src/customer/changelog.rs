@@ -111,45 +111,36 @@ impl ChangeEntry {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn diff(old: &Customer, new: &Customer, pii: PiiDisplay) -> Vec<Change> {
-    let mut changes = Vec::new();
-    let mut push = |field: String, a: Option<String>, b: Option<String>| {
-        if a != b {
-            changes.push(Change {
-                field,
-                old: a,
-                new: b,
-            });
-        }
-    };
+    let mut out = Changes(Vec::new());
     let text = |v: &dyn std::fmt::Display| v.to_string();
-    push("id".into(), Some(text(&old.id)), Some(text(&new.id)));
-    push(
+    out.push("id".into(), Some(text(&old.id)), Some(text(&new.id)));
+    out.push(
         "registered_at".into(),
         old.registered_at.map(|t| t.to_rfc3339()),
         new.registered_at.map(|t| t.to_rfc3339()),
     );
-    push(
+    out.push(
         "source".into(),
         old.source.as_ref().map(|s| text(s)),
         new.source.as_ref().map(|s| text(s)),
     );
     let secret = |v: Option<&str>| v.map(|v| pii.show(v));
     if old.name != new.name {
-        push(
+        out.force(
             "name".into(),
             secret(old.name.as_ref().map(PersonName::expose)),
             secret(new.name.as_ref().map(PersonName::expose)),
         );
     }
     if old.phone != new.phone {
-        push(
+        out.force(
             "phone".into(),
             secret(old.phone.as_ref().map(Phone::expose)),
             secret(new.phone.as_ref().map(Phone::expose)),
         );
     }
     if old.email != new.email {
-        push(
+        out.force(
             "email".into(),
             secret(old.email.as_ref().map(Email::expose)),
             secret(new.email.as_ref().map(Email::expose)),
@@ -157,7 +148,7 @@ pub fn diff(old: &Customer, new: &Customer, pii: PiiDisplay) -> Vec<Change> {
     }
     let channels: BTreeSet<_> = old.consents.keys().chain(new.consents.keys()).collect();
     for channel in channels {
-        push(
+        out.push(
             format!("consents.{channel}"),
             old.consents.get(channel).map(consent_text),
             new.consents.get(channel).map(consent_text),
@@ -172,25 +163,25 @@ pub fn diff(old: &Customer, new: &Customer, pii: PiiDisplay) -> Vec<Change> {
                 .join(", ")
         })
     };
-    push("preferred_channels".into(), list(old), list(new));
+    out.push("preferred_channels".into(), list(old), list(new));
     let birthday = |c: &Customer| {
         c.birthday.map(|b| match b.year() {
             Some(y) => format!("{y:04}-{:02}-{:02}", b.month(), b.day()),
             None => format!("--{:02}-{:02}", b.month(), b.day()),
         })
     };
-    push("birthday".into(), birthday(old), birthday(new));
-    push(
+    out.push("birthday".into(), birthday(old), birthday(new));
+    out.push(
         "time_zone".into(),
         old.time_zone.map(|tz| tz.name().to_owned()),
         new.time_zone.map(|tz| tz.name().to_owned()),
     );
-    push(
+    out.push(
         "vip_level".into(),
         old.vip_level.as_ref().map(|v| text(v)),
         new.vip_level.as_ref().map(|v| text(v)),
     );
-    push(
+    out.push(
         "points.balance".into(),
         old.points.as_ref().map(|p| p.balance.to_string()),
         new.points.as_ref().map(|p| p.balance.to_string()),
@@ -207,16 +198,34 @@ pub fn diff(old: &Customer, new: &Customer, pii: PiiDisplay) -> Vec<Change> {
                     .join(", ")
             })
     };
-    push("points.expiring".into(), lots(old), lots(new));
+    out.push("points.expiring".into(), lots(old), lots(new));
     let keys: BTreeSet<_> = old.attributes.keys().chain(new.attributes.keys()).collect();
     for key in keys {
-        push(
+        out.push(
             format!("attributes.{key}"),
             old.attributes.get(key).map(|v| text(v)),
             new.attributes.get(key).map(|v| text(v)),
         );
     }
-    changes
+    out.0
+}
+
+/// The changes found so far.
+struct Changes(Vec<Change>);
+
+impl Changes {
+    /// Records a change when the texts differ.
+    fn push(&mut self, field: String, old: Option<String>, new: Option<String>) {
+        if old != new {
+            self.force(field, old, new);
+        }
+    }
+
+    /// Records a change whose values are known to differ even if their texts do not
+    /// (redacted personal data renders alike).
+    fn force(&mut self, field: String, old: Option<String>, new: Option<String>) {
+        self.0.push(Change { field, old, new });
+    }
 }
 
 fn consent_text(consent: &Consent) -> String {

@@ -289,6 +289,36 @@ pub enum FactsErrorKind {
         /// The repeated id.
         customer: CustomerId,
     },
+    /// A deserialised table whose columns differ in length.
+    #[error("column `{column}` has {found} rows: expected {expected}, as many as `customer_ids`")]
+    ColumnLength {
+        /// The column.
+        column: &'static str,
+        /// The number of customer ids.
+        expected: usize,
+        /// The column's length.
+        found: usize,
+    },
+    /// A deserialised table with a per-kind column for the wrong number of kinds.
+    #[error("column `{column}` has {found} interaction kinds: expected {expected}")]
+    InteractionKinds {
+        /// The column.
+        column: &'static str,
+        /// The number of interaction kinds.
+        expected: usize,
+        /// The number found.
+        found: usize,
+    },
+    /// A deserialised table whose customer ids are not ascending.
+    #[error(
+        "customer `{customer}` comes after `{previous}`: expected rows in ascending customer id"
+    )]
+    Unsorted {
+        /// The out-of-order id.
+        customer: CustomerId,
+        /// The id before it.
+        previous: CustomerId,
+    },
     /// Merging overflowed a total.
     #[error("cannot merge the facts of customer `{customer}`: {error}")]
     Money {

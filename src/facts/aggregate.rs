@@ -465,8 +465,8 @@ impl Aggregator {
     pub fn merge(&mut self, other: Aggregator) -> Result<(), FactsError> {
         if self.options != other.options {
             return Err(FactsError::new(FactsErrorKind::OptionsMismatch {
-                expected: format!("{:?}", self.options),
-                found: format!("{:?}", other.options),
+                expected: self.options.describe(),
+                found: other.options.describe(),
             }));
         }
         self.ignored_after_as_of = self

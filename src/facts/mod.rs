@@ -124,6 +124,25 @@ impl FactsOptions {
         }
     }
 
+    /// A one-line description for messages, e.g.
+    /// `as_of 2024-06-30T12:00:00Z, zone UTC, currency CNY, window 365 days, bands 24/4/1`.
+    pub fn describe(&self) -> String {
+        let window = match self.frequency_window_days {
+            Some(days) => format!("{days} days"),
+            None => "all time".to_owned(),
+        };
+        format!(
+            "as_of {}, zone {}, currency {}, window {window}, bands {}/{}/{}",
+            self.as_of
+                .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+            self.time_zone.name(),
+            self.currency,
+            self.frequency_bands.monthly,
+            self.frequency_bands.quarterly,
+            self.frequency_bands.yearly,
+        )
+    }
+
     /// The `as_of` instant's date in the reference time zone.
     pub fn as_of_date(&self) -> NaiveDate {
         self.as_of.with_timezone(&self.time_zone).date_naive()
