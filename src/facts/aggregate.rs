@@ -555,3 +555,34 @@ pub(crate) fn check_refund_amount(record: RecordRef, amount: Money) -> Result<()
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partial_facts_stay_small() {
+        // The hot per-customer state: counters, two decimals and one boxed pointer.
+        assert!(
+            std::mem::size_of::<PartialFacts>() <= 80,
+            "{}",
+            std::mem::size_of::<PartialFacts>()
+        );
+    }
+
+    #[test]
+    fn oibits() {
+        fn assert_send_sync<T: Send + Sync + 'static>() {}
+        assert_send_sync::<Aggregator>();
+        assert_send_sync::<PartialFacts>();
+        assert_send_sync::<FactsTable>();
+    }
+
+    #[test]
+    fn min_of_options() {
+        assert_eq!(min_opt(Some(3), None), Some(3));
+        assert_eq!(min_opt(None, Some(2)), Some(2));
+        assert_eq!(min_opt(Some(3), Some(2)), Some(2));
+        assert_eq!(min_opt(None, None), None);
+    }
+}
