@@ -290,6 +290,17 @@ fn aggregator_error_messages() {
         "order `9` of customer `4`: field `amount`: `79228162514264337593543950335 + 79228162514264337593543950335` overflows: amounts must stay within ±79228162514264337593543950335"
     );
     assert_eq!(agg.facts(CustomerId(4)).unwrap().purchases, 1);
+    assert_eq!(
+        e(agg.add_refund_on(CustomerId(5), day, "1 USD".parse().unwrap())),
+        "refund of customer `5` on 2024-06-01: field `amount`: expected an amount in `CNY`, found `1 USD`; convert it before folding"
+    );
+    agg.add_refund_on(CustomerId(5), day, max).unwrap();
+    assert_eq!(
+        e(agg.add_refund(&Refund::new(CustomerId(5), Some(OrderId(3)), t("2024-06-02T00:00:00Z"), max))),
+        "refund of order `3` of customer `5`: field `amount`: `-79228162514264337593543950335 + -79228162514264337593543950335` overflows: amounts must stay within ±79228162514264337593543950335"
+    );
+    let facts = agg.facts(CustomerId(5)).unwrap();
+    assert_eq!((facts.refunds, facts.purchases), (1, 0));
     // Nothing was folded for the rejected records.
     assert_eq!(agg.facts(CustomerId(2)), None);
     assert_eq!(agg.facts(CustomerId(3)), None);
