@@ -633,3 +633,40 @@ fn table_deserialisation_checks_shape() {
         "column `interaction_counts` has 1 rows: expected 2, as many as `customer_ids`"
     );
 }
+
+proptest::proptest! {
+    /// Money is conserved: the table's net spend is the net of the purchases minus the
+    /// refund events, and its refunded total is every refund, whatever the split.
+    #[test]
+    fn money_totals_are_conserved(events in proptest::collection::vec(events::event(), 0..60)) {
+        use events::Event;
+        use rust_decimal::Decimal;
+        let options = prop_options(0, Some(365));
+        let as_of = options.as_of;
+        let as_of_date = options.as_of_date();
+        let mut agg = Aggregator::new(options);
+        let (mut net, mut refunded) = (Decimal::ZERO, Decimal::ZERO);
+        for event in &events {
+            events::fold(&mut agg, event);
+            match event {
+                Event::Order(o) if o.placed_at <= as_of => {
+                    net += o.net().unwrap().amount;
+                    refunded += o.refunded().amount;
+                }
+                Event::Refund(r) if r.at <= as_of => {
+                    net -= r.amount.amount;
+                    refunded += r.amount.amount;
+                }
+                Event::Dated(_, d, m) if *d <= as_of_date => net += m.amount,
+                Event::DatedRefund(_, d, m) if *d <= as_of_date => {
+                    net -= m.amount;
+                    refunded += m.amount;
+                }
+                _ => {}
+            }
+        }
+        let table = agg.into_table();
+        proptest::prop_assert_eq!(table.monetary().iter().copied().sum::<Decimal>(), net);
+        proptest::prop_assert_eq!(table.refunded().iter().copied().sum::<Decimal>(), refunded);
+    }
+}

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::customer::{Customer, CustomerId, Interaction, Order, OrderId, Refund};
@@ -131,6 +132,9 @@ struct SeenOrder {
     customer: CustomerId,
     status: &'static str,
     carries_refund: bool,
+    amount: Money,
+    /// The total of the refund events accepted for this order so far.
+    refunded_by_events: Decimal,
 }
 
 impl Validator {
@@ -228,6 +232,8 @@ impl Validator {
                 customer: order.customer,
                 status: order.status.as_str(),
                 carries_refund: order.status.carries_refund(),
+                amount: order.amount,
+                refunded_by_events: Decimal::ZERO,
             },
         );
         self.currencies
@@ -241,26 +247,60 @@ impl Validator {
     /// # Errors
     ///
     /// The errors of [`Refund::check`]; [`RecordErrorKind::BeforeRegistration`];
-    /// [`RecordErrorKind::MixedCurrency`]; [`RecordErrorKind::RefundReportedTwice`] when
-    /// the named order's status already carries a refund.
+    /// [`RecordErrorKind::MixedCurrency`]; [`RecordErrorKind::OrderOfAnotherCustomer`]
+    /// when the named order is another customer's; [`RecordErrorKind::RefundReportedTwice`]
+    /// when the named order's status already carries a refund;
+    /// [`RecordErrorKind::RefundsExceedOrder`] when the refund events of the named order
+    /// would total more than the order. Refunds naming an order not seen are accepted
+    /// (the order may be outside the batch).
     pub fn check_refund(&mut self, refund: &Refund) -> Result<(), RecordError> {
         refund.check()?;
         self.check_registration(refund.record(), "at", refund.at)?;
         self.check_currency(refund.record(), refund.amount)?;
-        if let Some(order) = refund
+        if let Some((id, order)) = refund
             .order
-            .and_then(|id| self.orders.get(&id).map(|o| (id, o)))
+            .and_then(|id| self.orders.get_mut(&id).map(|o| (id, o)))
         {
-            if order.1.carries_refund {
+            if order.customer != refund.customer {
+                return Err(RecordError::new(
+                    refund.record(),
+                    "order",
+                    RecordErrorKind::OrderOfAnotherCustomer {
+                        order: id,
+                        owner: order.customer,
+                    },
+                ));
+            }
+            if order.carries_refund {
                 return Err(RecordError::new(
                     refund.record(),
                     "order",
                     RecordErrorKind::RefundReportedTwice {
-                        order: order.0,
-                        status: order.1.status,
+                        order: id,
+                        status: order.status,
                     },
                 ));
             }
+            // The refund is in the order's currency: both matched the customer's first
+            // accepted amount.
+            let total = order
+                .refunded_by_events
+                .checked_add(refund.amount.amount)
+                .filter(|total| *total <= order.amount.amount);
+            let Some(total) = total else {
+                return Err(RecordError::new(
+                    refund.record(),
+                    "amount",
+                    RecordErrorKind::RefundsExceedOrder {
+                        order: id,
+                        refunded: Money::new(order.refunded_by_events, order.amount.currency)
+                            .to_string(),
+                        refund: refund.amount.to_string(),
+                        amount: order.amount.to_string(),
+                    },
+                ));
+            };
+            order.refunded_by_events = total;
         }
         self.currencies
             .entry(refund.customer)

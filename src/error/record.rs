@@ -140,6 +140,28 @@ pub enum RecordErrorKind {
         /// The order amount.
         amount: String,
     },
+    /// Refund events of one order add up to more than the order.
+    #[error("refunds of order `{order}` would total more than its amount `{amount}`: `{refunded}` refunded before, `{refund}` now")]
+    RefundsExceedOrder {
+        /// The refunded order.
+        order: OrderId,
+        /// What earlier refund events already returned.
+        refunded: String,
+        /// This refund.
+        refund: String,
+        /// The order amount.
+        amount: String,
+    },
+    /// A refund event names an order of another customer.
+    #[error(
+        "order `{order}` belongs to customer `{owner}`: expected an order of the refunded customer"
+    )]
+    OrderOfAnotherCustomer {
+        /// The named order.
+        order: OrderId,
+        /// The customer who placed it.
+        owner: CustomerId,
+    },
     /// An event happened before the customer registered.
     #[error("expected a time on or after registration at `{registered}`, found `{found}`")]
     BeforeRegistration {
