@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
 use crate::customer::{
@@ -13,7 +13,7 @@ use crate::error::{
 };
 use crate::facts::{
     date_of_day, day_of_date, Clock, Facts, FactsOptions, FactsTable, FxBuildHasher,
-    InteractionFacts, LOGIN_WEEKS,
+    InteractionFacts, ZoneDays, LOGIN_WEEKS,
 };
 use crate::money::Money;
 
@@ -186,7 +186,8 @@ impl PartialFacts {
 /// One hash-map probe per event (with [`FxBuildHasher`]), no allocation per event (an
 /// interaction allocates its customer's interaction counters once), checked `Decimal`
 /// additions. When the reference zone is UTC, an instant's date is integer division;
-/// other zones look the offset up per event. Orders known only by their calendar date
+/// other zones use a cache of UTC days with a constant offset (a zone look-up only on
+/// a cache miss or a day with a transition). Orders known only by their calendar date
 /// (as in CSV exports) fold directly with [`Aggregator::add_purchase_on`].
 ///
 /// # Shards
@@ -227,6 +228,7 @@ impl PartialFacts {
 pub struct Aggregator {
     options: FactsOptions,
     clock: Clock,
+    zone_days: Option<ZoneDays>,
     customers: HashMap<CustomerId, PartialFacts, FxBuildHasher>,
     ignored_after_as_of: u64,
 }
@@ -237,6 +239,7 @@ impl Aggregator {
         Aggregator {
             options,
             clock: Clock::new(&options),
+            zone_days: (!Clock::new(&options).is_utc()).then(|| ZoneDays::new(options.time_zone)),
             customers: HashMap::default(),
             ignored_after_as_of: 0,
         }
@@ -279,7 +282,7 @@ impl Aggregator {
                 self.ignored_after_as_of = self.ignored_after_as_of.saturating_add(1);
                 None
             }
-            Some(at) => Some(self.clock.day_of(at)),
+            Some(at) => Some(self.day_of(at)),
             None => None,
         };
         let partial = self.customers.entry(customer.id).or_default();
@@ -304,7 +307,7 @@ impl Aggregator {
             self.ignored_after_as_of = self.ignored_after_as_of.saturating_add(1);
             return Ok(());
         }
-        let day = self.clock.day_of(order.placed_at);
+        let day = self.day_of(order.placed_at);
         let purchase = Some((day, self.in_window(day)));
         let amount = order.amount.amount;
         let partial = self.customers.entry(order.customer).or_default();
@@ -426,6 +429,16 @@ impl Aggregator {
             .map_err(|e| RecordError::new(record, "amount", RecordErrorKind::Money(e)))
     }
 
+    /// The day number of an instant in the reference zone: integer division for UTC,
+    /// the zone cache otherwise.
+    #[inline]
+    fn day_of(&mut self, instant: DateTime<Utc>) -> i32 {
+        match &mut self.zone_days {
+            None => self.clock.day_of(instant),
+            Some(zone_days) => zone_days.day_of(instant),
+        }
+    }
+
     #[inline]
     fn in_window(&self, day: i32) -> bool {
         self.options
@@ -440,7 +453,7 @@ impl Aggregator {
             self.ignored_after_as_of = self.ignored_after_as_of.saturating_add(1);
             return;
         }
-        let day = self.clock.day_of(interaction.at);
+        let day = self.day_of(interaction.at);
         let days_since = self.clock.days_since(day) as usize;
         let partial = self.customers.entry(interaction.customer).or_default();
         let tally = partial.interactions.get_or_insert_with(Box::default);
