@@ -50,18 +50,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let options = FactsOptions::new(as_of, Currency::CNY).time_zone(chrono_tz::Asia::Shanghai);
     let mut aggregator = Aggregator::new(options);
     let accepted = &report.accepted;
-    for customer in &accepted.customers {
-        aggregator.add_customer(customer);
-    }
-    for order in &accepted.orders {
-        aggregator.add_order(order)?;
-    }
-    for refund in &accepted.refunds {
-        aggregator.add_refund(refund)?;
-    }
-    for interaction in &accepted.interactions {
-        aggregator.add_interaction(interaction);
-    }
+    aggregator.add_records(accepted)?;
     let table = aggregator.into_table();
     println!(
         "\n== facts as of {} ({}) ==",

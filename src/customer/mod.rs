@@ -58,7 +58,7 @@ use crate::error::{RecordError, RecordErrorKind, RecordRef};
 /// assert!(!format!("{alice:?}").contains("alice@example.com"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Customer {
     /// The customer's id.

@@ -25,7 +25,7 @@ pub enum Mode {
 }
 
 /// A batch of records, as a host loads them.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Records {
     /// Customer records.
@@ -65,7 +65,7 @@ impl From<&RecordError> for Reject {
 }
 
 /// What validation kept and what it rejected; nothing is dropped silently.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ValidationReport {
     /// The records that passed, in their input order.
     pub accepted: Records,

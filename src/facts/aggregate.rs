@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
 use crate::customer::{
-    Customer, CustomerId, Interaction, InteractionKind, Order, OrderStatus, Refund,
+    Customer, CustomerId, Interaction, InteractionKind, Order, OrderStatus, Records, Refund,
 };
 use crate::error::{
     FactsError, FactsErrorKind, MoneyError, MoneyErrorKind, RecordError, RecordErrorKind, RecordRef,
@@ -466,6 +466,51 @@ impl Aggregator {
                 *week = week.saturating_add(1);
             }
         }
+    }
+
+    /// Folds a batch of records (typically [`ValidationReport::accepted`](crate::ValidationReport::accepted)): customers,
+    /// orders, refunds and interactions.
+    ///
+    /// # Errors
+    ///
+    /// The first error of [`Aggregator::add_order`] or [`Aggregator::add_refund`];
+    /// the records before it stay folded.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use patronage::{Aggregator, Currency, CustomerId, FactsOptions, Mode, Order, OrderId,
+    ///     OrderStatus, Records, Validator};
+    ///
+    /// let t = |d| Utc.with_ymd_and_hms(2024, 6, d, 12, 0, 0).single().ok_or("bad date");
+    /// let records = Records {
+    ///     orders: vec![
+    ///         Order::new(OrderId(1), CustomerId(5), t(1)?, "80.00 CNY".parse()?, OrderStatus::Paid),
+    ///         Order::new(OrderId(1), CustomerId(6), t(2)?, "20.00 CNY".parse()?, OrderStatus::Paid),
+    ///     ],
+    ///     ..Records::default()
+    /// };
+    /// let report = Validator::validate(records, Mode::Lenient)?;
+    /// let mut agg = Aggregator::new(FactsOptions::new(t(30)?, Currency::CNY));
+    /// agg.add_records(&report.accepted)?;
+    /// assert_eq!((agg.len(), report.rejected.len()), (1, 1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_records(&mut self, records: &Records) -> Result<(), RecordError> {
+        for customer in &records.customers {
+            self.add_customer(customer);
+        }
+        for order in &records.orders {
+            self.add_order(order)?;
+        }
+        for refund in &records.refunds {
+            self.add_refund(refund)?;
+        }
+        for interaction in &records.interactions {
+            self.add_interaction(interaction);
+        }
+        Ok(())
     }
 
     /// Adds every customer of `other` into `self` (shards, day partitions).
