@@ -45,30 +45,6 @@ struct InteractionTally {
     weekly_logins: [u32; LOGIN_WEEKS],
 }
 
-fn min_opt(a: Option<i32>, b: Option<i32>) -> Option<i32> {
-    match (a, b) {
-        (Some(x), Some(y)) => Some(x.min(y)),
-        (x, None) => x,
-        (None, y) => y,
-    }
-}
-
-fn add_decimal(a: Decimal, b: Decimal) -> Result<Decimal, MoneyError> {
-    a.checked_add(b).ok_or_else(|| {
-        MoneyError::new(MoneyErrorKind::Overflow {
-            operation: format!("{a} + {b}"),
-        })
-    })
-}
-
-fn sub_decimal(a: Decimal, b: Decimal) -> Result<Decimal, MoneyError> {
-    a.checked_sub(b).ok_or_else(|| {
-        MoneyError::new(MoneyErrorKind::Overflow {
-            operation: format!("{a} - {b}"),
-        })
-    })
-}
-
 impl PartialFacts {
     /// Adds `other` (the same customer's events from another shard) into `self`.
     ///
@@ -597,6 +573,30 @@ impl Aggregator {
             ))
         }
     }
+}
+
+fn min_opt(a: Option<i32>, b: Option<i32>) -> Option<i32> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+fn add_decimal(a: Decimal, b: Decimal) -> Result<Decimal, MoneyError> {
+    a.checked_add(b).ok_or_else(|| {
+        MoneyError::new(MoneyErrorKind::Overflow {
+            operation: format!("{a} + {b}"),
+        })
+    })
+}
+
+fn sub_decimal(a: Decimal, b: Decimal) -> Result<Decimal, MoneyError> {
+    a.checked_sub(b).ok_or_else(|| {
+        MoneyError::new(MoneyErrorKind::Overflow {
+            operation: format!("{a} - {b}"),
+        })
+    })
 }
 
 pub(crate) fn check_refund_amount(record: RecordRef, amount: Money) -> Result<(), RecordError> {
