@@ -7,13 +7,13 @@
 //! checks across records (duplicate ids, orders before registration, mixed currencies)
 //! are the [`Validator`]'s.
 
-// mod changelog;
+mod changelog;
 mod consent;
 mod ids;
 mod interaction;
 mod order;
 mod pii;
-// mod validate;
+mod validate;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -23,13 +23,13 @@ use chrono_tz::Tz;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-// pub use self::changelog::{diff, Change, PiiDisplay};
+pub use self::changelog::{diff, Change, ChangeEntry, PiiDisplay};
 pub use self::consent::{Channel, Consent, ConsentState};
 pub use self::ids::{CustomerId, OrderId};
 pub use self::interaction::{Interaction, InteractionKind};
 pub use self::order::{Order, OrderStatus, Refund};
 pub use self::pii::{Email, PersonName, Phone};
-// pub use self::validate::{Mode, Records, Reject, ValidationReport, Validator};
+pub use self::validate::{Mode, Records, Reject, ValidationReport, Validator};
 
 use crate::error::{RecordError, RecordErrorKind, RecordRef};
 
@@ -58,7 +58,7 @@ use crate::error::{RecordError, RecordErrorKind, RecordRef};
 /// assert!(!format!("{alice:?}").contains("alice@example.com"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Customer {
     /// The customer's id.

@@ -140,6 +140,28 @@ pub enum RecordErrorKind {
         /// The order amount.
         amount: String,
     },
+    /// Refund events of one order add up to more than the order.
+    #[error("refunds of order `{order}` would total more than its amount `{amount}`: `{refunded}` refunded before, `{refund}` now")]
+    RefundsExceedOrder {
+        /// The refunded order.
+        order: OrderId,
+        /// What earlier refund events already returned.
+        refunded: String,
+        /// This refund.
+        refund: String,
+        /// The order amount.
+        amount: String,
+    },
+    /// A refund event names an order of another customer.
+    #[error(
+        "order `{order}` belongs to customer `{owner}`: expected an order of the refunded customer"
+    )]
+    OrderOfAnotherCustomer {
+        /// The named order.
+        order: OrderId,
+        /// The customer who placed it.
+        owner: CustomerId,
+    },
     /// An event happened before the customer registered.
     #[error("expected a time on or after registration at `{registered}`, found `{found}`")]
     BeforeRegistration {
@@ -288,6 +310,36 @@ pub enum FactsErrorKind {
     DuplicateCustomer {
         /// The repeated id.
         customer: CustomerId,
+    },
+    /// A deserialised table whose columns differ in length.
+    #[error("column `{column}` has {found} rows: expected {expected}, as many as `customer_ids`")]
+    ColumnLength {
+        /// The column.
+        column: &'static str,
+        /// The number of customer ids.
+        expected: usize,
+        /// The column's length.
+        found: usize,
+    },
+    /// A deserialised table with a per-kind column for the wrong number of kinds.
+    #[error("column `{column}` has {found} interaction kinds: expected {expected}")]
+    InteractionKinds {
+        /// The column.
+        column: &'static str,
+        /// The number of interaction kinds.
+        expected: usize,
+        /// The number found.
+        found: usize,
+    },
+    /// A deserialised table whose customer ids are not ascending.
+    #[error(
+        "customer `{customer}` comes after `{previous}`: expected rows in ascending customer id"
+    )]
+    Unsorted {
+        /// The out-of-order id.
+        customer: CustomerId,
+        /// The id before it.
+        previous: CustomerId,
     },
     /// Merging overflowed a total.
     #[error("cannot merge the facts of customer `{customer}`: {error}")]

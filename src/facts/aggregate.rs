@@ -2,18 +2,18 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
 use crate::customer::{
-    Customer, CustomerId, Interaction, InteractionKind, Order, OrderStatus, Refund,
+    Customer, CustomerId, Interaction, InteractionKind, Order, OrderStatus, Records, Refund,
 };
 use crate::error::{
     FactsError, FactsErrorKind, MoneyError, MoneyErrorKind, RecordError, RecordErrorKind, RecordRef,
 };
 use crate::facts::{
     date_of_day, day_of_date, Clock, Facts, FactsOptions, FactsTable, FxBuildHasher,
-    InteractionFacts, LOGIN_WEEKS,
+    InteractionFacts, ZoneDays, LOGIN_WEEKS,
 };
 use crate::money::Money;
 
@@ -43,30 +43,6 @@ struct InteractionTally {
     facts: InteractionFacts,
     last_day: Option<i32>,
     weekly_logins: [u32; LOGIN_WEEKS],
-}
-
-fn min_opt(a: Option<i32>, b: Option<i32>) -> Option<i32> {
-    match (a, b) {
-        (Some(x), Some(y)) => Some(x.min(y)),
-        (x, None) => x,
-        (None, y) => y,
-    }
-}
-
-fn add_decimal(a: Decimal, b: Decimal) -> Result<Decimal, MoneyError> {
-    a.checked_add(b).ok_or_else(|| {
-        MoneyError::new(MoneyErrorKind::Overflow {
-            operation: format!("{a} + {b}"),
-        })
-    })
-}
-
-fn sub_decimal(a: Decimal, b: Decimal) -> Result<Decimal, MoneyError> {
-    a.checked_sub(b).ok_or_else(|| {
-        MoneyError::new(MoneyErrorKind::Overflow {
-            operation: format!("{a} - {b}"),
-        })
-    })
 }
 
 impl PartialFacts {
@@ -186,7 +162,8 @@ impl PartialFacts {
 /// One hash-map probe per event (with [`FxBuildHasher`]), no allocation per event (an
 /// interaction allocates its customer's interaction counters once), checked `Decimal`
 /// additions. When the reference zone is UTC, an instant's date is integer division;
-/// other zones look the offset up per event. Orders known only by their calendar date
+/// other zones use a cache of UTC days with a constant offset (a zone look-up only on
+/// a cache miss or a day with a transition). Orders known only by their calendar date
 /// (as in CSV exports) fold directly with [`Aggregator::add_purchase_on`].
 ///
 /// # Shards
@@ -227,6 +204,7 @@ impl PartialFacts {
 pub struct Aggregator {
     options: FactsOptions,
     clock: Clock,
+    zone_days: Option<ZoneDays>,
     customers: HashMap<CustomerId, PartialFacts, FxBuildHasher>,
     ignored_after_as_of: u64,
 }
@@ -237,6 +215,7 @@ impl Aggregator {
         Aggregator {
             options,
             clock: Clock::new(&options),
+            zone_days: (!Clock::new(&options).is_utc()).then(|| ZoneDays::new(options.time_zone)),
             customers: HashMap::default(),
             ignored_after_as_of: 0,
         }
@@ -279,7 +258,7 @@ impl Aggregator {
                 self.ignored_after_as_of = self.ignored_after_as_of.saturating_add(1);
                 None
             }
-            Some(at) => Some(self.clock.day_of(at)),
+            Some(at) => Some(self.day_of(at)),
             None => None,
         };
         let partial = self.customers.entry(customer.id).or_default();
@@ -304,7 +283,7 @@ impl Aggregator {
             self.ignored_after_as_of = self.ignored_after_as_of.saturating_add(1);
             return Ok(());
         }
-        let day = self.clock.day_of(order.placed_at);
+        let day = self.day_of(order.placed_at);
         let purchase = Some((day, self.in_window(day)));
         let amount = order.amount.amount;
         let partial = self.customers.entry(order.customer).or_default();
@@ -426,6 +405,16 @@ impl Aggregator {
             .map_err(|e| RecordError::new(record, "amount", RecordErrorKind::Money(e)))
     }
 
+    /// The day number of an instant in the reference zone: integer division for UTC,
+    /// the zone cache otherwise.
+    #[inline]
+    fn day_of(&mut self, instant: DateTime<Utc>) -> i32 {
+        match &mut self.zone_days {
+            None => self.clock.day_of(instant),
+            Some(zone_days) => zone_days.day_of(instant),
+        }
+    }
+
     #[inline]
     fn in_window(&self, day: i32) -> bool {
         self.options
@@ -440,7 +429,7 @@ impl Aggregator {
             self.ignored_after_as_of = self.ignored_after_as_of.saturating_add(1);
             return;
         }
-        let day = self.clock.day_of(interaction.at);
+        let day = self.day_of(interaction.at);
         let days_since = self.clock.days_since(day) as usize;
         let partial = self.customers.entry(interaction.customer).or_default();
         let tally = partial.interactions.get_or_insert_with(Box::default);
@@ -455,6 +444,51 @@ impl Aggregator {
         }
     }
 
+    /// Folds a batch of records (typically [`ValidationReport::accepted`](crate::ValidationReport::accepted)): customers,
+    /// orders, refunds and interactions.
+    ///
+    /// # Errors
+    ///
+    /// The first error of [`Aggregator::add_order`] or [`Aggregator::add_refund`];
+    /// the records before it stay folded.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use patronage::{Aggregator, Currency, CustomerId, FactsOptions, Mode, Order, OrderId,
+    ///     OrderStatus, Records, Validator};
+    ///
+    /// let t = |d| Utc.with_ymd_and_hms(2024, 6, d, 12, 0, 0).single().ok_or("bad date");
+    /// let records = Records {
+    ///     orders: vec![
+    ///         Order::new(OrderId(1), CustomerId(5), t(1)?, "80.00 CNY".parse()?, OrderStatus::Paid),
+    ///         Order::new(OrderId(1), CustomerId(6), t(2)?, "20.00 CNY".parse()?, OrderStatus::Paid),
+    ///     ],
+    ///     ..Records::default()
+    /// };
+    /// let report = Validator::validate(records, Mode::Lenient)?;
+    /// let mut agg = Aggregator::new(FactsOptions::new(t(30)?, Currency::CNY));
+    /// agg.add_records(&report.accepted)?;
+    /// assert_eq!((agg.len(), report.rejected.len()), (1, 1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_records(&mut self, records: &Records) -> Result<(), RecordError> {
+        for customer in &records.customers {
+            self.add_customer(customer);
+        }
+        for order in &records.orders {
+            self.add_order(order)?;
+        }
+        for refund in &records.refunds {
+            self.add_refund(refund)?;
+        }
+        for interaction in &records.interactions {
+            self.add_interaction(interaction);
+        }
+        Ok(())
+    }
+
     /// Adds every customer of `other` into `self` (shards, day partitions).
     ///
     /// # Errors
@@ -465,8 +499,8 @@ impl Aggregator {
     pub fn merge(&mut self, other: Aggregator) -> Result<(), FactsError> {
         if self.options != other.options {
             return Err(FactsError::new(FactsErrorKind::OptionsMismatch {
-                expected: format!("{:?}", self.options),
-                found: format!("{:?}", other.options),
+                expected: self.options.describe(),
+                found: other.options.describe(),
             }));
         }
         self.ignored_after_as_of = self
@@ -541,6 +575,30 @@ impl Aggregator {
     }
 }
 
+fn min_opt(a: Option<i32>, b: Option<i32>) -> Option<i32> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+fn add_decimal(a: Decimal, b: Decimal) -> Result<Decimal, MoneyError> {
+    a.checked_add(b).ok_or_else(|| {
+        MoneyError::new(MoneyErrorKind::Overflow {
+            operation: format!("{a} + {b}"),
+        })
+    })
+}
+
+fn sub_decimal(a: Decimal, b: Decimal) -> Result<Decimal, MoneyError> {
+    a.checked_sub(b).ok_or_else(|| {
+        MoneyError::new(MoneyErrorKind::Overflow {
+            operation: format!("{a} - {b}"),
+        })
+    })
+}
+
 pub(crate) fn check_refund_amount(record: RecordRef, amount: Money) -> Result<(), RecordError> {
     if amount.is_positive() {
         Ok(())
@@ -553,5 +611,36 @@ pub(crate) fn check_refund_amount(record: RecordRef, amount: Money) -> Result<()
                 found: amount.to_string(),
             },
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partial_facts_stay_small() {
+        // The hot per-customer state: counters, two decimals and one boxed pointer.
+        assert!(
+            std::mem::size_of::<PartialFacts>() <= 80,
+            "{}",
+            std::mem::size_of::<PartialFacts>()
+        );
+    }
+
+    #[test]
+    fn oibits() {
+        fn assert_send_sync<T: Send + Sync + 'static>() {}
+        assert_send_sync::<Aggregator>();
+        assert_send_sync::<PartialFacts>();
+        assert_send_sync::<FactsTable>();
+    }
+
+    #[test]
+    fn min_of_options() {
+        assert_eq!(min_opt(Some(3), None), Some(3));
+        assert_eq!(min_opt(None, Some(2)), Some(2));
+        assert_eq!(min_opt(Some(3), Some(2)), Some(2));
+        assert_eq!(min_opt(None, None), None);
     }
 }

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::customer::{CustomerId, InteractionKind};
 use crate::error::{FactsError, FactsErrorKind};
@@ -16,6 +16,9 @@ use crate::money::Currency;
 /// (`recency_days` of a non-purchaser, say): `Option<u32>` is 8 bytes and needs no
 /// sentinel convention. Amounts are [`Decimal`] in the table's single
 /// [`currency`](FactsTable::currency), held once for the table rather than per row.
+///
+/// Serde writes the columns as they are; reading checks that every column has one
+/// entry per customer id and that the ids ascend.
 ///
 /// # Example
 ///
@@ -35,7 +38,8 @@ use crate::money::Currency;
 /// assert_eq!(table.row(1).map(|f| f.purchases), Some(3));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RawFactsTable")]
 pub struct FactsTable {
     currency: Currency,
     customer_ids: Vec<CustomerId>,
@@ -61,6 +65,187 @@ pub struct FactsTable {
     weekly_logins: Vec<[u32; LOGIN_WEEKS]>,
     days_since_last_interaction: Vec<Option<u32>>,
     shown_interest: Vec<bool>,
+}
+
+/// The serde form of [`FactsTable`], checked on the way in.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFactsTable {
+    currency: Currency,
+    customer_ids: Vec<CustomerId>,
+    registered_on: Vec<Option<NaiveDate>>,
+    days_since_registration: Vec<Option<u32>>,
+    first_purchase: Vec<Option<NaiveDate>>,
+    last_purchase: Vec<Option<NaiveDate>>,
+    days_since_first_purchase: Vec<Option<u32>>,
+    recency_days: Vec<Option<u32>>,
+    purchases: Vec<u32>,
+    frequency: Vec<u32>,
+    frequency_band: Vec<FrequencyBand>,
+    monthly_average: Vec<f64>,
+    quarterly_average: Vec<f64>,
+    yearly_average: Vec<f64>,
+    monetary: Vec<Decimal>,
+    average_order_value: Vec<Option<Decimal>>,
+    refunds: Vec<u32>,
+    refunded: Vec<Decimal>,
+    cancelled: Vec<u32>,
+    interaction_counts: Vec<Vec<u32>>,
+    last_interactions: Vec<Vec<Option<DateTime<Utc>>>>,
+    weekly_logins: Vec<[u32; LOGIN_WEEKS]>,
+    days_since_last_interaction: Vec<Option<u32>>,
+    shown_interest: Vec<bool>,
+}
+
+impl TryFrom<RawFactsTable> for FactsTable {
+    type Error = FactsError;
+
+    fn try_from(raw: RawFactsTable) -> Result<FactsTable, FactsError> {
+        let n = raw.customer_ids.len();
+        let length = |column, expected, found| {
+            FactsError::new(FactsErrorKind::ColumnLength {
+                column,
+                expected,
+                found,
+            })
+        };
+        if raw.registered_on.len() != n {
+            return Err(length("registered_on", n, raw.registered_on.len()));
+        }
+        if raw.days_since_registration.len() != n {
+            return Err(length(
+                "days_since_registration",
+                n,
+                raw.days_since_registration.len(),
+            ));
+        }
+        if raw.first_purchase.len() != n {
+            return Err(length("first_purchase", n, raw.first_purchase.len()));
+        }
+        if raw.last_purchase.len() != n {
+            return Err(length("last_purchase", n, raw.last_purchase.len()));
+        }
+        if raw.days_since_first_purchase.len() != n {
+            return Err(length(
+                "days_since_first_purchase",
+                n,
+                raw.days_since_first_purchase.len(),
+            ));
+        }
+        if raw.recency_days.len() != n {
+            return Err(length("recency_days", n, raw.recency_days.len()));
+        }
+        if raw.purchases.len() != n {
+            return Err(length("purchases", n, raw.purchases.len()));
+        }
+        if raw.frequency.len() != n {
+            return Err(length("frequency", n, raw.frequency.len()));
+        }
+        if raw.frequency_band.len() != n {
+            return Err(length("frequency_band", n, raw.frequency_band.len()));
+        }
+        if raw.monthly_average.len() != n {
+            return Err(length("monthly_average", n, raw.monthly_average.len()));
+        }
+        if raw.quarterly_average.len() != n {
+            return Err(length("quarterly_average", n, raw.quarterly_average.len()));
+        }
+        if raw.yearly_average.len() != n {
+            return Err(length("yearly_average", n, raw.yearly_average.len()));
+        }
+        if raw.monetary.len() != n {
+            return Err(length("monetary", n, raw.monetary.len()));
+        }
+        if raw.average_order_value.len() != n {
+            return Err(length(
+                "average_order_value",
+                n,
+                raw.average_order_value.len(),
+            ));
+        }
+        if raw.refunds.len() != n {
+            return Err(length("refunds", n, raw.refunds.len()));
+        }
+        if raw.refunded.len() != n {
+            return Err(length("refunded", n, raw.refunded.len()));
+        }
+        if raw.cancelled.len() != n {
+            return Err(length("cancelled", n, raw.cancelled.len()));
+        }
+        if raw.interaction_counts.len() != InteractionKind::COUNT {
+            return Err(FactsError::new(FactsErrorKind::InteractionKinds {
+                column: "interaction_counts",
+                expected: InteractionKind::COUNT,
+                found: raw.interaction_counts.len(),
+            }));
+        }
+        for column in &raw.interaction_counts {
+            if column.len() != n {
+                return Err(length("interaction_counts", n, column.len()));
+            }
+        }
+        if raw.last_interactions.len() != InteractionKind::COUNT {
+            return Err(FactsError::new(FactsErrorKind::InteractionKinds {
+                column: "last_interactions",
+                expected: InteractionKind::COUNT,
+                found: raw.last_interactions.len(),
+            }));
+        }
+        for column in &raw.last_interactions {
+            if column.len() != n {
+                return Err(length("last_interactions", n, column.len()));
+            }
+        }
+        if raw.weekly_logins.len() != n {
+            return Err(length("weekly_logins", n, raw.weekly_logins.len()));
+        }
+        if raw.days_since_last_interaction.len() != n {
+            return Err(length(
+                "days_since_last_interaction",
+                n,
+                raw.days_since_last_interaction.len(),
+            ));
+        }
+        if raw.shown_interest.len() != n {
+            return Err(length("shown_interest", n, raw.shown_interest.len()));
+        }
+        for pair in raw.customer_ids.windows(2) {
+            if let [previous, customer] = pair {
+                if customer <= previous {
+                    return Err(FactsError::new(FactsErrorKind::Unsorted {
+                        customer: *customer,
+                        previous: *previous,
+                    }));
+                }
+            }
+        }
+        Ok(FactsTable {
+            currency: raw.currency,
+            customer_ids: raw.customer_ids,
+            registered_on: raw.registered_on,
+            days_since_registration: raw.days_since_registration,
+            first_purchase: raw.first_purchase,
+            last_purchase: raw.last_purchase,
+            days_since_first_purchase: raw.days_since_first_purchase,
+            recency_days: raw.recency_days,
+            purchases: raw.purchases,
+            frequency: raw.frequency,
+            frequency_band: raw.frequency_band,
+            monthly_average: raw.monthly_average,
+            quarterly_average: raw.quarterly_average,
+            yearly_average: raw.yearly_average,
+            monetary: raw.monetary,
+            average_order_value: raw.average_order_value,
+            refunds: raw.refunds,
+            refunded: raw.refunded,
+            cancelled: raw.cancelled,
+            interaction_counts: raw.interaction_counts,
+            last_interactions: raw.last_interactions,
+            weekly_logins: raw.weekly_logins,
+            days_since_last_interaction: raw.days_since_last_interaction,
+            shown_interest: raw.shown_interest,
+        })
+    }
 }
 
 macro_rules! column {
