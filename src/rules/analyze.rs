@@ -167,9 +167,11 @@ pub(crate) fn analyze(table: &Table) -> Analysis {
             } else {
                 (
                     DiagnosticCode::NeverWins,
-                    format!(
-                        "row never wins: {names} always match with it and have higher priority"
-                    ),
+                    if covering.len() == 1 {
+                        format!("row never wins: {names} matches every input it matches, and wins by priority or order")
+                    } else {
+                        format!("row never wins: {names} together match every input it matches, and win by priority or order")
+                    },
                 )
             };
             diagnostics.push(diag(Severity::Warning, code, Some(i), message));
@@ -409,15 +411,10 @@ fn describe_set(table: &Table, column: &Column, set: &Bits) -> String {
         k += 1;
     }
     match items.as_slice() {
-        [one]
-            if !one.starts_with('[')
-                && !one.starts_with('(')
-                && !one.starts_with('<')
-                && !one.starts_with('>') =>
-        {
-            format!("= {one}")
-        }
-        _ => format!("in {}", items.join(", ")),
+        [one] if one.starts_with('<') || one.starts_with('>') => one.clone(),
+        [one] if one.starts_with('[') || one.starts_with('(') => format!("in {one}"),
+        [one] => format!("= {one}"),
+        _ => format!("in {{{}}}", items.join(", ")),
     }
 }
 

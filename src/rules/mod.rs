@@ -30,8 +30,8 @@
 //! | literals | `30`, `0.20`, `100 CNY`, `true`, `"text"`, `2024-06-30`, `30 days`, `gold` |
 //!
 //! A bare name is a field of the schema, or — next to a symbol field — one of that
-//! field's symbols (`stage == active`). Functions: `days_since`, `days_until`,
-//! `as_of`, `abs`, `min`, `max`, `coalesce`, `len`, `year`, `month`, `day_of_month`.
+//! field's symbols (`stage == active`); when a name is both, the field wins. Functions:
+//! `days_since`, `days_until`, `as_of`, `abs`, `min`, `max`, `coalesce`, `len`, `year`, `month`, `day_of_month`.
 //! The structured form of an expression is the serde form of [`Expr`]; it parses to
 //! the same tree as the text, and [`Expr`]'s `Display` prints text that parses back to
 //! the same tree.

@@ -416,7 +416,7 @@ impl Table {
                     origin(None, Some(&column.name)),
                     RuleErrorKind::InvalidTable {
                         reason: format!(
-                            "only symbol outputs take `values`, found them on a {} output",
+                            "only symbol outputs take `values`, found them on an output of type {}",
                             column.ty
                         ),
                     },
@@ -478,7 +478,7 @@ impl Table {
                 return Err(RuleError::new(
                     row_origin,
                     RuleErrorKind::CellCount {
-                        what: "input cells".to_owned(),
+                        what: cells("input", inputs.len()),
                         expected: inputs.len(),
                         found: row.when.len(),
                     },
@@ -488,7 +488,7 @@ impl Table {
                 return Err(RuleError::new(
                     row_origin,
                     RuleErrorKind::CellCount {
-                        what: "output cells".to_owned(),
+                        what: cells("output", outputs.len()),
                         expected: outputs.len(),
                         found: row.then.len(),
                     },
@@ -535,7 +535,7 @@ impl Table {
                     return Err(RuleError::new(
                         origin(None, Some("default")),
                         RuleErrorKind::CellCount {
-                            what: "output cells".to_owned(),
+                            what: self::cells("output", outputs.len()),
                             expected: outputs.len(),
                             found: cells.len(),
                         },
@@ -1169,8 +1169,7 @@ fn compile_output(
     let mismatch = |found: &str| {
         RuleError::new(
             origin.clone(),
-            RuleErrorKind::TypeMismatch {
-                operation: format!("output `{}`", output.name),
+            RuleErrorKind::InvalidValue {
                 expected: output.ty.to_string(),
                 found: found.to_owned(),
             },
@@ -1250,6 +1249,15 @@ fn expr_text(source: &ExprDoc) -> String {
     match source {
         ExprDoc::Text(text) => text.clone(),
         ExprDoc::Tree(expr) => expr.to_string(),
+    }
+}
+
+/// `1 input cell`, `2 input cells`.
+fn cells(what: &str, n: usize) -> String {
+    if n == 1 {
+        format!("{what} cell")
+    } else {
+        format!("{what} cells")
     }
 }
 
