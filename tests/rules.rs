@@ -695,6 +695,8 @@ fn cell() -> impl Strategy<Value = String> {
         (0i64..7, 0i64..7).prop_map(|(a, b)| format!("{a}, {b}")),
         (0i64..7).prop_map(|a| format!("not({a})")),
         Just("is missing".to_owned()),
+        // Not a literal test: analysis and the index treat it conservatively.
+        Just("< u".to_owned()),
     ]
 }
 
@@ -704,6 +706,8 @@ fn policy() -> impl Strategy<Value = HitPolicy> {
         HitPolicy::Unique,
         HitPolicy::Any,
         HitPolicy::Priority,
+        HitPolicy::Collect,
+        HitPolicy::RuleOrder,
     ])
 }
 
@@ -715,7 +719,7 @@ proptest! {
     /// decides, and a table with no gap diagnostic always finds a row.
     #[test]
     fn tables_agree_with_their_analysis(
-        rows in prop::collection::vec((cell(), cell(), 0usize..3), 1..8),
+        rows in prop::collection::vec((cell(), cell(), 0usize..3, any::<bool>()), 1..8),
         hit_policy in policy(),
         complete in any::<bool>(),
     ) {
@@ -740,13 +744,13 @@ proptest! {
             }],
             rows: rows
                 .iter()
-                .map(|(a, b, out)| patronage::rules::RowDoc {
+                .map(|(a, b, out, guarded)| patronage::rules::RowDoc {
                     name: None,
                     when: vec![
                         patronage::rules::CellDoc::Text(a.clone()),
                         patronage::rules::CellDoc::Text(b.clone()),
                     ],
-                    condition: None,
+                    condition: guarded.then(|| patronage::rules::ExprDoc::Text("u + v != 5".to_owned())),
                     then: vec![patronage::rules::OutputDoc::Text(outputs[*out].to_owned())],
                 })
                 .collect(),

@@ -252,6 +252,9 @@ pub enum DiagnosticCode {
     /// A row that, under `priority`, never wins because a higher-priority row always
     /// matches with it.
     NeverWins,
+    /// The table is too large for exact analysis within the work limit; the message
+    /// says what was not checked.
+    AnalysisLimit,
 }
 
 /// A finding of decision-table analysis.
