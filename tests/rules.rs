@@ -797,3 +797,286 @@ proptest! {
         }
     }
 }
+
+// ---- error messages outside the case files ------------------------------------
+
+fn schema_error(field: Field) -> String {
+    let mut schema = Schema::new();
+    schema.add(Field::integer("taken")).expect("first field");
+    schema.add(field).expect_err("invalid field").to_string()
+}
+
+#[test]
+fn schema_error_messages() {
+    let cases = [
+        (
+            Field::integer("1st"),
+            "schema field `1st`: invalid field name `1st`: expected a letter or `_` first, found `1`",
+        ),
+        (
+            Field::integer("last-login"),
+            "schema field `last-login`: invalid field name `last-login`: expected only letters, digits and `_`, found `-`",
+        ),
+        (
+            Field::integer(""),
+            "schema field ``: invalid field name ``: expected an identifier, found an empty name",
+        ),
+        (
+            Field::integer("between"),
+            "schema field `between`: invalid field name `between`: it is a keyword of the rules language",
+        ),
+        (
+            Field::integer("taken"),
+            "schema field `taken`: field `taken` is declared twice",
+        ),
+        (
+            Field::symbol("stage", []),
+            "schema field `stage`: invalid declaration of `stage`: a symbol field needs a vocabulary (`values`), found none",
+        ),
+        (
+            Field::symbol_set("tags", []),
+            "schema field `tags`: invalid declaration of `tags`: a set of symbol field needs a vocabulary (`values`), found none",
+        ),
+        (
+            Field::symbol("stage", ["new", "new"]),
+            "schema field `stage`: invalid declaration of `stage`: symbol `new` is listed twice",
+        ),
+        (
+            Field::symbol("stage", ["new", "not valid"]),
+            "schema field `stage`: invalid declaration of `stage`: symbol `not valid` is not valid: expected only letters, digits and `_`, found ` `",
+        ),
+        (
+            Field::number("share").range(0, 1),
+            "schema field `share`: invalid declaration of `share`: only integer and days fields take a `range`, found one on a number field",
+        ),
+        (
+            Field::integer("score").range(5, 1),
+            "schema field `score`: invalid declaration of `score`: `range` must have lower <= upper, found [5, 1]",
+        ),
+    ];
+    for (field, expected) in cases {
+        assert_eq!(schema_error(field), expected);
+    }
+    let with_values: Field =
+        serde_json::from_str(r#"{"name": "n", "type": "integer", "values": ["a"]}"#)
+            .expect("field document");
+    assert_eq!(
+        schema_error(with_values),
+        "schema field `n`: invalid declaration of `n`: only symbol fields take a vocabulary (`values`), found one on a integer field"
+    );
+    let unknown: Result<Field, _> =
+        serde_json::from_str(r#"{"name": "n", "type": "integer", "rnage": [1, 2]}"#);
+    assert!(unknown
+        .expect_err("unknown key")
+        .to_string()
+        .starts_with("unknown field `rnage`"));
+}
+
+#[test]
+fn schema_size_limit() {
+    let mut schema = Schema::new();
+    for i in 0..patronage::rules::MAX_FIELDS {
+        schema
+            .add(Field::integer(&format!("f{i}")))
+            .expect("room for the field");
+    }
+    assert_eq!(
+        schema
+            .add(Field::integer("one_more"))
+            .expect_err("full")
+            .to_string(),
+        "schema field `one_more`: the schema has 65536 fields, more than the limit of 65535"
+    );
+}
+
+#[test]
+fn value_error_messages() {
+    let schema = Schema::from_fields([
+        Field::integer("n"),
+        Field::symbol_set("tags", ["vip", "student"]),
+        Field::money("spend", patronage::Currency::CNY),
+    ])
+    .expect("schema");
+    let mut record = Record::new(&schema);
+    let err = |name: &str, text: &str, record: &mut Record| {
+        record
+            .set_text(&schema, name, text)
+            .expect_err("invalid value")
+            .to_string()
+    };
+    assert_eq!(
+        err("m", "1", &mut record),
+        "schema field `m`: unknown field `m`; did you mean `n`?"
+    );
+    assert_eq!(
+        err("n", "gold", &mut record),
+        "schema field `n`: expected a literal of type integer, found the name `gold`\n  |\n1 | gold\n  | ^^^^"
+    );
+    assert_eq!(
+        err("n", "n + 1", &mut record),
+        "schema field `n`: expected a literal of type integer, found `n + 1`, which reads fields\n  |\n1 | n + 1\n  | ^^^^^"
+    );
+    assert_eq!(
+        err("n", "1.5", &mut record),
+        "schema field `n`: expected a literal of type integer, found number\n  |\n1 | 1.5\n  | ^^^"
+    );
+    assert_eq!(
+        err("n", "1 / 0", &mut record),
+        "schema field `n`: expected a literal of type integer, found number\n  |\n1 | 1 / 0\n  | ^^^^^"
+    );
+    assert_eq!(
+        err("tags", "vip", &mut record),
+        "schema field `tags`: expected a literal of type set of symbol, found `vip`, which is not a list `[…]`\n  |\n1 | vip\n  | ^^^"
+    );
+    assert_eq!(
+        err("tags", "[vip, gold]", &mut record),
+        "schema field `tags`: unknown value `gold` for `tags`, expected one of `vip`, `student`\n  |\n1 | [vip, gold]\n  |       ^^^^"
+    );
+    assert_eq!(
+        err("spend", "5 USD", &mut record),
+        "schema field `spend`: expected a literal of type money in `CNY`, found money in `USD`\n  |\n1 | 5 USD\n  | ^^^^^"
+    );
+    assert_eq!(
+        err("spend", "5 CNY +", &mut record),
+        "schema field `spend`: expected a value, a field or `(`, found the end of the text\n  |\n1 | 5 CNY +\n  |        ^"
+    );
+}
+
+#[test]
+fn program_error_messages() {
+    let schema = Schema::from_fields([
+        Field::integer("n"),
+        Field::money("spend", patronage::Currency::CNY),
+    ])
+    .expect("schema");
+    assert_eq!(
+        Program::condition("count", "n + 1", &schema)
+            .expect_err("not a condition")
+            .to_string(),
+        "rule `count`: expected a condition (a `bool`), found integer\n  |\n1 | n + 1\n  | ^^^^^"
+    );
+    let long = format!("n > {}", "1".repeat(patronage::rules::MAX_TEXT));
+    let err = Program::compile("long", &long, &schema).expect_err("too long");
+    assert_eq!(
+        err.message(),
+        "the text has 65540 bytes, more than the limit of 65536"
+    );
+    let many = vec!["n > 1"; 3_400].join(" or ");
+    assert_eq!(
+        Program::compile("many", &many, &schema)
+            .expect_err("too many nodes")
+            .message(),
+        "the expression has 10001 nodes, more than the limit of 10000"
+    );
+    // A structured tree deeper than the limit is caught before it is printed.
+    let mut deep = Expr::new(patronage::rules::ExprKind::Name("n".to_owned()));
+    for _ in 0..40 {
+        deep = Expr::new(patronage::rules::ExprKind::Neg(Box::new(deep)));
+    }
+    assert_eq!(
+        Program::from_expr("deep", &deep, &schema)
+            .expect_err("too deep")
+            .message(),
+        "the expression nests deeper than 32 levels"
+    );
+    let and_of_one = Expr::new(patronage::rules::ExprKind::And(vec![Expr::new(
+        patronage::rules::ExprKind::Bool(true),
+    )]));
+    assert_eq!(
+        Program::from_expr("lonely", &and_of_one, &schema)
+            .expect_err("one operand")
+            .message(),
+        "`and` expects at least 2 operands, found 1"
+    );
+    let err = Program::compile("typo", "spnd > 1 CNY", &schema).expect_err("typo");
+    assert!(err.is_unknown_name() && !err.is_syntax());
+    assert_eq!(err.span(), Some(patronage::rules::Span::new(0, 4)));
+    assert_eq!(err.source_text(), Some("spnd > 1 CNY"));
+    assert!(Program::compile("syntax", "n >", &schema)
+        .expect_err("syntax")
+        .is_syntax());
+}
+
+#[test]
+fn table_size_limits() {
+    let schema = Schema::from_fields([Field::integer("n")]).expect("schema");
+    let mut doc: TableDoc = toml::from_str(
+        r#"
+        name = "big"
+        inputs = ["n"]
+        rows = []
+        "#,
+    )
+    .expect("doc");
+    doc.inputs =
+        vec![patronage::rules::InputDoc::Expr("n".to_owned()); patronage::rules::MAX_INPUTS + 1];
+    assert_eq!(
+        Table::compile(&doc, &schema)
+            .expect_err("too many inputs")
+            .to_string(),
+        "table `big`: the table has 65 inputs, more than the limit of 64"
+    );
+    doc.inputs.truncate(1);
+    doc.rows = vec![
+        patronage::rules::RowDoc {
+            name: None,
+            when: vec![patronage::rules::CellDoc::Text("-".to_owned())],
+            condition: None,
+            then: vec![],
+        };
+        patronage::rules::MAX_ROWS + 1
+    ];
+    assert_eq!(
+        Table::compile(&doc, &schema)
+            .expect_err("too many rows")
+            .to_string(),
+        "table `big`: the table has 100001 rows, more than the limit of 100000"
+    );
+}
+
+#[test]
+fn analysis_stops_within_its_work_limit() {
+    // Many overlapping boxes before a catch-all row: the pieces left after each
+    // subtraction multiply, and analysis gives up on the rows it cannot afford.
+    let fields: Vec<Field> = (0..6).map(|i| Field::integer(&format!("x{i}"))).collect();
+    let schema = Schema::from_fields(fields).expect("schema");
+    let mut lcg = 12_345u64;
+    let mut next = |n: u64| {
+        lcg = lcg.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        (lcg >> 33) % n
+    };
+    let mut rows = Vec::new();
+    for _ in 0..300 {
+        let cells: Vec<String> = (0..6)
+            .map(|_| {
+                let lo = next(100);
+                format!("\"[{lo}..{}]\"", lo + next(60))
+            })
+            .collect();
+        rows.push(format!("{{ when = [{}] }}", cells.join(", ")));
+    }
+    rows.push("{ when = [\"-\", \"-\", \"-\", \"-\", \"-\", \"-\"] }".to_owned());
+    let text = format!(
+        "name = \"tangle\"\ncomplete = true\ninputs = [\"x0\", \"x1\", \"x2\", \"x3\", \"x4\", \"x5\"]\nrows = [\n{}\n]\n",
+        rows.join(",\n")
+    );
+    let doc: TableDoc = toml::from_str(&text).expect("doc");
+    let table = Table::compile(&doc, &schema).expect("table");
+    let limits: Vec<String> = table
+        .diagnostics()
+        .iter()
+        .filter(|d| d.code == DiagnosticCode::AnalysisLimit)
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(limits.len(), 1, "{:#?}", table.diagnostics());
+    assert!(
+        limits[0].starts_with(
+            "warning: table `tangle`: the table is too large to check every row for reachability exactly; rows "
+        ) && limits[0].ends_with(" were not checked"),
+        "{}",
+        limits[0]
+    );
+    // The decision does not depend on analysis.
+    let record = Record::new(&schema);
+    assert_eq!(table.decide(&record, ctx()), Hit::Row(300));
+}

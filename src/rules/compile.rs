@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use crate::error::{Origin, RuleError};
-use crate::rules::ast::{ArithOp, CmpOp, Expr};
+use crate::rules::ast::{ArithOp, CmpOp, Expr, ExprKind};
 use crate::rules::check::Checker;
 use crate::rules::eval::{self, Context, Truth};
 use crate::rules::explain::{self, Explanation};
@@ -165,6 +165,7 @@ impl Program {
     ///
     /// As [`Program::compile`].
     pub fn from_expr(name: &str, expr: &Expr, schema: &Schema) -> Result<Program, RuleError> {
+        check_tree(&rule_origin(name), expr, 1)?;
         let text = expr.to_string();
         Program::compile(name, &text, schema)
     }
@@ -179,6 +180,7 @@ impl Program {
         expr: &Expr,
         schema: &Schema,
     ) -> Result<Program, RuleError> {
+        check_tree(&rule_origin(name), expr, 1)?;
         let text = expr.to_string();
         Program::condition(name, &text, schema)
     }
@@ -261,6 +263,59 @@ impl Program {
     /// `and` that failed, its first operand that was not true.
     pub fn explain<F: Fields + ?Sized>(&self, fields: &F, ctx: Context) -> Explanation {
         explain::explain_program(self, &self.node, fields, ctx)
+    }
+}
+
+/// Checks the shape of a structured tree before it is printed: its depth (printing a
+/// tree deeper than the limit would recurse without bound) and the operand counts of
+/// `and` / `or` (a one-operand `and` would print as its operand alone).
+pub(crate) fn check_tree(origin_of: &Origin, expr: &Expr, depth: usize) -> Result<(), RuleError> {
+    let origin = || origin_of.clone();
+    if depth > crate::rules::parser::MAX_DEPTH {
+        return Err(RuleError::new(
+            origin(),
+            crate::error::RuleErrorKind::TooDeep {
+                limit: crate::rules::parser::MAX_DEPTH,
+            },
+        ));
+    }
+    let children: Vec<&Expr> = match &expr.kind {
+        ExprKind::And(items) | ExprKind::Or(items) => {
+            if items.len() < 2 {
+                let op = if matches!(expr.kind, ExprKind::And(_)) {
+                    "and"
+                } else {
+                    "or"
+                };
+                return Err(RuleError::new(
+                    origin(),
+                    crate::error::RuleErrorKind::TypeMismatch {
+                        operation: op.to_owned(),
+                        expected: "at least 2 operands".to_owned(),
+                        found: items.len().to_string(),
+                    },
+                ));
+            }
+            items.iter().collect()
+        }
+        ExprKind::List(items) | ExprKind::Call { args: items, .. } => items.iter().collect(),
+        ExprKind::Not(inner) | ExprKind::Neg(inner) => vec![inner],
+        ExprKind::Compare { left, right, .. } | ExprKind::Arith { left, right, .. } => {
+            vec![left, right]
+        }
+        ExprKind::In { value, set, .. } => vec![value, set],
+        ExprKind::Between { value, low, high } => vec![value, low, high],
+        ExprKind::IsMissing { value, .. } => vec![value],
+        _ => Vec::new(),
+    };
+    children
+        .into_iter()
+        .try_for_each(|child| check_tree(origin_of, child, depth + 1))
+}
+
+fn rule_origin(name: &str) -> Origin {
+    Origin::Rule {
+        name: name.to_owned(),
     }
 }
 

@@ -9,7 +9,7 @@ use crate::error::{Diagnostic, Origin, RuleError, RuleErrorKind};
 use crate::rules::analyze;
 use crate::rules::ast::{CmpOp, Expr, UnaryTest, UnaryTests};
 use crate::rules::check::{backticked, coerce, Checker, Ty};
-use crate::rules::compile::Node;
+use crate::rules::compile::{check_tree, Node};
 use crate::rules::eval::{self, Context};
 use crate::rules::explain::{CellFailure, RowTrace, TableExplanation};
 use crate::rules::lookup::FastPath;
@@ -403,7 +403,10 @@ impl Table {
         for input in &doc.inputs {
             let (name, text) = match input {
                 InputDoc::Expr(text) => (text.clone(), text.clone()),
-                InputDoc::Named(named) => (named.name.clone(), expr_text(&named.expr)),
+                InputDoc::Named(named) => (
+                    named.name.clone(),
+                    expr_text(&named.expr, &origin(None, Some(&named.name)))?,
+                ),
             };
             let column_origin = origin(None, Some(&name));
             let expr = parser::parse_expr(&text)
@@ -517,8 +520,8 @@ impl Table {
             let condition = match &row.condition {
                 None => None,
                 Some(source) => {
-                    let text = expr_text(source);
                     let cond_origin = origin(Some(index), Some("condition"));
+                    let text = expr_text(source, &cond_origin)?;
                     let expr = parser::parse_expr(&text).map_err(|e| {
                         RuleError::new(cond_origin.clone(), e.kind).at(&text, e.span)
                     })?;
@@ -1119,6 +1122,20 @@ fn compile_cell(
             (text.clone(), source)
         }
         CellDoc::Tests(tests) => {
+            let values: Vec<&Expr> = match tests {
+                UnaryTests::Any => Vec::new(),
+                UnaryTests::AnyOf(tests) | UnaryTests::NoneOf(tests) => tests
+                    .iter()
+                    .flat_map(|test| match test {
+                        UnaryTest::Compare { value, .. } => vec![value],
+                        UnaryTest::Range { low, high, .. } => vec![low, high],
+                        UnaryTest::IsMissing { .. } => Vec::new(),
+                    })
+                    .collect(),
+            };
+            for value in values {
+                check_tree(&origin, value, 1)?;
+            }
             let text = tests.to_string();
             let source = parser::parse_cell(&text)
                 .map_err(|e| RuleError::new(origin.clone(), e.kind).at(&text, e.span))?;
@@ -1329,10 +1346,13 @@ fn priority_rank(outputs: &[Output], values: &[Value]) -> usize {
     }
 }
 
-fn expr_text(source: &ExprDoc) -> String {
+fn expr_text(source: &ExprDoc, origin: &Origin) -> Result<String, RuleError> {
     match source {
-        ExprDoc::Text(text) => text.clone(),
-        ExprDoc::Tree(expr) => expr.to_string(),
+        ExprDoc::Text(text) => Ok(text.clone()),
+        ExprDoc::Tree(expr) => {
+            check_tree(origin, expr, 1)?;
+            Ok(expr.to_string())
+        }
     }
 }
 
