@@ -712,7 +712,7 @@ fn policy() -> impl Strategy<Value = HitPolicy> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(500))]
+    #![proptest_config(ProptestConfig::with_cases(2_000))]
 
     /// The precomputed fast path, the row scan behind `explain`, and the analysis all
     /// agree: `decide` equals `explain`'s hit, a row reported unreachable never
@@ -759,6 +759,16 @@ proptest! {
         let Ok(table) = Table::compile(&doc, &schema) else {
             return Ok(());
         };
+        // The same table with an extra input that is an expression, not a bare field:
+        // no index, no dense table, only the row-by-row scan.
+        let mut slow_doc = doc.clone();
+        slow_doc.inputs.push(patronage::rules::InputDoc::Expr("v + 0".to_owned()));
+        for row in &mut slow_doc.rows {
+            row.when.push(patronage::rules::CellDoc::Text("-".to_owned()));
+        }
+        let slow = Table::compile(&slow_doc, &schema).expect("the slow twin compiles");
+        let mut fast_rows = Vec::new();
+        let mut slow_rows = Vec::new();
         let unreachable: Vec<usize> = table
             .diagnostics()
             .iter()
@@ -777,6 +787,10 @@ proptest! {
                 record.set(v, vv);
                 let hit = table.decide(&record, ctx());
                 prop_assert_eq!(table.explain(&record, ctx()).hit, hit);
+                prop_assert_eq!(slow.decide(&record, ctx()), hit);
+                prop_assert_eq!(table.trace(&record, ctx(), &mut fast_rows), hit);
+                prop_assert_eq!(slow.trace(&record, ctx(), &mut slow_rows), hit);
+                prop_assert_eq!(&fast_rows, &slow_rows);
                 let in_range = uu.map_or(true, |x| (0..=6).contains(&x)) && (0..=6).contains(&vv);
                 if !in_range {
                     continue;
@@ -1079,4 +1093,19 @@ fn analysis_stops_within_its_work_limit() {
     // The decision does not depend on analysis.
     let record = Record::new(&schema);
     assert_eq!(table.decide(&record, ctx()), Hit::Row(300));
+
+    // Without the catch-all row, the gap check runs out of work too.
+    let mut doc = doc;
+    doc.rows.pop();
+    let table = Table::compile(&doc, &schema).expect("table");
+    let gap_limits: Vec<String> = table
+        .diagnostics()
+        .iter()
+        .filter(|d| d.code == DiagnosticCode::AnalysisLimit && d.message.contains("gaps"))
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        gap_limits,
+        ["warning: table `tangle`: the table is too large to check for gaps exactly; it was not checked"]
+    );
 }

@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
+
 use crate::error::{Origin, RuleError};
 use crate::rules::ast::{ArithOp, CmpOp, Expr, ExprKind};
 use crate::rules::check::Checker;
@@ -10,6 +12,7 @@ use crate::rules::eval::{self, Context, Truth};
 use crate::rules::explain::{self, Explanation};
 use crate::rules::parser;
 use crate::rules::schema::{FieldId, Fields, Schema};
+use crate::rules::table::ExprDoc;
 use crate::rules::value::{SymbolId, Type, Value, ValueRef};
 
 /// A node of a compiled expression.
@@ -79,6 +82,39 @@ pub(crate) enum Function {
     Year,
     Month,
     DayOfMonth,
+}
+
+/// A named rule as a company writes it (JSON, TOML, YAML…): a condition in text or
+/// structured form.
+///
+/// # Example
+///
+/// ```
+/// use patronage::rules::{Field, Program, RuleDoc, Schema};
+///
+/// let doc: RuleDoc = toml::from_str(r#"
+///     name = "wake_up"
+///     doc = "dormant customers who stopped logging in"
+///     when = "stage == dormant and days_since(last_login) > 28"
+/// "#)?;
+/// let schema = Schema::from_fields([
+///     Field::symbol("stage", ["new", "active", "dormant"]),
+///     Field::date("last_login").optional(),
+/// ])?;
+/// let rule = Program::from_doc(&doc, &schema)?;
+/// assert_eq!(rule.name(), "wake_up");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleDoc {
+    /// The rule's name (used in errors and explanations).
+    pub name: String,
+    /// What the rule is for.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub doc: String,
+    /// The condition.
+    pub when: ExprDoc,
 }
 
 /// A compiled, type-checked rule: an expression over the fields of a [`Schema`].
@@ -183,6 +219,18 @@ impl Program {
         check_tree(&rule_origin(name), expr, 1)?;
         let text = expr.to_string();
         Program::condition(name, &text, schema)
+    }
+
+    /// Checks and compiles a rule document; its `when` must be a condition.
+    ///
+    /// # Errors
+    ///
+    /// As [`Program::condition`].
+    pub fn from_doc(doc: &RuleDoc, schema: &Schema) -> Result<Program, RuleError> {
+        match &doc.when {
+            ExprDoc::Text(text) => Program::condition(&doc.name, text, schema),
+            ExprDoc::Tree(expr) => Program::condition_from_expr(&doc.name, expr, schema),
+        }
     }
 
     fn build(
@@ -417,8 +465,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn program_is_send_sync() {
+    fn compiled_forms_are_send_sync() {
         fn check<T: Send + Sync>() {}
         check::<Program>();
+        check::<crate::rules::Table>();
+        check::<crate::RuleError>();
     }
 }

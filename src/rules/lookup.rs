@@ -127,6 +127,19 @@ impl FastPath {
     }
 }
 
+impl Candidates<'_> {
+    /// The first input whose class set leaves `row` out (for an exact row, the first
+    /// cell that fails), or `None` when the row is a candidate.
+    #[inline]
+    pub(crate) fn first_failing(&self, row: usize) -> Option<usize> {
+        let (word, bit) = (row / 64, row % 64);
+        self.sets
+            .iter()
+            .take(self.n_sets)
+            .position(|set| set.get(word).map_or(true, |w| w & (1 << bit) == 0))
+    }
+}
+
 impl Iterator for Candidates<'_> {
     type Item = usize;
 

@@ -16,6 +16,10 @@
 //! - [`Program::explain`] and [`Table::explain`] say which rule or row decided, the
 //!   values read, and the first condition that failed.
 //!
+//! A named rule a company writes is a [`RuleDoc`]; a *rule set* (triggers, policies)
+//! is a table without inputs whose rows carry a `condition`, so it gets hit policies,
+//! analysis and explanations like any table.
+//!
 //! # The language
 //!
 //! | form | example |
@@ -99,7 +103,7 @@ mod table;
 mod value;
 
 pub use crate::rules::ast::{ArithOp, CmpOp, Expr, ExprKind, Span, UnaryTest, UnaryTests};
-pub use crate::rules::compile::{parse, Program};
+pub use crate::rules::compile::{parse, Program, RuleDoc};
 pub use crate::rules::eval::{Context, Truth};
 pub use crate::rules::explain::{
     CellFailure, ConditionTrace, Explanation, RowReport, RowTrace, TableExplanation, ValueRead,

@@ -763,6 +763,21 @@ impl Table {
     ) -> Hit {
         rows.clear();
         let mut trace = Trace { rows };
+        if let Some(fast) = &self.fast {
+            if let Some(candidates) = fast.candidates(fields) {
+                // Exact rows are decided by the class sets alone, which also name the
+                // first failing cell; the others are evaluated in full, as by `scan`.
+                let mut inputs = InputCache::new();
+                return self.resolve(0..self.rows.len(), |index, row| {
+                    if !fast.is_exact(index) {
+                        return self.row_matches(row, &mut inputs, fields, ctx, &mut trace, index);
+                    }
+                    let failure = candidates.first_failing(index);
+                    trace.row(index, failure.map(CellFailure::Input));
+                    failure.is_none()
+                });
+            }
+        }
         self.scan(fields, ctx, &mut trace)
     }
 
