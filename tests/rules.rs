@@ -812,6 +812,117 @@ proptest! {
     }
 }
 
+fn number_cell() -> impl Strategy<Value = String> {
+    let point = prop::sample::select(vec!["0", "0.25", "0.5", "1", "1.5"]);
+    prop_oneof![
+        Just("-".to_owned()),
+        point.clone().prop_map(|p| format!("< {p}")),
+        point.clone().prop_map(|p| format!(">= {p}")),
+        point.clone().prop_map(|p| format!("!= {p}")),
+        point.clone().prop_map(|p| format!("{p}")),
+        (point.clone(), point).prop_map(|(a, b)| format!("(0..{a}], [{b}..2)")),
+        Just("is missing".to_owned()),
+    ]
+}
+
+fn date_cell() -> impl Strategy<Value = String> {
+    let day = prop::sample::select(vec!["2024-01-01", "2024-03-01", "2024-06-30"]);
+    prop_oneof![
+        Just("-".to_owned()),
+        day.clone().prop_map(|d| format!("< {d}")),
+        day.clone().prop_map(|d| format!(">= {d}")),
+        (day.clone(), day).prop_map(|(a, b)| format!("[{a}..{b}]")),
+    ]
+}
+
+fn money_cell() -> impl Strategy<Value = String> {
+    let amount = prop::sample::select(vec!["0 CNY", "99.99 CNY", "100 CNY", "500 CNY"]);
+    prop_oneof![
+        Just("-".to_owned()),
+        amount.clone().prop_map(|a| format!("< {a}")),
+        amount.clone().prop_map(|a| format!("> {a}")),
+        (amount.clone(), amount).prop_map(|(a, b)| format!("[{a}..{b})")),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1_000))]
+
+    /// Tables over numbers, dates and money: the index agrees with the scan.
+    #[test]
+    fn continuous_tables_agree(
+        rows in prop::collection::vec((number_cell(), date_cell(), money_cell()), 1..8),
+        hit_policy in policy(),
+    ) {
+        let schema = Schema::from_fields([
+            Field::number("x").optional(),
+            Field::date("d"),
+            Field::money("m", patronage::Currency::CNY),
+        ])
+        .expect("schema");
+        let cells = |row: &(String, String, String)| {
+            [row.0.clone(), row.1.clone(), row.2.clone()]
+                .map(patronage::rules::CellDoc::Text)
+                .to_vec()
+        };
+        let doc = TableDoc {
+            name: "cont".to_owned(),
+            doc: String::new(),
+            hit_policy,
+            aggregation: None,
+            complete: false,
+            inputs: ["x", "d", "m"]
+                .map(|n| patronage::rules::InputDoc::Expr(n.to_owned()))
+                .to_vec(),
+            outputs: vec![patronage::rules::OutputColumnDoc {
+                name: "tier".to_owned(),
+                ty: patronage::rules::Type::Symbol,
+                values: vec!["gold".to_owned(), "silver".to_owned()],
+            }],
+            rows: rows
+                .iter()
+                .enumerate()
+                .map(|(i, row)| patronage::rules::RowDoc {
+                    name: None,
+                    when: cells(row),
+                    condition: None,
+                    then: vec![patronage::rules::OutputDoc::Text(
+                        if i % 2 == 0 { "gold" } else { "silver" }.to_owned(),
+                    )],
+                })
+                .collect(),
+            default: None,
+        };
+        let Ok(table) = Table::compile(&doc, &schema) else {
+            return Ok(());
+        };
+        let mut slow_doc = doc.clone();
+        slow_doc.inputs.push(patronage::rules::InputDoc::Expr("x * 1".to_owned()));
+        for row in &mut slow_doc.rows {
+            row.when.push(patronage::rules::CellDoc::Text("-".to_owned()));
+        }
+        let slow = Table::compile(&slow_doc, &schema).expect("the slow twin compiles");
+        let (mut fast_rows, mut slow_rows) = (Vec::new(), Vec::new());
+        for x in ["", "-1", "0", "0.1", "0.25", "0.5", "0.75", "1", "1.5", "2"] {
+            for d in ["2023-12-31", "2024-01-01", "2024-02-01", "2024-03-01", "2024-06-30", "2024-07-01"] {
+                for m in ["-1 CNY", "0 CNY", "50 CNY", "99.99 CNY", "100 CNY", "300 CNY", "500 CNY", "501 CNY"] {
+                    let mut record = Record::new(&schema);
+                    if !x.is_empty() {
+                        record.set_text(&schema, "x", x).expect("x");
+                    }
+                    record.set_text(&schema, "d", d).expect("d");
+                    record.set_text(&schema, "m", m).expect("m");
+                    let hit = slow.decide(&record, ctx());
+                    prop_assert_eq!(table.decide(&record, ctx()), hit, "x={} d={} m={}", x, d, m);
+                    prop_assert_eq!(table.trace(&record, ctx(), &mut fast_rows), hit);
+                    prop_assert_eq!(slow.trace(&record, ctx(), &mut slow_rows), hit);
+                    prop_assert_eq!(&fast_rows, &slow_rows);
+                }
+            }
+        }
+    }
+}
+
 // ---- error messages outside the case files ------------------------------------
 
 fn schema_error(field: Field) -> String {

@@ -908,6 +908,35 @@ fn build_fast(table: &Table) -> Option<FastPath> {
                     starts: starts.clone(),
                 }
             }
+            Domain::Int { starts, .. } if input.ty() == Type::Date => LookupColumn::Date {
+                field,
+                starts: starts.clone(),
+            },
+            Domain::Cont { breaks } => match input.ty() {
+                Type::Number => LookupColumn::Number {
+                    field,
+                    breaks: breaks
+                        .iter()
+                        .map(|b| match b {
+                            Value::Integer(i) => Some(*i as f64),
+                            Value::Number(n) => Some(*n),
+                            _ => None,
+                        })
+                        .collect::<Option<_>>()?,
+                },
+                Type::Money(currency) => LookupColumn::Money {
+                    field,
+                    currency,
+                    breaks: breaks
+                        .iter()
+                        .map(|b| match b {
+                            Value::Money(m) if m.currency == currency => Some(m.amount),
+                            _ => None,
+                        })
+                        .collect::<Option<_>>()?,
+                },
+                _ => return None,
+            },
             Domain::Sym { symbols } => LookupColumn::Sym {
                 field,
                 symbols: symbols.clone(),
@@ -1089,5 +1118,64 @@ impl Bits {
                 .filter(move |b| w & (1u64 << b) != 0)
                 .map(move |b| k * 64 + b)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::money::Currency;
+    use crate::rules::{Field, Schema, Table, TableDoc};
+
+    fn table(schema: &Schema, text: &str) -> Table {
+        let doc: TableDoc = toml::from_str(text).expect("document");
+        Table::compile(&doc, schema).expect("table")
+    }
+
+    #[test]
+    fn fast_paths_are_chosen() {
+        let schema = Schema::from_fields([
+            Field::integer("n"),
+            Field::number("x"),
+            Field::money("m", Currency::CNY),
+            Field::date("d"),
+            Field::symbol("s", ["a", "b"]),
+        ])
+        .expect("schema");
+        let small = table(
+            &schema,
+            r#"name = "t"
+               inputs = ["n", "s"]
+               rows = [{ when = ["<= 3", "a"] }, { when = ["> 3", "-"] }]"#,
+        );
+        let fast = small.fast.as_ref().expect("index");
+        assert!(fast.dense.is_some());
+        // `n`: (-inf..3], [4..inf), missing; `s`: a, b, missing.
+        assert_eq!(fast.dense.as_ref().map(Vec::len), Some(9));
+
+        let continuous = table(
+            &schema,
+            r#"name = "t"
+               inputs = ["x", "m", "d"]
+               rows = [{ when = ["< 0.5", "[1 CNY..2 CNY)", ">= 2024-01-01"] }]"#,
+        );
+        assert!(continuous.fast.is_some());
+
+        let guarded = table(
+            &schema,
+            r#"name = "t"
+               inputs = ["n"]
+               rows = [{ when = ["< 1"], condition = "x > 0" }, { when = ["-"] }]"#,
+        );
+        let fast = guarded.fast.as_ref().expect("index");
+        assert!(fast.dense.is_none(), "a row with a condition is not exact");
+        assert!(!fast.is_exact(0) && fast.is_exact(1));
+
+        let expression = table(
+            &schema,
+            r#"name = "t"
+               inputs = ["n + 1"]
+               rows = [{ when = ["< 1"] }]"#,
+        );
+        assert!(expression.fast.is_none());
     }
 }

@@ -21,6 +21,10 @@
 //! declares, a symbol outside the vocabulary) fall back to the row-by-row scan, which
 //! gives the same result; the property tests check all three paths against each other.
 
+use chrono::Datelike;
+use rust_decimal::Decimal;
+
+use crate::money::Currency;
 use crate::rules::schema::{FieldId, Fields};
 use crate::rules::table::Hit;
 use crate::rules::value::{SymbolId, ValueRef};
@@ -40,6 +44,17 @@ pub(crate) enum LookupColumn {
     Sym {
         field: FieldId,
         symbols: Vec<SymbolId>,
+    },
+    /// Dates as day numbers (from the common era), classes as for `Int`.
+    Date { field: FieldId, starts: Vec<i64> },
+    /// Numbers: breakpoints b₀ < b₁ < …; classes alternate open intervals and points,
+    /// `(−∞, b₀)` = 0, `{b₀}` = 1, `(b₀, b₁)` = 2, …; missing is class `2 · len + 1`.
+    Number { field: FieldId, breaks: Vec<f64> },
+    /// Money in one currency, classes as for `Number`.
+    Money {
+        field: FieldId,
+        currency: Currency,
+        breaks: Vec<Decimal>,
     },
     /// `false` = 0, `true` = 1, missing = 2.
     Bool { field: FieldId },
@@ -171,7 +186,11 @@ impl Iterator for Candidates<'_> {
 impl LookupColumn {
     pub(crate) fn classes(&self) -> usize {
         match self {
-            LookupColumn::Int { starts, .. } => starts.len() + 1,
+            LookupColumn::Int { starts, .. } | LookupColumn::Date { starts, .. } => {
+                starts.len() + 1
+            }
+            LookupColumn::Number { breaks, .. } => 2 * breaks.len() + 2,
+            LookupColumn::Money { breaks, .. } => 2 * breaks.len() + 2,
             LookupColumn::Sym { symbols, .. } => symbols.len() + 1,
             LookupColumn::Bool { .. } => 3,
         }
@@ -188,6 +207,31 @@ impl LookupColumn {
                 }
                 Some(_) => None,
             },
+            LookupColumn::Date { field, starts } => match fields.value(*field) {
+                None => Some(starts.len()),
+                Some(ValueRef::Date(d)) => {
+                    let day = i64::from(d.num_days_from_ce());
+                    starts.partition_point(|s| *s <= day).checked_sub(1)
+                }
+                Some(_) => None,
+            },
+            LookupColumn::Number { field, breaks } => match fields.value(*field) {
+                None => Some(2 * breaks.len() + 1),
+                Some(ValueRef::Number(v)) if !v.is_nan() => Some(cont_class(breaks, &v)),
+                Some(ValueRef::Integer(i)) => Some(cont_class(breaks, &(i as f64))),
+                Some(_) => None,
+            },
+            LookupColumn::Money {
+                field,
+                currency,
+                breaks,
+            } => match fields.value(*field) {
+                None => Some(2 * breaks.len() + 1),
+                Some(ValueRef::Money(m)) if m.currency == *currency => {
+                    Some(cont_class(breaks, &m.amount))
+                }
+                Some(_) => None,
+            },
             LookupColumn::Sym { field, symbols } => match fields.value(*field) {
                 None => Some(symbols.len()),
                 Some(ValueRef::Symbol(id)) => symbols.iter().position(|s| *s == id),
@@ -199,5 +243,17 @@ impl LookupColumn {
                 Some(_) => None,
             },
         }
+    }
+}
+
+/// The class of `v` among sorted breakpoints: `2i` for the open interval below
+/// `breaks[i]`, `2i + 1` for the point `breaks[i]`.
+#[inline]
+fn cont_class<T: PartialOrd>(breaks: &[T], v: &T) -> usize {
+    let below = breaks.partition_point(|b| b < v);
+    if breaks.get(below).is_some_and(|b| b == v) {
+        2 * below + 1
+    } else {
+        2 * below
     }
 }
