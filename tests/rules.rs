@@ -819,7 +819,7 @@ fn number_cell() -> impl Strategy<Value = String> {
         point.clone().prop_map(|p| format!("< {p}")),
         point.clone().prop_map(|p| format!(">= {p}")),
         point.clone().prop_map(|p| format!("!= {p}")),
-        point.clone().prop_map(|p| format!("{p}")),
+        point.clone().prop_map(ToString::to_string),
         (point.clone(), point).prop_map(|(a, b)| format!("(0..{a}], [{b}..2)")),
         Just("is missing".to_owned()),
     ]
