@@ -193,12 +193,27 @@ pub enum RuleErrorKind {
     /// A table row with the wrong number of cells.
     #[error("expected {expected} {what}, found {found}")]
     CellCount {
-        /// "input cells" or "output cells".
+        /// "input cell(s)" or "output cell(s)", in the number `expected` calls for.
         what: String,
         /// The number of input or output columns.
         expected: usize,
         /// The number of cells in the row.
         found: usize,
+    },
+    /// A rule that is not a condition where one is required.
+    #[error("expected a condition (a `bool`), found {found}")]
+    NotACondition {
+        /// The type found.
+        found: String,
+    },
+    /// A value (a record value, a table output) that is not a literal of the type
+    /// required.
+    #[error("expected a literal of type {expected}, found {found}")]
+    InvalidValue {
+        /// The type required.
+        expected: String,
+        /// What the text is.
+        found: String,
     },
     /// A table definition that is inconsistent as a whole.
     #[error("{reason}")]
@@ -237,6 +252,9 @@ pub enum DiagnosticCode {
     /// A row that, under `priority`, never wins because a higher-priority row always
     /// matches with it.
     NeverWins,
+    /// The table is too large for exact analysis within the work limit; the message
+    /// says what was not checked.
+    AnalysisLimit,
 }
 
 /// A finding of decision-table analysis.

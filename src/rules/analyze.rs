@@ -21,7 +21,7 @@ use chrono::Datelike;
 use crate::error::{Diagnostic, DiagnosticCode, Severity};
 use crate::rules::ast::CmpOp;
 use crate::rules::eval;
-use crate::rules::lookup::{Lookup, LookupColumn};
+use crate::rules::lookup::{FastPath, IndexColumn, LookupColumn, MAX_DENSE, MAX_INDEXED_INPUTS};
 use crate::rules::table::{Cell, CellTest, Hit, HitPolicy, Table, Test};
 use crate::rules::value::{SymbolId, Type, Value};
 
@@ -29,12 +29,12 @@ use crate::rules::value::{SymbolId, Type, Value};
 const MAX_PIECES: usize = 20_000;
 /// The most gap diagnostics reported for one table.
 const MAX_GAPS: usize = 5;
-/// The largest class space precomputed for the fast path.
-pub(crate) const MAX_LOOKUP: usize = 1 << 16;
+/// The most box operations analysis spends on one table before it stops.
+const ANALYSIS_BUDGET: usize = 2_000_000;
 
 pub(crate) struct Analysis {
     pub(crate) diagnostics: Vec<Diagnostic>,
-    pub(crate) lookup: Option<Lookup>,
+    pub(crate) fast: Option<FastPath>,
 }
 
 /// A set of classes.
@@ -105,6 +105,8 @@ pub(crate) fn analyze(table: &Table) -> Analysis {
         message,
     };
 
+    let mut budget = ANALYSIS_BUDGET;
+    let mut gave_up = Vec::new();
     for (i, target) in over.iter().enumerate() {
         if target.iter().any(Bits::is_empty) {
             let column = target.iter().position(Bits::is_empty).unwrap_or(0);
@@ -153,7 +155,15 @@ pub(crate) fn analyze(table: &Table) -> Analysis {
         if beaters.is_empty() {
             continue;
         }
-        if let Some(covering) = covered_by(target, &beaters, &boxes) {
+        let covering = match cover(target, &beaters, &boxes, &mut budget) {
+            Cover::Covered(rows) => rows,
+            Cover::Open(_) => continue,
+            Cover::GaveUp => {
+                gave_up.push(i);
+                continue;
+            }
+        };
+        {
             let names = row_list(table, &covering);
             let (code, message) = if table.hit_policy == HitPolicy::First {
                 (
@@ -167,19 +177,34 @@ pub(crate) fn analyze(table: &Table) -> Analysis {
             } else {
                 (
                     DiagnosticCode::NeverWins,
-                    format!(
-                        "row never wins: {names} always match with it and have higher priority"
-                    ),
+                    if covering.len() == 1 {
+                        format!("row never wins: {names} matches every input it matches, and wins by priority or order")
+                    } else {
+                        format!("row never wins: {names} together match every input it matches, and win by priority or order")
+                    },
                 )
             };
             diagnostics.push(diag(Severity::Warning, code, Some(i), message));
         }
     }
 
+    if !gave_up.is_empty() {
+        let rows: Vec<String> = gave_up.iter().map(|r| (r + 1).to_string()).collect();
+        diagnostics.push(diag(
+            Severity::Warning,
+            DiagnosticCode::AnalysisLimit,
+            None,
+            format!(
+                "the table is too large to check every row for reachability exactly; rows {} were not checked",
+                rows.join(", ")
+            ),
+        ));
+    }
+
     if matches!(table.hit_policy, HitPolicy::Unique | HitPolicy::Any) {
-        for j in 0..boxes.len() {
+        for j in 0..over.len() {
             for i in 0..j {
-                let (Some(Some(a)), Some(Some(b))) = (boxes.get(i), boxes.get(j)) else {
+                let (Some(a), Some(b)) = (over.get(i), over.get(j)) else {
                     continue;
                 };
                 if table.hit_policy == HitPolicy::Any
@@ -192,19 +217,29 @@ pub(crate) fn analyze(table: &Table) -> Analysis {
                 if meet.iter().any(Bits::is_empty) {
                     continue;
                 }
+                // With literal cells only, the overlap is certain; otherwise it depends
+                // on the conditions or non-literal cells.
+                let certain =
+                    matches!((boxes.get(i), boxes.get(j)), (Some(Some(_)), Some(Some(_))));
                 let example = describe(table, &columns, &meet);
                 let other = row_list(table, &[i]);
-                let message = if table.hit_policy == HitPolicy::Unique {
-                    format!("row overlaps {other} under hit policy `unique`: both match {example}")
+                let policy = if table.hit_policy == HitPolicy::Unique {
+                    "under hit policy `unique`"
                 } else {
-                    format!("row overlaps {other} with different outputs under hit policy `any`: both match {example}")
+                    "with different outputs under hit policy `any`"
                 };
-                diagnostics.push(diag(
-                    Severity::Error,
-                    DiagnosticCode::Overlap,
-                    Some(j),
-                    message,
-                ));
+                let (severity, message) = if certain {
+                    (
+                        Severity::Error,
+                        format!("row overlaps {other} {policy}: both match {example}"),
+                    )
+                } else {
+                    (
+                        Severity::Warning,
+                        format!("row may overlap {other} {policy}: both can match {example}, depending on their conditions or non-literal cells"),
+                    )
+                };
+                diagnostics.push(diag(severity, DiagnosticCode::Overlap, Some(j), message));
             }
         }
     }
@@ -215,7 +250,22 @@ pub(crate) fn analyze(table: &Table) -> Analysis {
             .map(|c| Bits::full(c.present + usize::from(c.missing)))
             .collect();
         let all: Vec<usize> = (0..boxes.len()).collect();
-        if let Some(gaps) = remaining(&full, &all, &boxes) {
+        let mut budget = ANALYSIS_BUDGET;
+        let gaps = match cover(&full, &all, &boxes, &mut budget) {
+            Cover::Covered(_) => Vec::new(),
+            Cover::Open(pieces) => pieces,
+            Cover::GaveUp => {
+                diagnostics.push(diag(
+                    Severity::Warning,
+                    DiagnosticCode::AnalysisLimit,
+                    None,
+                    "the table is too large to check for gaps exactly; it was not checked"
+                        .to_owned(),
+                ));
+                Vec::new()
+            }
+        };
+        if !gaps.is_empty() {
             let opaque = boxes.iter().any(Option::is_none);
             for gap in gaps.iter().take(MAX_GAPS) {
                 let example = describe(table, &columns, gap);
@@ -240,78 +290,62 @@ pub(crate) fn analyze(table: &Table) -> Analysis {
 
     Analysis {
         diagnostics,
-        lookup: build_lookup(table, &boxes),
+        fast: build_fast(table),
     }
 }
 
-/// The earlier rows (among `beaters`) that together cover `target`, or `None`.
-fn covered_by(target: &RowBox, beaters: &[usize], boxes: &[Option<RowBox>]) -> Option<Vec<usize>> {
+/// The outcome of subtracting rows from a box.
+enum Cover {
+    /// Nothing is left; these rows took part.
+    Covered(Vec<usize>),
+    /// These pieces are left.
+    Open(Vec<RowBox>),
+    /// The work budget ran out.
+    GaveUp,
+}
+
+/// Subtracts the boxes of `rows` (in order) from `target`, spending `budget`.
+fn cover(target: &RowBox, rows: &[usize], boxes: &[Option<RowBox>], budget: &mut usize) -> Cover {
     // A single row that contains the target is the clearest report.
-    for &j in beaters {
+    for &j in rows {
         if let Some(Some(b)) = boxes.get(j) {
             if target.iter().zip(b).all(|(t, c)| t.is_subset(c)) {
-                return Some(vec![j]);
+                return Cover::Covered(vec![j]);
             }
         }
     }
     let mut pieces = vec![target.clone()];
     let mut used = Vec::new();
-    for &j in beaters {
-        let Some(Some(b)) = boxes.get(j) else {
-            continue;
-        };
-        let before = pieces.len();
-        let mut changed = false;
-        let mut next = Vec::new();
-        for piece in &pieces {
-            let parts = subtract(piece, b);
-            if parts.len() != 1 || parts.first() != Some(piece) {
-                changed = true;
-            }
-            next.extend(parts);
-            if next.len() > MAX_PIECES {
-                return None;
-            }
-        }
-        pieces = next;
-        if changed || pieces.len() != before {
-            used.push(j);
-        }
-        if pieces.is_empty() {
-            return Some(used);
-        }
-    }
-    None
-}
-
-/// What is left of `target` after removing the boxes of `rows`; `None` when nothing.
-fn remaining(target: &RowBox, rows: &[usize], boxes: &[Option<RowBox>]) -> Option<Vec<RowBox>> {
-    let mut pieces = vec![target.clone()];
     for &j in rows {
         let Some(Some(b)) = boxes.get(j) else {
             continue;
         };
-        let mut next = Vec::new();
-        for piece in &pieces {
-            next.extend(subtract(piece, b));
-            if next.len() > MAX_PIECES {
-                return Some(next);
-            }
+        let mut changed = false;
+        let mut next = Vec::with_capacity(pieces.len());
+        for piece in pieces {
+            *budget = budget.saturating_sub(1);
+            changed |= subtract_into(piece, b, &mut next);
+        }
+        if *budget == 0 || next.len() > MAX_PIECES {
+            return Cover::GaveUp;
         }
         pieces = next;
+        if changed {
+            used.push(j);
+        }
         if pieces.is_empty() {
-            return None;
+            return Cover::Covered(used);
         }
     }
-    Some(pieces)
+    Cover::Open(pieces)
 }
 
-/// `a \ b` as disjoint boxes.
-fn subtract(a: &RowBox, b: &RowBox) -> Vec<RowBox> {
+/// Pushes the pieces of `a \ b` to `out`; returns whether `b` took anything away.
+fn subtract_into(a: RowBox, b: &RowBox, out: &mut Vec<RowBox>) -> bool {
     if a.iter().zip(b).any(|(x, y)| x.and(y).is_empty()) {
-        return vec![a.clone()];
+        out.push(a);
+        return false;
     }
-    let mut out = Vec::new();
     let mut prefix: RowBox = a.clone();
     for d in 0..a.len() {
         let (Some(ad), Some(bd)) = (a.get(d), b.get(d)) else {
@@ -329,7 +363,7 @@ fn subtract(a: &RowBox, b: &RowBox) -> Vec<RowBox> {
             *slot = ad.and(bd);
         }
     }
-    out
+    true
 }
 
 fn row_list(table: &Table, rows: &[usize]) -> String {
@@ -409,15 +443,10 @@ fn describe_set(table: &Table, column: &Column, set: &Bits) -> String {
         k += 1;
     }
     match items.as_slice() {
-        [one]
-            if !one.starts_with('[')
-                && !one.starts_with('(')
-                && !one.starts_with('<')
-                && !one.starts_with('>') =>
-        {
-            format!("= {one}")
-        }
-        _ => format!("in {}", items.join(", ")),
+        [one] if one.starts_with('<') || one.starts_with('>') => one.clone(),
+        [one] if one.starts_with('[') || one.starts_with('(') => format!("in {one}"),
+        [one] => format!("= {one}"),
+        _ => format!("in {{{}}}", items.join(", ")),
     }
 }
 
@@ -851,19 +880,21 @@ fn over_box(columns: &[Column], cells: &[Cell]) -> RowBox {
         .collect()
 }
 
-/// Precomputes the decision for every class combination, when every input is a bare
-/// field with literal cells and the class space is small.
-fn build_lookup(table: &Table, _boxes: &[Option<RowBox>]) -> Option<Lookup> {
-    if !matches!(
-        table.hit_policy,
-        HitPolicy::First | HitPolicy::Unique | HitPolicy::Any | HitPolicy::Priority
-    ) || table.inputs.is_empty()
-        || table.rows.iter().any(|r| r.condition.is_some())
-    {
+/// Builds the row index (and the dense table when the class space is small), when
+/// every input is a bare integer, days, symbol or bool field.
+fn build_fast(table: &Table) -> Option<FastPath> {
+    if table.inputs.is_empty() || table.inputs.len() > MAX_INDEXED_INPUTS {
         return None;
     }
+    let n_rows = table.rows.len();
+    let words = n_rows.div_ceil(64);
     let mut columns = Vec::with_capacity(table.inputs.len());
-    let mut full = Vec::with_capacity(table.inputs.len());
+    let mut exact = Bits::full(n_rows);
+    for (index, row) in table.rows.iter().enumerate() {
+        if row.condition.is_some() {
+            exact.unset(index);
+        }
+    }
     for (c, input) in table.inputs.iter().enumerate() {
         let field = input.field()?;
         // The fast path must be right for any value, so the class space spans the
@@ -877,6 +908,35 @@ fn build_lookup(table: &Table, _boxes: &[Option<RowBox>]) -> Option<Lookup> {
                     starts: starts.clone(),
                 }
             }
+            Domain::Int { starts, .. } if input.ty() == Type::Date => LookupColumn::Date {
+                field,
+                starts: starts.clone(),
+            },
+            Domain::Cont { breaks } => match input.ty() {
+                Type::Number => LookupColumn::Number {
+                    field,
+                    breaks: breaks
+                        .iter()
+                        .map(|b| match b {
+                            Value::Integer(i) => Some(*i as f64),
+                            Value::Number(n) => Some(*n),
+                            _ => None,
+                        })
+                        .collect::<Option<_>>()?,
+                },
+                Type::Money(currency) => LookupColumn::Money {
+                    field,
+                    currency,
+                    breaks: breaks
+                        .iter()
+                        .map(|b| match b {
+                            Value::Money(m) if m.currency == currency => Some(m.amount),
+                            _ => None,
+                        })
+                        .collect::<Option<_>>()?,
+                },
+                _ => return None,
+            },
             Domain::Sym { symbols } => LookupColumn::Sym {
                 field,
                 symbols: symbols.clone(),
@@ -884,46 +944,83 @@ fn build_lookup(table: &Table, _boxes: &[Option<RowBox>]) -> Option<Lookup> {
             Domain::Bool => LookupColumn::Bool { field },
             _ => return None,
         };
-        columns.push(lookup_column);
-        full.push(column);
+        let classes = column.present + 1;
+        let mut sets = vec![Bits::empty(n_rows); classes];
+        for (index, row) in table.rows.iter().enumerate() {
+            let literal = row.cells.get(c).and_then(|cell| cell_set(&column, cell));
+            let accepted = literal.unwrap_or_else(|| {
+                // A cell that is not a literal test: a candidate in every class,
+                // checked in full when it comes up.
+                exact.unset(index);
+                Bits::full(classes)
+            });
+            for class in accepted.iter() {
+                if let Some(set) = sets.get_mut(class) {
+                    set.set(index);
+                }
+            }
+        }
+        columns.push(IndexColumn {
+            column: lookup_column,
+            sets: sets.into_iter().map(|b| b.0).collect(),
+        });
+    }
+    let mut fast = FastPath {
+        columns,
+        words,
+        exact: exact.0,
+        dense: None,
+    };
+    fast.dense = build_dense(table, &fast);
+    Some(fast)
+}
+
+/// Precomputes the decision for every class combination, for single-hit policies
+/// over literal rows and a small class space.
+fn build_dense(table: &Table, fast: &FastPath) -> Option<Vec<Hit>> {
+    let n_rows = table.rows.len();
+    if !matches!(
+        table.hit_policy,
+        HitPolicy::First | HitPolicy::Unique | HitPolicy::Any | HitPolicy::Priority
+    ) || (0..n_rows).any(|row| !fast.is_exact(row))
+    {
+        return None;
     }
     let mut size: usize = 1;
-    for column in &full {
-        size = size.checked_mul(column.present + 1)?;
-        if size > MAX_LOOKUP {
+    for column in &fast.columns {
+        size = size.checked_mul(column.column.classes())?;
+        if size > MAX_DENSE {
             return None;
         }
     }
-    let boxes: Vec<RowBox> = table
-        .rows
-        .iter()
-        .map(|row| exact_box(&full, &row.cells))
-        .collect::<Option<_>>()?;
     let mut hits = Vec::with_capacity(size);
-    let mut classes = vec![0usize; full.len()];
+    let mut classes = vec![0usize; fast.columns.len()];
+    let mut acc = vec![0u64; fast.words];
     for _ in 0..size {
-        let matching = boxes
-            .iter()
-            .enumerate()
-            .filter(|(_, b)| {
-                b.iter()
-                    .zip(&classes)
-                    .all(|(set, &class)| set.contains(class))
-            })
-            .map(|(i, _)| i);
-        hits.push(decide_classes(table, matching));
+        acc.fill(u64::MAX);
+        for (column, &class) in fast.columns.iter().zip(&classes) {
+            let set = column.sets.get(class)?;
+            for (a, s) in acc.iter_mut().zip(set) {
+                *a &= s;
+            }
+        }
+        let candidates = Bits(acc.clone());
+        hits.push(decide_classes(
+            table,
+            candidates.iter().filter(|&row| row < n_rows),
+        ));
         // Next combination, last column fastest.
-        for (k, column) in full.iter().enumerate().rev() {
+        for (k, column) in fast.columns.iter().enumerate().rev() {
             if let Some(class) = classes.get_mut(k) {
                 *class += 1;
-                if *class <= column.present {
+                if *class < column.column.classes() {
                     break;
                 }
                 *class = 0;
             }
         }
     }
-    Lookup::new(columns, hits)
+    Some(hits)
 }
 
 /// The hit-policy decision for the rows matching one class combination.
@@ -985,14 +1082,10 @@ impl Bits {
         }
     }
 
-    fn unset(&mut self, i: usize) {
+    pub(crate) fn unset(&mut self, i: usize) {
         if let Some(word) = self.0.get_mut(i / 64) {
             *word &= !(1 << (i % 64));
         }
-    }
-
-    pub(crate) fn contains(&self, i: usize) -> bool {
-        self.0.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
     }
 
     fn and(&self, other: &Bits) -> Bits {
@@ -1019,11 +1112,70 @@ impl Bits {
         self.0.iter().map(|w| w.count_ones() as usize).sum()
     }
 
-    fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = usize> + '_ {
         self.0.iter().enumerate().flat_map(|(k, &w)| {
             (0..64)
                 .filter(move |b| w & (1u64 << b) != 0)
                 .map(move |b| k * 64 + b)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::money::Currency;
+    use crate::rules::{Field, Schema, Table, TableDoc};
+
+    fn table(schema: &Schema, text: &str) -> Table {
+        let doc: TableDoc = toml::from_str(text).expect("document");
+        Table::compile(&doc, schema).expect("table")
+    }
+
+    #[test]
+    fn fast_paths_are_chosen() {
+        let schema = Schema::from_fields([
+            Field::integer("n"),
+            Field::number("x"),
+            Field::money("m", Currency::CNY),
+            Field::date("d"),
+            Field::symbol("s", ["a", "b"]),
+        ])
+        .expect("schema");
+        let small = table(
+            &schema,
+            r#"name = "t"
+               inputs = ["n", "s"]
+               rows = [{ when = ["<= 3", "a"] }, { when = ["> 3", "-"] }]"#,
+        );
+        let fast = small.fast.as_ref().expect("index");
+        assert!(fast.dense.is_some());
+        // `n`: (-inf..3], [4..inf), missing; `s`: a, b, missing.
+        assert_eq!(fast.dense.as_ref().map(Vec::len), Some(9));
+
+        let continuous = table(
+            &schema,
+            r#"name = "t"
+               inputs = ["x", "m", "d"]
+               rows = [{ when = ["< 0.5", "[1 CNY..2 CNY)", ">= 2024-01-01"] }]"#,
+        );
+        assert!(continuous.fast.is_some());
+
+        let guarded = table(
+            &schema,
+            r#"name = "t"
+               inputs = ["n"]
+               rows = [{ when = ["< 1"], condition = "x > 0" }, { when = ["-"] }]"#,
+        );
+        let fast = guarded.fast.as_ref().expect("index");
+        assert!(fast.dense.is_none(), "a row with a condition is not exact");
+        assert!(!fast.is_exact(0) && fast.is_exact(1));
+
+        let expression = table(
+            &schema,
+            r#"name = "t"
+               inputs = ["n + 1"]
+               rows = [{ when = ["< 1"] }]"#,
+        );
+        assert!(expression.fast.is_none());
     }
 }

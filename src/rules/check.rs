@@ -21,6 +21,8 @@ pub(crate) struct Checker<'s> {
     text: &'s str,
     origin: Origin,
     depth: usize,
+    /// Resolve bare names as symbols before fields (when reading a value's text).
+    symbols_first: bool,
 }
 
 /// Built-in functions: name, function, minimum and maximum argument count.
@@ -54,6 +56,7 @@ impl<'s> Checker<'s> {
             text,
             origin,
             depth: 0,
+            symbols_first: false,
         }
     }
 
@@ -75,14 +78,17 @@ impl<'s> Checker<'s> {
         let (node, ty) = self.expr(expr, None)?;
         if let Some(want) = want {
             if !assignable(ty.ty, want) {
-                return Err(self.err(
-                    RuleErrorKind::TypeMismatch {
-                        operation: "a condition".to_owned(),
+                let kind = if want == Type::Bool {
+                    RuleErrorKind::NotACondition {
+                        found: ty.ty.to_string(),
+                    }
+                } else {
+                    RuleErrorKind::InvalidValue {
                         expected: want.to_string(),
                         found: ty.ty.to_string(),
-                    },
-                    expr.span,
-                ));
+                    }
+                };
+                return Err(self.err(kind, expr.span));
             }
         }
         if ty.ty == Type::Bool && node.is_constant() {
@@ -219,7 +225,11 @@ impl<'s> Checker<'s> {
     }
 
     fn name(&self, name: &str, span: Span, hint: Option<Ty>) -> Checked {
-        if let Some(id) = self.schema.field_id(name) {
+        let field = self
+            .schema
+            .field_id(name)
+            .filter(|_| !(self.symbols_first && hint.is_some_and(|h| h.vocab.is_some())));
+        if let Some(id) = field {
             let ty = self
                 .schema
                 .field(id)
@@ -504,15 +514,16 @@ impl<'s> Checker<'s> {
     fn membership(&mut self, value: &Expr, set: &Expr, negated: bool, span: Span) -> Checked {
         let op = if negated { "not in" } else { "in" };
         if let ExprKind::List(items) = &set.kind {
-            let (value_node, value_ty) = if self.is_unresolved(value) {
-                // `gold in [tier_a, tier_b]` makes little sense; resolve the value as a
-                // field so the error names it.
-                self.expr(value, None)?
-            } else {
-                self.expr(value, None)?
-            };
+            let (value_node, value_ty) = self.expr(value, None)?;
             if items.is_empty() {
-                return Err(self.mismatch(op, "a non-empty list", value_ty.ty, set.span));
+                return Err(self.err(
+                    RuleErrorKind::TypeMismatch {
+                        operation: op.to_owned(),
+                        expected: "a non-empty list".to_owned(),
+                        found: "`[]`".to_owned(),
+                    },
+                    set.span,
+                ));
             }
             let mut nodes = Vec::with_capacity(items.len());
             for item in items {
@@ -693,13 +704,20 @@ pub(crate) fn parse_field_value(
     }
     let expr = parsed.map_err(|e| RuleError::new(origin.clone(), e.kind).at(text, e.span))?;
     let mut checker = Checker::new(schema, text, origin);
+    checker.symbols_first = true;
     let field_ty = Ty {
         ty,
         vocab: Some(field),
     };
     if let Type::Set(element) = ty {
         let ExprKind::List(items) = &expr.kind else {
-            return Err(checker.mismatch("a value", &ty.to_string(), Type::Text, expr.span));
+            return Err(checker.err(
+                RuleErrorKind::InvalidValue {
+                    expected: ty.to_string(),
+                    found: format!("`{expr}`, which is not a list `[…]`"),
+                },
+                expr.span,
+            ));
         };
         let element_ty = match element {
             ElementType::Integer => Type::Integer,
@@ -752,25 +770,31 @@ pub(crate) fn parse_field_value(
 impl Checker<'_> {
     /// Checks that `expr` is a constant of type `want` and returns its value.
     pub(crate) fn constant_of(&mut self, expr: &Expr, want: Ty) -> Result<Value, RuleError> {
+        let invalid = |this: &Self, found: String| {
+            this.err(
+                RuleErrorKind::InvalidValue {
+                    expected: want.ty.to_string(),
+                    found,
+                },
+                expr.span,
+            )
+        };
+        if let ExprKind::Name(name) = &expr.kind {
+            let symbolic = matches!(want.ty, Type::Symbol | Type::Set(ElementType::Symbol))
+                && want.vocab.is_some();
+            if !symbolic {
+                return Err(invalid(self, format!("the name `{name}`")));
+            }
+        }
         let (node, ty) = self.expr(expr, Some(want))?;
         if !node.is_constant() {
-            return Err(self.mismatch("a value", "a literal", ty.ty, expr.span));
+            return Err(invalid(self, format!("`{expr}`, which reads fields")));
         }
         if !assignable(ty.ty, want.ty) {
-            if let (Type::Money(a), Type::Money(b)) = (ty.ty, want.ty) {
-                return Err(self.err(
-                    RuleErrorKind::CurrencyMismatch {
-                        operation: "a value".to_owned(),
-                        left: b.to_string(),
-                        right: a.to_string(),
-                    },
-                    expr.span,
-                ));
-            }
-            return Err(self.mismatch("a value", &want.ty.to_string(), ty.ty, expr.span));
+            return Err(invalid(self, ty.ty.to_string()));
         }
         let Node::Const(value) = eval::fold(&node) else {
-            return Err(self.mismatch("a value", "a defined value", ty.ty, expr.span));
+            return Err(invalid(self, format!("`{expr}`, which has no value")));
         };
         Ok(coerce(value, want.ty))
     }

@@ -3,13 +3,16 @@
 
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
+
 use crate::error::{Origin, RuleError};
-use crate::rules::ast::{ArithOp, CmpOp, Expr};
+use crate::rules::ast::{ArithOp, CmpOp, Expr, ExprKind};
 use crate::rules::check::Checker;
 use crate::rules::eval::{self, Context, Truth};
 use crate::rules::explain::{self, Explanation};
 use crate::rules::parser;
 use crate::rules::schema::{FieldId, Fields, Schema};
+use crate::rules::table::ExprDoc;
 use crate::rules::value::{SymbolId, Type, Value, ValueRef};
 
 /// A node of a compiled expression.
@@ -79,6 +82,39 @@ pub(crate) enum Function {
     Year,
     Month,
     DayOfMonth,
+}
+
+/// A named rule as a company writes it (JSON, TOML, YAML…): a condition in text or
+/// structured form.
+///
+/// # Example
+///
+/// ```
+/// use patronage::rules::{Field, Program, RuleDoc, Schema};
+///
+/// let doc: RuleDoc = toml::from_str(r#"
+///     name = "wake_up"
+///     doc = "dormant customers who stopped logging in"
+///     when = "stage == dormant and days_since(last_login) > 28"
+/// "#)?;
+/// let schema = Schema::from_fields([
+///     Field::symbol("stage", ["new", "active", "dormant"]),
+///     Field::date("last_login").optional(),
+/// ])?;
+/// let rule = Program::from_doc(&doc, &schema)?;
+/// assert_eq!(rule.name(), "wake_up");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleDoc {
+    /// The rule's name (used in errors and explanations).
+    pub name: String,
+    /// What the rule is for.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub doc: String,
+    /// The condition.
+    pub when: ExprDoc,
 }
 
 /// A compiled, type-checked rule: an expression over the fields of a [`Schema`].
@@ -165,6 +201,7 @@ impl Program {
     ///
     /// As [`Program::compile`].
     pub fn from_expr(name: &str, expr: &Expr, schema: &Schema) -> Result<Program, RuleError> {
+        check_tree(&rule_origin(name), expr, 1)?;
         let text = expr.to_string();
         Program::compile(name, &text, schema)
     }
@@ -179,8 +216,21 @@ impl Program {
         expr: &Expr,
         schema: &Schema,
     ) -> Result<Program, RuleError> {
+        check_tree(&rule_origin(name), expr, 1)?;
         let text = expr.to_string();
         Program::condition(name, &text, schema)
+    }
+
+    /// Checks and compiles a rule document; its `when` must be a condition.
+    ///
+    /// # Errors
+    ///
+    /// As [`Program::condition`].
+    pub fn from_doc(doc: &RuleDoc, schema: &Schema) -> Result<Program, RuleError> {
+        match &doc.when {
+            ExprDoc::Text(text) => Program::condition(&doc.name, text, schema),
+            ExprDoc::Tree(expr) => Program::condition_from_expr(&doc.name, expr, schema),
+        }
     }
 
     fn build(
@@ -261,6 +311,59 @@ impl Program {
     /// `and` that failed, its first operand that was not true.
     pub fn explain<F: Fields + ?Sized>(&self, fields: &F, ctx: Context) -> Explanation {
         explain::explain_program(self, &self.node, fields, ctx)
+    }
+}
+
+/// Checks the shape of a structured tree before it is printed: its depth (printing a
+/// tree deeper than the limit would recurse without bound) and the operand counts of
+/// `and` / `or` (a one-operand `and` would print as its operand alone).
+pub(crate) fn check_tree(origin_of: &Origin, expr: &Expr, depth: usize) -> Result<(), RuleError> {
+    let origin = || origin_of.clone();
+    if depth > crate::rules::parser::MAX_DEPTH {
+        return Err(RuleError::new(
+            origin(),
+            crate::error::RuleErrorKind::TooDeep {
+                limit: crate::rules::parser::MAX_DEPTH,
+            },
+        ));
+    }
+    let children: Vec<&Expr> = match &expr.kind {
+        ExprKind::And(items) | ExprKind::Or(items) => {
+            if items.len() < 2 {
+                let op = if matches!(expr.kind, ExprKind::And(_)) {
+                    "and"
+                } else {
+                    "or"
+                };
+                return Err(RuleError::new(
+                    origin(),
+                    crate::error::RuleErrorKind::TypeMismatch {
+                        operation: op.to_owned(),
+                        expected: "at least 2 operands".to_owned(),
+                        found: items.len().to_string(),
+                    },
+                ));
+            }
+            items.iter().collect()
+        }
+        ExprKind::List(items) | ExprKind::Call { args: items, .. } => items.iter().collect(),
+        ExprKind::Not(inner) | ExprKind::Neg(inner) => vec![inner],
+        ExprKind::Compare { left, right, .. } | ExprKind::Arith { left, right, .. } => {
+            vec![left, right]
+        }
+        ExprKind::In { value, set, .. } => vec![value, set],
+        ExprKind::Between { value, low, high } => vec![value, low, high],
+        ExprKind::IsMissing { value, .. } => vec![value],
+        _ => Vec::new(),
+    };
+    children
+        .into_iter()
+        .try_for_each(|child| check_tree(origin_of, child, depth + 1))
+}
+
+fn rule_origin(name: &str) -> Origin {
+    Origin::Rule {
+        name: name.to_owned(),
     }
 }
 
@@ -362,8 +465,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn program_is_send_sync() {
+    fn compiled_forms_are_send_sync() {
         fn check<T: Send + Sync>() {}
         check::<Program>();
+        check::<crate::rules::Table>();
+        check::<crate::RuleError>();
     }
 }

@@ -126,18 +126,16 @@ impl TableExplanation {
             .into_iter()
             .map(|t| {
                 let row = table.rows().get(t.row);
-                let failed = t.failure.map(|failure| match failure {
-                    CellFailure::Input(column) => {
-                        let input = table.inputs().get(column).map_or("", |i| i.name());
-                        let cell = row
+                let failed = t.failure.map(|failure| {
+                    let text = match failure {
+                        CellFailure::Input(column) => row
                             .and_then(|r| r.cells.get(column))
-                            .map_or_else(String::new, |c| c.source.to_string());
-                        format!("`{input}` is not `{cell}`")
-                    }
-                    CellFailure::Condition => format!(
-                        "condition `{}` is not true",
-                        row.and_then(|r| r.condition()).unwrap_or_default()
-                    ),
+                            .map(|c| c.failure.as_str()),
+                        CellFailure::Condition => row
+                            .and_then(|r| r.condition.as_ref())
+                            .map(|c| c.failure.as_str()),
+                    };
+                    text.unwrap_or_default().to_owned()
                 });
                 RowReport {
                     row: t.row,

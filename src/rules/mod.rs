@@ -16,6 +16,10 @@
 //! - [`Program::explain`] and [`Table::explain`] say which rule or row decided, the
 //!   values read, and the first condition that failed.
 //!
+//! A named rule a company writes is a [`RuleDoc`]; a *rule set* (triggers, policies)
+//! is a table without inputs whose rows carry a `condition`, so it gets hit policies,
+//! analysis and explanations like any table.
+//!
 //! # The language
 //!
 //! | form | example |
@@ -30,8 +34,8 @@
 //! | literals | `30`, `0.20`, `100 CNY`, `true`, `"text"`, `2024-06-30`, `30 days`, `gold` |
 //!
 //! A bare name is a field of the schema, or — next to a symbol field — one of that
-//! field's symbols (`stage == active`). Functions: `days_since`, `days_until`,
-//! `as_of`, `abs`, `min`, `max`, `coalesce`, `len`, `year`, `month`, `day_of_month`.
+//! field's symbols (`stage == active`); when a name is both, the field wins. Functions:
+//! `days_since`, `days_until`, `as_of`, `abs`, `min`, `max`, `coalesce`, `len`, `year`, `month`, `day_of_month`.
 //! The structured form of an expression is the serde form of [`Expr`]; it parses to
 //! the same tree as the text, and [`Expr`]'s `Display` prints text that parses back to
 //! the same tree.
@@ -99,7 +103,7 @@ mod table;
 mod value;
 
 pub use crate::rules::ast::{ArithOp, CmpOp, Expr, ExprKind, Span, UnaryTest, UnaryTests};
-pub use crate::rules::compile::{parse, Program};
+pub use crate::rules::compile::{parse, Program, RuleDoc};
 pub use crate::rules::eval::{Context, Truth};
 pub use crate::rules::explain::{
     CellFailure, ConditionTrace, Explanation, RowReport, RowTrace, TableExplanation, ValueRead,

@@ -9,10 +9,10 @@ use crate::error::{Diagnostic, Origin, RuleError, RuleErrorKind};
 use crate::rules::analyze;
 use crate::rules::ast::{CmpOp, Expr, UnaryTest, UnaryTests};
 use crate::rules::check::{backticked, coerce, Checker, Ty};
-use crate::rules::compile::Node;
+use crate::rules::compile::{check_tree, Node};
 use crate::rules::eval::{self, Context};
 use crate::rules::explain::{CellFailure, RowTrace, TableExplanation};
-use crate::rules::lookup::Lookup;
+use crate::rules::lookup::FastPath;
 use crate::rules::parser;
 use crate::rules::schema::{closest, ColumnRow, Columns, FieldId, Fields, Schema, Symbols};
 use crate::rules::value::{SymbolId, Type, Value, ValueRef};
@@ -264,9 +264,18 @@ pub struct Output {
 pub struct Row {
     pub(crate) name: Option<String>,
     pub(crate) cells: Vec<Cell>,
-    pub(crate) condition: Option<(String, Node)>,
+    pub(crate) condition: Option<Condition>,
     pub(crate) outputs: Vec<Value>,
     pub(crate) rank: usize,
+}
+
+/// A compiled row condition.
+#[derive(Clone, Debug)]
+pub(crate) struct Condition {
+    pub(crate) text: String,
+    pub(crate) node: Node,
+    /// What an explanation says when the condition fails.
+    pub(crate) failure: String,
 }
 
 /// A compiled input cell: its source and its test.
@@ -274,6 +283,8 @@ pub struct Row {
 pub(crate) struct Cell {
     pub(crate) source: UnaryTests,
     pub(crate) test: CellTest,
+    /// What an explanation says when the cell fails: `` `r_score` is not `[4..5]` ``.
+    pub(crate) failure: String,
 }
 
 #[derive(Clone, Debug)]
@@ -331,7 +342,7 @@ pub struct Table {
     pub(crate) symbols: Symbols,
     pub(crate) schema: Arc<Schema>,
     pub(crate) diagnostics: Vec<Diagnostic>,
-    pub(crate) lookup: Option<Lookup>,
+    pub(crate) fast: Option<FastPath>,
 }
 
 impl Table {
@@ -392,7 +403,10 @@ impl Table {
         for input in &doc.inputs {
             let (name, text) = match input {
                 InputDoc::Expr(text) => (text.clone(), text.clone()),
-                InputDoc::Named(named) => (named.name.clone(), expr_text(&named.expr)),
+                InputDoc::Named(named) => (
+                    named.name.clone(),
+                    expr_text(&named.expr, &origin(None, Some(&named.name)))?,
+                ),
             };
             let column_origin = origin(None, Some(&name));
             let expr = parser::parse_expr(&text)
@@ -416,7 +430,7 @@ impl Table {
                     origin(None, Some(&column.name)),
                     RuleErrorKind::InvalidTable {
                         reason: format!(
-                            "only symbol outputs take `values`, found them on a {} output",
+                            "only symbol outputs take `values`, found them on an output of type {}",
                             column.ty
                         ),
                     },
@@ -478,7 +492,7 @@ impl Table {
                 return Err(RuleError::new(
                     row_origin,
                     RuleErrorKind::CellCount {
-                        what: "input cells".to_owned(),
+                        what: cells("input", inputs.len()),
                         expected: inputs.len(),
                         found: row.when.len(),
                     },
@@ -488,7 +502,7 @@ impl Table {
                 return Err(RuleError::new(
                     row_origin,
                     RuleErrorKind::CellCount {
-                        what: "output cells".to_owned(),
+                        what: cells("output", outputs.len()),
                         expected: outputs.len(),
                         found: row.then.len(),
                     },
@@ -506,14 +520,19 @@ impl Table {
             let condition = match &row.condition {
                 None => None,
                 Some(source) => {
-                    let text = expr_text(source);
                     let cond_origin = origin(Some(index), Some("condition"));
+                    let text = expr_text(source, &cond_origin)?;
                     let expr = parser::parse_expr(&text).map_err(|e| {
                         RuleError::new(cond_origin.clone(), e.kind).at(&text, e.span)
                     })?;
                     let mut checker = Checker::new(schema, &text, cond_origin);
                     let (node, _) = checker.top(&expr, Some(Type::Bool))?;
-                    Some((text, node))
+                    let failure = format!("condition `{text}` is not true");
+                    Some(Condition {
+                        text,
+                        node,
+                        failure,
+                    })
                 }
             };
             let values = compile_outputs(&row.then, &outputs, &mut symbols, |column| {
@@ -535,7 +554,7 @@ impl Table {
                     return Err(RuleError::new(
                         origin(None, Some("default")),
                         RuleErrorKind::CellCount {
-                            what: "output cells".to_owned(),
+                            what: self::cells("output", outputs.len()),
                             expected: outputs.len(),
                             found: cells.len(),
                         },
@@ -559,11 +578,11 @@ impl Table {
             symbols,
             schema: Arc::new(schema.clone()),
             diagnostics: Vec::new(),
-            lookup: None,
+            fast: None,
         };
         let analysis = analyze::analyze(&table);
         table.diagnostics = analysis.diagnostics;
-        table.lookup = analysis.lookup;
+        table.fast = analysis.fast;
         Ok(table)
     }
 
@@ -658,9 +677,16 @@ impl Table {
     /// `rule_order`, the first matching row).
     #[inline]
     pub fn decide<F: Fields + ?Sized>(&self, fields: &F, ctx: Context) -> Hit {
-        if let Some(lookup) = &self.lookup {
-            if let Some(hit) = lookup.decide(fields) {
+        if let Some(fast) = &self.fast {
+            if let Some(hit) = fast.dense(fields) {
                 return hit;
+            }
+            if let Some(candidates) = fast.candidates(fields) {
+                let mut inputs = InputCache::new();
+                return self.resolve(candidates, |index, row| {
+                    fast.is_exact(index)
+                        || self.row_matches(row, &mut inputs, fields, ctx, &mut NoTrace, index)
+                });
             }
         }
         self.scan(fields, ctx, &mut NoTrace)
@@ -684,8 +710,8 @@ impl Table {
     /// rows matched and the first cell of each other row that failed. The hit is the
     /// one [`Table::decide`] returns.
     pub fn explain<F: Fields + ?Sized>(&self, fields: &F, ctx: Context) -> TableExplanation {
-        let mut trace = Trace::default();
-        let hit = self.scan(fields, ctx, &mut trace);
+        let mut rows = Vec::new();
+        let hit = self.trace(fields, ctx, &mut rows);
         let inputs = self
             .inputs
             .iter()
@@ -696,7 +722,63 @@ impl Table {
                 )
             })
             .collect();
-        TableExplanation::new(self, hit, inputs, trace.rows)
+        TableExplanation::new(self, hit, inputs, rows)
+    }
+
+    /// Decides and records, row by row up to the decision, which rows matched and the
+    /// first failing cell of each other row — the structured core of
+    /// [`Table::explain`] without its rendered text. `rows` is cleared first; reuse
+    /// it across records and tracing allocates nothing once it has grown.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use patronage::rules::{CellFailure, Context, Field, Hit, Record, RowTrace, Schema, Table, TableDoc};
+    ///
+    /// let mut schema = Schema::new();
+    /// let recency = schema.add(Field::integer("recency_days"))?;
+    /// let doc: TableDoc = toml::from_str(r#"
+    ///     name = "recency"
+    ///     inputs = ["recency_days"]
+    ///     rows = [{ when = ["<= 30"] }, { when = ["<= 90"] }]
+    /// "#)?;
+    /// let table = Table::compile(&doc, &schema)?;
+    /// let mut customer = Record::new(&schema);
+    /// customer.set(recency, 45);
+    /// let mut rows = Vec::new();
+    /// let ctx = Context::new(NaiveDate::from_ymd_opt(2024, 6, 30).ok_or("date")?);
+    /// assert_eq!(table.trace(&customer, ctx, &mut rows), Hit::Row(1));
+    /// assert_eq!(rows, [
+    ///     RowTrace { row: 0, failure: Some(CellFailure::Input(0)) },
+    ///     RowTrace { row: 1, failure: None },
+    /// ]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn trace<F: Fields + ?Sized>(
+        &self,
+        fields: &F,
+        ctx: Context,
+        rows: &mut Vec<RowTrace>,
+    ) -> Hit {
+        rows.clear();
+        let mut trace = Trace { rows };
+        if let Some(fast) = &self.fast {
+            if let Some(candidates) = fast.candidates(fields) {
+                // Exact rows are decided by the class sets alone, which also name the
+                // first failing cell; the others are evaluated in full, as by `scan`.
+                let mut inputs = InputCache::new();
+                return self.resolve(0..self.rows.len(), |index, row| {
+                    if !fast.is_exact(index) {
+                        return self.row_matches(row, &mut inputs, fields, ctx, &mut trace, index);
+                    }
+                    let failure = candidates.first_failing(index);
+                    trace.row(index, failure.map(CellFailure::Input));
+                    failure.is_none()
+                });
+            }
+        }
+        self.scan(fields, ctx, &mut trace)
     }
 
     /// Evaluates every row for one record, appending the matching rows (in table order)
@@ -708,7 +790,7 @@ impl Table {
         rows: &mut Vec<usize>,
     ) -> Collected {
         let start = rows.len();
-        let mut inputs = InputCache::new(self, fields, ctx);
+        let mut inputs = InputCache::new();
         for (index, row) in self.rows.iter().enumerate() {
             if self.row_matches(row, &mut inputs, fields, ctx, &mut NoTrace, index) {
                 rows.push(index);
@@ -756,11 +838,27 @@ impl Table {
 
     /// Row-by-row evaluation under the hit policy.
     fn scan<F: Fields + ?Sized, T: Tracer>(&self, fields: &F, ctx: Context, trace: &mut T) -> Hit {
-        let mut inputs = InputCache::new(self, fields, ctx);
+        let mut inputs = InputCache::new();
+        self.resolve(0..self.rows.len(), |index, row| {
+            self.row_matches(row, &mut inputs, fields, ctx, trace, index)
+        })
+    }
+
+    /// Applies the hit policy to `candidates` (rows in table order, a superset of the
+    /// matching rows), checking each with `matches`.
+    #[inline]
+    fn resolve<'a>(
+        &'a self,
+        candidates: impl Iterator<Item = usize>,
+        mut matches: impl FnMut(usize, &'a Row) -> bool,
+    ) -> Hit {
         let mut found: Option<usize> = None;
         let mut best: usize = 0;
-        for (index, row) in self.rows.iter().enumerate() {
-            if !self.row_matches(row, &mut inputs, fields, ctx, trace, index) {
+        for index in candidates {
+            let Some(row) = self.rows.get(index) else {
+                continue;
+            };
+            if !matches(index, row) {
                 continue;
             }
             let Some(first) = found else {
@@ -823,8 +921,8 @@ impl Table {
                 return false;
             }
         }
-        if let Some((_, condition)) = &row.condition {
-            if eval::truth(condition, fields, ctx) != Some(true) {
+        if let Some(condition) = &row.condition {
+            if eval::truth(&condition.node, fields, ctx) != Some(true) {
                 trace.row(index, Some(CellFailure::Condition));
                 return false;
             }
@@ -898,7 +996,7 @@ impl Row {
 
     /// The extra condition's text, if any.
     pub fn condition(&self) -> Option<&str> {
-        self.condition.as_ref().map(|(text, _)| text.as_str())
+        self.condition.as_ref().map(|c| c.text.as_str())
     }
 }
 
@@ -915,7 +1013,7 @@ enum Cached<'a> {
 }
 
 impl<'a> InputCache<'a> {
-    fn new<F: Fields + ?Sized>(_table: &'a Table, _fields: &'a F, _ctx: Context) -> InputCache<'a> {
+    fn new() -> InputCache<'a> {
         InputCache {
             values: [Cached::Pending; STACK_INPUTS],
         }
@@ -959,12 +1057,11 @@ impl Tracer for NoTrace {
     fn row(&mut self, _row: usize, _failure: Option<CellFailure>) {}
 }
 
-#[derive(Default)]
-struct Trace {
-    rows: Vec<RowTrace>,
+struct Trace<'a> {
+    rows: &'a mut Vec<RowTrace>,
 }
 
-impl Tracer for Trace {
+impl Tracer for Trace<'_> {
     fn row(&mut self, row: usize, failure: Option<CellFailure>) {
         self.rows.push(RowTrace { row, failure });
     }
@@ -1040,6 +1137,20 @@ fn compile_cell(
             (text.clone(), source)
         }
         CellDoc::Tests(tests) => {
+            let values: Vec<&Expr> = match tests {
+                UnaryTests::Any => Vec::new(),
+                UnaryTests::AnyOf(tests) | UnaryTests::NoneOf(tests) => tests
+                    .iter()
+                    .flat_map(|test| match test {
+                        UnaryTest::Compare { value, .. } => vec![value],
+                        UnaryTest::Range { low, high, .. } => vec![low, high],
+                        UnaryTest::IsMissing { .. } => Vec::new(),
+                    })
+                    .collect(),
+            };
+            for value in values {
+                check_tree(&origin, value, 1)?;
+            }
             let text = tests.to_string();
             let source = parser::parse_cell(&text)
                 .map_err(|e| RuleError::new(origin.clone(), e.kind).at(&text, e.span))?;
@@ -1058,7 +1169,12 @@ fn compile_cell(
         UnaryTests::AnyOf(tests) => CellTest::AnyOf(compile_tests(tests)?),
         UnaryTests::NoneOf(tests) => CellTest::NoneOf(compile_tests(tests)?),
     };
-    Ok(Cell { source, test })
+    let failure = format!("`{}` is not `{source}`", input.name);
+    Ok(Cell {
+        source,
+        test,
+        failure,
+    })
 }
 
 fn compile_test(
@@ -1169,8 +1285,7 @@ fn compile_output(
     let mismatch = |found: &str| {
         RuleError::new(
             origin.clone(),
-            RuleErrorKind::TypeMismatch {
-                operation: format!("output `{}`", output.name),
+            RuleErrorKind::InvalidValue {
                 expected: output.ty.to_string(),
                 found: found.to_owned(),
             },
@@ -1246,10 +1361,22 @@ fn priority_rank(outputs: &[Output], values: &[Value]) -> usize {
     }
 }
 
-fn expr_text(source: &ExprDoc) -> String {
+fn expr_text(source: &ExprDoc, origin: &Origin) -> Result<String, RuleError> {
     match source {
-        ExprDoc::Text(text) => text.clone(),
-        ExprDoc::Tree(expr) => expr.to_string(),
+        ExprDoc::Text(text) => Ok(text.clone()),
+        ExprDoc::Tree(expr) => {
+            check_tree(origin, expr, 1)?;
+            Ok(expr.to_string())
+        }
+    }
+}
+
+/// `1 input cell`, `2 input cells`.
+fn cells(what: &str, n: usize) -> String {
+    if n == 1 {
+        format!("{what} cell")
+    } else {
+        format!("{what} cells")
     }
 }
 
