@@ -569,3 +569,55 @@ fn an_as_of_date_without_an_end_in_the_zone_is_an_error() {
         )
     );
 }
+
+#[test]
+fn shards_with_merged_statistics_equal_one_run() {
+    let config = Config::reference();
+    let as_of = default_as_of();
+    let cases: Cases = toml::from_str(include_str!("data/segment/tiers.toml")).unwrap();
+    let customers: Vec<CaseCustomer> = cases
+        .case
+        .into_iter()
+        .zip(0u64..)
+        .flat_map(|(case, case_idx)| {
+            case.customers.into_iter().map(move |mut customer| {
+                // Ids unique across cases.
+                customer.id += 100 * case_idx;
+                customer
+            })
+        })
+        .collect();
+    let mut ids: Vec<u64> = customers.iter().map(|c| c.id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), customers.len());
+    let whole = facts_of(&config, as_of, &customers);
+    let (even, odd): (Vec<CaseCustomer>, Vec<CaseCustomer>) =
+        customers.into_iter().partition(|c| c.id % 2 == 0);
+    let (even, odd) = (
+        facts_of(&config, as_of, &even),
+        facts_of(&config, as_of, &odd),
+    );
+    let mut stats = patronage::PopulationStats::of(&even);
+    stats.merge(&patronage::PopulationStats::of(&odd));
+    assert_eq!(stats, patronage::PopulationStats::of(&whole));
+
+    let (segmenter, _) = Segmenter::new(&config, Currency::CNY).unwrap();
+    let one_run = segmenter.segment(&whole, as_of).unwrap();
+    for shard in [&even, &odd] {
+        let part = segmenter.segment_shard(shard, &stats, as_of).unwrap();
+        assert_eq!(part.thresholds(), one_run.thresholds());
+        for got in part.iter() {
+            let want = one_run.get(got.customer).unwrap();
+            assert_eq!(got, want);
+        }
+    }
+
+    let mut rank = config.clone();
+    rank.rfm.scores.method = ScoreMethod::Rank;
+    let (rank, _) = Segmenter::new(&rank, Currency::CNY).unwrap();
+    assert_eq!(
+        rank.segment_shard(&even, &stats, as_of).unwrap_err().to_string(),
+        "rank scores need the whole population in one segmentation: expected quantile scores or fixed cut points for a shard"
+    );
+}

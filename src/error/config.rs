@@ -77,6 +77,9 @@ pub enum SegmentErrorKind {
         /// The zone's IANA name.
         time_zone: String,
     },
+    /// Rank scores asked of one shard of a base.
+    #[error("rank scores need the whole population in one segmentation: expected quantile scores or fixed cut points for a shard")]
+    RankNeedsWholePopulation,
     /// Two segmentations that cannot be compared.
     #[error("cannot compare segmentations: {reason}")]
     Incomparable {

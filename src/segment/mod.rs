@@ -8,7 +8,7 @@ mod rfm;
 pub use crate::segment::rfm::*;
 
 mod scores;
-pub use crate::segment::scores::Thresholds;
+pub use crate::segment::scores::{PopulationStats, Thresholds};
 
 mod vip;
 pub use crate::segment::vip::*;

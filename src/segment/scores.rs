@@ -10,7 +10,8 @@ use crate::facts::FactsTable;
 use crate::segment::rfm::{CompiledSegments, MonetaryBands, RecencyBuckets};
 use crate::segment::stats::{
     cut_point_scores, quantile_scores, quantile_scores_of_order, rank_order, rank_scores,
-    scores_of_order, top_shares_of_order, Bins, CutPoints, Direction, Metric, TopShare,
+    scores_of_order, threshold_scores, top_shares_of_order, Bins, CutPoints, Direction, Metric,
+    TopShare, ValueCounts,
 };
 
 /// "No value" in the byte columns (non-purchasers have no score, band or segment).
@@ -120,9 +121,106 @@ fn scatter(purchasers: &[u32], values: Vec<u8>, n: usize) -> Vec<u8> {
     column
 }
 
+/// The population-wide statistics of the three RFM metrics over purchasers, as exact
+/// per-value counts: computed shard by shard, merged, then used to classify each shard
+/// alone with the same thresholds and top shares as one run over the whole base (R13).
+///
+/// # Why counts and not a sketch
+///
+/// Recency and frequency are small integers, and spend has at most one distinct value
+/// per customer but in practice far fewer (amounts in cents repeat): exact counts stay
+/// small, merge by addition, and make a sharded run equal — not close — to a single one.
+///
+/// # Example
+///
+/// ```
+/// use chrono::NaiveDate;
+/// use patronage::{Aggregator, Config, Currency, CustomerId, PopulationStats, Segmenter};
+///
+/// let config = Config::reference();
+/// let as_of = NaiveDate::from_ymd_opt(2024, 12, 31).ok_or("bad date")?;
+/// let day = NaiveDate::from_ymd_opt(2024, 12, 1).ok_or("bad date")?;
+/// let shard = |ids: &[u64]| -> Result<_, Box<dyn std::error::Error>> {
+///     let mut agg = Aggregator::new(config.facts_options_on(as_of, Currency::CNY)?);
+///     for id in ids {
+///         agg.add_purchase_on(CustomerId(*id), day, format!("{id}.00 CNY").parse()?)?;
+///     }
+///     Ok(agg.into_table())
+/// };
+/// let (east, west) = (shard(&[1, 2, 3])?, shard(&[4, 5])?);
+/// let (segmenter, _) = Segmenter::new(&config, Currency::CNY)?;
+/// let mut stats = PopulationStats::of(&east);
+/// stats.merge(&PopulationStats::of(&west));
+/// let east_part = segmenter.segment_shard(&east, &stats, as_of)?;
+/// let share = east_part.get(CustomerId(3)).and_then(|c| c.monetary_top_share).ok_or("no share")?;
+/// assert_eq!((share.greater, share.purchasers), (2, 5));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PopulationStats {
+    /// Days since the last purchase.
+    pub recency_days: ValueCounts,
+    /// Purchases in the frequency window.
+    pub frequency: ValueCounts,
+    /// Cumulative net spend.
+    pub monetary: ValueCounts,
+}
+
+impl PopulationStats {
+    /// The statistics of one shard's purchasers.
+    pub fn of(facts: &FactsTable) -> PopulationStats {
+        let mut stats = PopulationStats::default();
+        for (((purchases, recency), frequency), monetary) in facts
+            .purchases()
+            .iter()
+            .zip(facts.recency_days())
+            .zip(facts.frequency())
+            .zip(facts.monetary())
+        {
+            if *purchases > 0 {
+                stats.recency_days.add(Decimal::from(recency.unwrap_or(0)));
+                stats.frequency.add(Decimal::from(*frequency));
+                stats.monetary.add(*monetary);
+            }
+        }
+        stats
+    }
+
+    /// Adds another shard's statistics.
+    pub fn merge(&mut self, other: &PopulationStats) {
+        self.recency_days.merge(&other.recency_days);
+        self.frequency.merge(&other.frequency);
+        self.monetary.merge(&other.monetary);
+    }
+}
+
+/// Scores one dimension against population-wide counts.
+fn score_with_counts<T: Metric>(
+    values: &[T],
+    counts: &ValueCounts,
+    settings: &ScoreConfig,
+    cut_points: Option<&CutPoints>,
+    direction: Direction,
+) -> Result<(Vec<u8>, Vec<Decimal>), SegmentError> {
+    if let Some(cut_points) = cut_points {
+        let scored = cut_point_scores(values, cut_points, direction);
+        return Ok((scored.scores, scored.thresholds));
+    }
+    match settings.method {
+        ScoreMethod::Quantile => {
+            let thresholds = counts.quantile_thresholds(settings.bins)?;
+            Ok((threshold_scores(values, &thresholds, direction), thresholds))
+        }
+        _ => Err(SegmentError::new(
+            SegmentErrorKind::RankNeedsWholePopulation,
+        )),
+    }
+}
+
 pub(crate) fn rfm_columns(
     facts: &FactsTable,
     rfm: &CompiledRfm,
+    population: Option<&PopulationStats>,
 ) -> Result<RfmColumns, SegmentError> {
     let n = facts.len();
     if u32::try_from(n).is_err() {
@@ -147,6 +245,66 @@ pub(crate) fn rfm_columns(
         .collect();
 
     let settings = &rfm.scores;
+    if let Some(stats) = population {
+        let (r, r_thresholds) = score_with_counts(
+            &recency,
+            &stats.recency_days,
+            settings,
+            settings.recency_cut_points.as_ref(),
+            Direction::Descending,
+        )?;
+        let (f, f_thresholds) = score_with_counts(
+            &frequency,
+            &stats.frequency,
+            settings,
+            settings.frequency_cut_points.as_ref(),
+            Direction::Ascending,
+        )?;
+        let (m, m_thresholds) = score_with_counts(
+            &monetary,
+            &stats.monetary,
+            settings,
+            settings.monetary_cut_points.as_ref(),
+            Direction::Ascending,
+        )?;
+        let greater = stats.monetary.greater_table();
+        let purchasers_total = u32::try_from(stats.monetary.total()).unwrap_or(u32::MAX);
+        let shares: Vec<TopShare> = monetary
+            .iter()
+            .map(|value| {
+                let normalized = value.normalize();
+                let above = match greater.binary_search_by(|(v, _)| v.cmp(&normalized)) {
+                    Ok(pos) => greater.get(pos).map_or(0, |(_, g)| *g),
+                    // A value the statistics do not know: everything above the value
+                    // just below it is above it too.
+                    Err(pos) => match pos.checked_sub(1) {
+                        Some(below) => greater.get(below).map_or(0, |(_, g)| *g),
+                        None => stats.monetary.total(),
+                    },
+                };
+                TopShare {
+                    greater: u32::try_from(above).unwrap_or(u32::MAX),
+                    purchasers: purchasers_total,
+                }
+            })
+            .collect();
+        let thresholds = Thresholds {
+            recency: r_thresholds,
+            frequency: f_thresholds,
+            monetary: m_thresholds,
+        };
+        return Ok(assemble(
+            rfm,
+            &purchasers,
+            n,
+            &recency,
+            r,
+            f,
+            m,
+            &shares,
+            thresholds,
+        ));
+    }
     let (r, r_thresholds) = score(
         &recency,
         settings.method,
@@ -180,7 +338,37 @@ pub(crate) fn rfm_columns(
         }
     };
     let shares = top_shares_of_order(&monetary, &ascending);
+    let thresholds = Thresholds {
+        recency: r_thresholds,
+        frequency: f_thresholds,
+        monetary: m_thresholds,
+    };
+    Ok(assemble(
+        rfm,
+        &purchasers,
+        n,
+        &recency,
+        r,
+        f,
+        m,
+        &shares,
+        thresholds,
+    ))
+}
 
+/// Puts the purchasers' scores, segments and bands into full columns.
+#[allow(clippy::too_many_arguments)] // the parts of one result, named at the two call sites
+fn assemble(
+    rfm: &CompiledRfm,
+    purchasers: &[u32],
+    n: usize,
+    recency: &[u32],
+    r: Vec<u8>,
+    f: Vec<u8>,
+    m: Vec<u8>,
+    shares: &[TopShare],
+    thresholds: Thresholds,
+) -> RfmColumns {
     let mut segment = vec![NONE; n];
     let mut recency_bucket = vec![NONE; n];
     let mut monetary_band = vec![NONE; n];
@@ -207,20 +395,16 @@ pub(crate) fn rfm_columns(
             }
         }
     }
-    Ok(RfmColumns {
+    RfmColumns {
         top_share,
-        r_score: scatter(&purchasers, r, n),
-        f_score: scatter(&purchasers, f, n),
-        m_score: scatter(&purchasers, m, n),
+        r_score: scatter(purchasers, r, n),
+        f_score: scatter(purchasers, f, n),
+        m_score: scatter(purchasers, m, n),
         segment,
         recency_bucket,
         monetary_band,
-        thresholds: Thresholds {
-            recency: r_thresholds,
-            frequency: f_thresholds,
-            monetary: m_thresholds,
-        },
-    })
+        thresholds,
+    }
 }
 
 fn idx_get<T: Copy>(column: &[T], idx: u32) -> Option<T> {

@@ -17,7 +17,9 @@ use crate::segment::class::{class_names, ClassTable, DEFAULT_ROW, NO_ROW};
 use crate::segment::fields::{
     idx, schema, SegmentColumns, SymbolMaps, Vocabularies, SEGMENT_FIELDS,
 };
-use crate::segment::scores::{rfm_columns, CompiledRfm, RfmColumns, Thresholds, NONE};
+use crate::segment::scores::{
+    rfm_columns, CompiledRfm, PopulationStats, RfmColumns, Thresholds, NONE,
+};
 use crate::segment::stats::TopShare;
 use crate::segment::vip::{VipBasis, VipConfig, VipDistance};
 
@@ -197,7 +199,25 @@ impl Segmenter {
         facts: &FactsTable,
         as_of: NaiveDate,
     ) -> Result<Segmentation, SegmentError> {
-        self.run(facts, None, as_of)
+        self.run(facts, None, None, as_of)
+    }
+
+    /// Segments one shard of a larger base with the base's [`PopulationStats`] (each
+    /// shard's, merged): thresholds and top shares are the whole base's, so every
+    /// customer gets what a single run over the base would give (R13).
+    ///
+    /// # Errors
+    ///
+    /// As [`Segmenter::segment`], and [`SegmentErrorKind::RankNeedsWholePopulation`]
+    /// with rank scores: an ordinal rank needs every customer's position, which per-value
+    /// counts do not carry; use quantile scores or fixed cut points for shards.
+    pub fn segment_shard(
+        &self,
+        facts: &FactsTable,
+        population: &PopulationStats,
+        as_of: NaiveDate,
+    ) -> Result<Segmentation, SegmentError> {
+        self.run(facts, None, Some(population), as_of)
     }
 
     /// As [`Segmenter::segment`], with each customer's points balance (in the table's row
@@ -220,13 +240,14 @@ impl Segmenter {
                 found: points.len(),
             }));
         }
-        self.run(facts, Some(points), as_of)
+        self.run(facts, Some(points), None, as_of)
     }
 
     fn run(
         &self,
         facts: &FactsTable,
         points: Option<&[i64]>,
+        population: Option<&PopulationStats>,
         as_of: NaiveDate,
     ) -> Result<Segmentation, SegmentError> {
         if facts.currency() != self.currency {
@@ -235,7 +256,7 @@ impl Segmenter {
                 found: facts.currency().to_string(),
             }));
         }
-        let rfm = rfm_columns(facts, &self.rfm)?;
+        let rfm = rfm_columns(facts, &self.rfm, population)?;
         let vip = self.vip_column(facts, points);
         let ctx = Context::new(as_of);
         let mut columns = SegmentColumns {

@@ -577,7 +577,7 @@ pub fn cut_point_scores<T: Metric>(
 }
 
 /// `1 + (number of thresholds ≤ value)`, reversed for descending metrics.
-fn threshold_scores<T: Metric>(
+pub(crate) fn threshold_scores<T: Metric>(
     values: &[T],
     thresholds: &[Decimal],
     direction: Direction,
@@ -767,6 +767,19 @@ impl ValueCounts {
             thresholds.push(t.normalize());
         }
         Ok(thresholds)
+    }
+
+    /// For each distinct value, ascending, how many counted values are strictly greater
+    /// (a lookup table for [`TopShare`]s of a whole shard).
+    pub(crate) fn greater_table(&self) -> Vec<(Decimal, u64)> {
+        let mut remaining = self.total();
+        self.counts
+            .iter()
+            .map(|(value, count)| {
+                remaining = remaining.saturating_sub(*count);
+                (*value, remaining)
+            })
+            .collect()
     }
 
     /// The `index`-th smallest value (0-based); the largest when out of range.
