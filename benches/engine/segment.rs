@@ -30,7 +30,7 @@ pub(crate) fn define(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("segment");
     group.sample_size(10);
-    group.measurement_time(Duration::from_secs(if quick { 1 } else { 20 }));
+    group.measurement_time(Duration::from_secs(if quick { 1 } else { 10 }));
 
     group.bench_function("compile/reference", |b| {
         b.iter(|| {
