@@ -40,6 +40,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let bytes =
         std::fs::read(&args.orders).map_err(|e| format!("cannot read `{}`: {e}", args.orders))?;
     let orders = parse_orders(&bytes)?;
+    drop(bytes);
     let parse_s = started.elapsed().as_secs_f64();
 
     let mut config = match &args.config {
