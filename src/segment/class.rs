@@ -238,3 +238,29 @@ pub(crate) fn symbol_table(
         default: None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::OutputDoc;
+
+    #[test]
+    fn class_names_come_from_declared_values_or_rows_in_order() {
+        let mut doc = symbol_table(
+            "t",
+            "",
+            &["frequency"],
+            "class",
+            &[],
+            &[
+                ("a", &[">= 2"], None, "often"),
+                ("b", &["-"], None, "rarely"),
+                ("c", &["-"], None, "often"),
+            ],
+        );
+        doc.default = Some(vec![OutputDoc::Text("never".to_owned())]);
+        assert_eq!(class_names(&doc), vec!["often", "rarely", "never"]);
+        doc.outputs[0].values = vec!["rarely".to_owned(), "often".to_owned(), "never".to_owned()];
+        assert_eq!(class_names(&doc), vec!["rarely", "often", "never"]);
+    }
+}

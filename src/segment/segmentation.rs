@@ -731,3 +731,48 @@ impl Segmentation {
         Ok(totals)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn send_sync<T: Send + Sync + 'static>() {}
+
+    #[test]
+    fn oibits() {
+        send_sync::<Segmenter>();
+        send_sync::<Segmentation>();
+        send_sync::<CustomerExplanation>();
+    }
+
+    #[test]
+    fn customer_segment_is_small() {
+        // A row view is returned by value from `iter()`; keep it a few words.
+        assert!(std::mem::size_of::<CustomerSegment<'_>>() <= 160);
+    }
+
+    #[test]
+    fn an_empty_population_segments_to_nothing() {
+        let (segmenter, _) = Segmenter::new(&Config::reference(), Currency::CNY).unwrap();
+        let facts = FactsTable::new(Currency::CNY);
+        let as_of = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+        let segmentation = segmenter.segment(&facts, as_of).unwrap();
+        assert!(segmentation.is_empty());
+        assert_eq!(segmentation.as_of(), as_of);
+        assert_eq!(segmentation.currency(), Currency::CNY);
+        assert!(segmentation
+            .rfm_segment_counts()
+            .iter()
+            .all(|(_, n)| *n == 0));
+        assert!(segmentation.thresholds().monetary.is_empty());
+        assert!(segmentation
+            .counts(&Dimension::Class("none".to_owned()))
+            .is_empty());
+        assert!(segmentation
+            .summary(&Dimension::Class("none".to_owned()))
+            .unwrap()
+            .is_empty());
+        assert_eq!(segmenter.currency(), Currency::CNY);
+        assert_eq!(segmenter.schema().len(), SEGMENT_FIELDS.len());
+    }
+}
