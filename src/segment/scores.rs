@@ -89,38 +89,6 @@ pub(crate) struct RfmColumns {
     pub(crate) thresholds: Thresholds,
 }
 
-/// Scores one dimension of the purchasers.
-fn score<T: Metric>(
-    values: &[T],
-    method: ScoreMethod,
-    bins: Bins,
-    cut_points: Option<&CutPoints>,
-    direction: Direction,
-) -> Result<(Vec<u8>, Vec<Decimal>), SegmentError> {
-    if let Some(cut_points) = cut_points {
-        let scored = cut_point_scores(values, cut_points, direction);
-        return Ok((scored.scores, scored.thresholds));
-    }
-    match method {
-        ScoreMethod::Rank => Ok((rank_scores(values, direction, bins)?, Vec::new())),
-        ScoreMethod::Quantile => {
-            let scored = quantile_scores(values, direction, bins)?;
-            Ok((scored.scores, scored.thresholds))
-        }
-    }
-}
-
-/// Writes purchaser-order values back into a full column.
-fn scatter(purchasers: &[u32], values: Vec<u8>, n: usize) -> Vec<u8> {
-    let mut column = vec![NONE; n];
-    for (&idx, value) in purchasers.iter().zip(values) {
-        if let Some(slot) = column.get_mut(idx as usize) {
-            *slot = value;
-        }
-    }
-    column
-}
-
 /// The population-wide statistics of the three RFM metrics over purchasers, as exact
 /// per-value counts: computed shard by shard, merged, then used to classify each shard
 /// alone with the same thresholds and top shares as one run over the whole base (R13).
@@ -405,6 +373,38 @@ fn assemble(
         monetary_band,
         thresholds,
     }
+}
+
+/// Scores one dimension of the purchasers.
+fn score<T: Metric>(
+    values: &[T],
+    method: ScoreMethod,
+    bins: Bins,
+    cut_points: Option<&CutPoints>,
+    direction: Direction,
+) -> Result<(Vec<u8>, Vec<Decimal>), SegmentError> {
+    if let Some(cut_points) = cut_points {
+        let scored = cut_point_scores(values, cut_points, direction);
+        return Ok((scored.scores, scored.thresholds));
+    }
+    match method {
+        ScoreMethod::Rank => Ok((rank_scores(values, direction, bins)?, Vec::new())),
+        ScoreMethod::Quantile => {
+            let scored = quantile_scores(values, direction, bins)?;
+            Ok((scored.scores, scored.thresholds))
+        }
+    }
+}
+
+/// Writes purchaser-order values back into a full column.
+fn scatter(purchasers: &[u32], values: Vec<u8>, n: usize) -> Vec<u8> {
+    let mut column = vec![NONE; n];
+    for (&idx, value) in purchasers.iter().zip(values) {
+        if let Some(slot) = column.get_mut(idx as usize) {
+            *slot = value;
+        }
+    }
+    column
 }
 
 fn idx_get<T: Copy>(column: &[T], idx: u32) -> Option<T> {
