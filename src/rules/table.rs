@@ -694,7 +694,7 @@ impl Table {
             }
             if let Some(candidates) = fast.candidates(fields) {
                 let mut inputs = InputCache::new();
-                return self.resolve(candidates, |index, row| {
+                return self.resolve(candidates, false, |index, row| {
                     fast.is_exact(index)
                         || self.row_matches(row, &mut inputs, fields, ctx, &mut NoTrace, index)
                 });
@@ -779,7 +779,7 @@ impl Table {
                 // Exact rows are decided by the class sets alone, which also name the
                 // first failing cell; the others are evaluated in full, as by `scan`.
                 let mut inputs = InputCache::new();
-                return self.resolve(0..self.rows.len(), |index, row| {
+                return self.resolve(0..self.rows.len(), true, |index, row| {
                     if !fast.is_exact(index) {
                         return self.row_matches(row, &mut inputs, fields, ctx, &mut trace, index);
                     }
@@ -850,17 +850,19 @@ impl Table {
     /// Row-by-row evaluation under the hit policy.
     fn scan<F: Fields + ?Sized, T: Tracer>(&self, fields: &F, ctx: Context, trace: &mut T) -> Hit {
         let mut inputs = InputCache::new();
-        self.resolve(0..self.rows.len(), |index, row| {
+        self.resolve(0..self.rows.len(), T::RECORDS, |index, row| {
             self.row_matches(row, &mut inputs, fields, ctx, trace, index)
         })
     }
 
     /// Applies the hit policy to `candidates` (rows in table order, a superset of the
-    /// matching rows), checking each with `matches`.
+    /// matching rows), checking each with `matches`; `exhaustive` makes multi-hit
+    /// policies visit every candidate instead of stopping at their first match.
     #[inline]
     fn resolve<'a>(
         &'a self,
         candidates: impl Iterator<Item = usize>,
+        exhaustive: bool,
         mut matches: impl FnMut(usize, &'a Row) -> bool,
     ) -> Hit {
         let mut found: Option<usize> = None;
@@ -875,10 +877,10 @@ impl Table {
             let Some(first) = found else {
                 found = Some(index);
                 best = index;
-                if matches!(
-                    self.hit_policy,
-                    HitPolicy::First | HitPolicy::Collect | HitPolicy::RuleOrder
-                ) {
+                // Multi-hit policies decide by their first row too, but a trace
+                // records every row they match.
+                let multi = matches!(self.hit_policy, HitPolicy::Collect | HitPolicy::RuleOrder);
+                if self.hit_policy == HitPolicy::First || (multi && !exhaustive) {
                     break;
                 }
                 continue;
@@ -1058,12 +1060,17 @@ impl<'a> InputCache<'a> {
 
 /// Observes row evaluation (for explanations); the no-op version compiles away.
 pub(crate) trait Tracer {
+    /// Whether the tracer records rows (then multi-hit policies visit every row).
+    const RECORDS: bool;
+
     fn row(&mut self, row: usize, failure: Option<CellFailure>);
 }
 
 struct NoTrace;
 
 impl Tracer for NoTrace {
+    const RECORDS: bool = false;
+
     #[inline(always)]
     fn row(&mut self, _row: usize, _failure: Option<CellFailure>) {}
 }
@@ -1073,6 +1080,8 @@ struct Trace<'a> {
 }
 
 impl Tracer for Trace<'_> {
+    const RECORDS: bool = true;
+
     fn row(&mut self, row: usize, failure: Option<CellFailure>) {
         self.rows.push(RowTrace { row, failure });
     }
