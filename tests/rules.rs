@@ -767,6 +767,24 @@ proptest! {
             row.when.push(patronage::rules::CellDoc::Text("-".to_owned()));
         }
         let slow = Table::compile(&slow_doc, &schema).expect("the slow twin compiles");
+        // The same table with its cells in the structured form, and with the canonical
+        // text of each cell: both read back to the same cells.
+        let mut structured_doc = doc.clone();
+        for row in &mut structured_doc.rows {
+            for cell in &mut row.when {
+                if let patronage::rules::CellDoc::Text(text) = cell {
+                    let tests = patronage::rules::parse_cell("gen", text).expect("generated cells parse");
+                    let printed = tests.to_string();
+                    prop_assert_eq!(&patronage::rules::parse_cell("gen", &printed).expect("printed cells parse"), &tests);
+                    let json = serde_json::to_string(&tests).expect("serialise");
+                    let back: patronage::rules::UnaryTests = serde_json::from_str(&json).expect("deserialise");
+                    prop_assert_eq!(&back, &tests);
+                    *cell = patronage::rules::CellDoc::Tests(tests);
+                }
+            }
+        }
+        let structured = Table::compile(&structured_doc, &schema).expect("the structured twin compiles");
+        prop_assert_eq!(structured.diagnostics(), table.diagnostics());
         let mut fast_rows = Vec::new();
         let mut slow_rows = Vec::new();
         let unreachable: Vec<usize> = table
@@ -788,6 +806,7 @@ proptest! {
                 let hit = table.decide(&record, ctx());
                 prop_assert_eq!(table.explain(&record, ctx()).hit, hit);
                 prop_assert_eq!(slow.decide(&record, ctx()), hit);
+                prop_assert_eq!(structured.decide(&record, ctx()), hit);
                 prop_assert_eq!(table.trace(&record, ctx(), &mut fast_rows), hit);
                 prop_assert_eq!(slow.trace(&record, ctx(), &mut slow_rows), hit);
                 prop_assert_eq!(&fast_rows, &slow_rows);

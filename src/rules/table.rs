@@ -720,6 +720,31 @@ impl Table {
     /// Decides and explains: the inputs read and, row by row up to the decision, which
     /// rows matched and the first cell of each other row that failed. The hit is the
     /// one [`Table::decide`] returns.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use patronage::rules::{Context, Field, Record, Schema, Table, TableDoc};
+    ///
+    /// let mut schema = Schema::new();
+    /// let recency = schema.add(Field::integer("recency_days"))?;
+    /// let doc: TableDoc = toml::from_str(r#"
+    ///     name = "recency"
+    ///     inputs = ["recency_days"]
+    ///     rows = [{ name = "recent", when = ["<= 30"] }, { name = "lapsing", when = ["[31..90]"] }]
+    /// "#)?;
+    /// let table = Table::compile(&doc, &schema)?;
+    /// let mut customer = Record::new(&schema);
+    /// customer.set(recency, 45);
+    /// let ctx = Context::new(NaiveDate::from_ymd_opt(2024, 6, 30).ok_or("date")?);
+    /// assert_eq!(
+    ///     table.explain(&customer, ctx).to_string(),
+    ///     "table `recency`: row 2 (`lapsing`) decided\n  inputs: recency_days = 45\n  \
+    ///      row 1 (`recent`): `recency_days` is not `<= 30`\n  row 2 (`lapsing`): matched"
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn explain<F: Fields + ?Sized>(&self, fields: &F, ctx: Context) -> TableExplanation {
         let mut rows = Vec::new();
         let hit = self.trace(fields, ctx, &mut rows);
@@ -794,6 +819,36 @@ impl Table {
 
     /// Evaluates every row for one record, appending the matching rows (in table order)
     /// to `rows`, and aggregates for `collect` (allocation-free when `rows` has room).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use patronage::rules::{Context, Field, Record, Schema, Table, TableDoc, Value};
+    ///
+    /// let mut schema = Schema::new();
+    /// let stage = schema.add(Field::symbol("stage", ["new", "active", "dormant"]))?;
+    /// let doc: TableDoc = toml::from_str(r#"
+    ///     name = "coupons"
+    ///     hit_policy = "collect"
+    ///     aggregation = "sum"
+    ///     inputs = ["stage"]
+    ///     outputs = [{ name = "value", type = { money = "CNY" } }]
+    ///     rows = [
+    ///         { when = ["new"], then = ["10 CNY"] },
+    ///         { when = ["new, dormant"], then = ["5.50 CNY"] },
+    ///     ]
+    /// "#)?;
+    /// let table = Table::compile(&doc, &schema)?;
+    /// let mut customer = Record::new(&schema);
+    /// customer.set_text(&schema, "stage", "new")?;
+    /// let mut rows = Vec::new();
+    /// let ctx = Context::new(NaiveDate::from_ymd_opt(2024, 6, 30).ok_or("date")?);
+    /// let collected = table.collect(&customer, ctx, &mut rows);
+    /// assert_eq!(rows, [0, 1]);
+    /// assert_eq!(collected.aggregate, Some(Value::Money("15.50 CNY".parse()?)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn collect<F: Fields + ?Sized>(
         &self,
         fields: &F,
