@@ -767,6 +767,24 @@ proptest! {
             row.when.push(patronage::rules::CellDoc::Text("-".to_owned()));
         }
         let slow = Table::compile(&slow_doc, &schema).expect("the slow twin compiles");
+        // The same table with its cells in the structured form, and with the canonical
+        // text of each cell: both read back to the same cells.
+        let mut structured_doc = doc.clone();
+        for row in &mut structured_doc.rows {
+            for cell in &mut row.when {
+                if let patronage::rules::CellDoc::Text(text) = cell {
+                    let tests = patronage::rules::parse_cell("gen", text).expect("generated cells parse");
+                    let printed = tests.to_string();
+                    prop_assert_eq!(&patronage::rules::parse_cell("gen", &printed).expect("printed cells parse"), &tests);
+                    let json = serde_json::to_string(&tests).expect("serialise");
+                    let back: patronage::rules::UnaryTests = serde_json::from_str(&json).expect("deserialise");
+                    prop_assert_eq!(&back, &tests);
+                    *cell = patronage::rules::CellDoc::Tests(tests);
+                }
+            }
+        }
+        let structured = Table::compile(&structured_doc, &schema).expect("the structured twin compiles");
+        prop_assert_eq!(structured.diagnostics(), table.diagnostics());
         let mut fast_rows = Vec::new();
         let mut slow_rows = Vec::new();
         let unreachable: Vec<usize> = table
@@ -788,6 +806,7 @@ proptest! {
                 let hit = table.decide(&record, ctx());
                 prop_assert_eq!(table.explain(&record, ctx()).hit, hit);
                 prop_assert_eq!(slow.decide(&record, ctx()), hit);
+                prop_assert_eq!(structured.decide(&record, ctx()), hit);
                 prop_assert_eq!(table.trace(&record, ctx(), &mut fast_rows), hit);
                 prop_assert_eq!(slow.trace(&record, ctx(), &mut slow_rows), hit);
                 prop_assert_eq!(&fast_rows, &slow_rows);
@@ -1219,4 +1238,107 @@ fn analysis_stops_within_its_work_limit() {
         gap_limits,
         ["warning: table `tangle`: the table is too large to check for gaps exactly; it was not checked"]
     );
+}
+
+// ---- evaluation allocates nothing ------------------------------------------------------
+
+/// Counts the allocations of the current thread (other threads' tests run alongside).
+struct CountingAllocator;
+
+thread_local! {
+    static ALLOCATIONS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+// SAFETY: every call is forwarded unchanged to the system allocator; the counter is a
+// const-initialised thread-local `Cell` without a destructor, so it never allocates.
+unsafe impl std::alloc::GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        ALLOCATIONS.with(|n| n.set(n.get() + 1));
+        // SAFETY: forwarded with the caller's layout.
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        // SAFETY: forwarded with the caller's pointer and layout.
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.with(|n| n.set(n.get() + 1));
+        // SAFETY: forwarded with the caller's pointer, layout and size.
+        unsafe { std::alloc::System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
+
+fn allocations_during(f: impl FnOnce()) -> usize {
+    let before = ALLOCATIONS.with(std::cell::Cell::get);
+    f();
+    ALLOCATIONS.with(std::cell::Cell::get) - before
+}
+
+#[test]
+fn evaluation_allocates_nothing() {
+    let schema = Schema::from_fields([
+        Field::integer("r_score").range(1, 5),
+        Field::integer("f_score").range(1, 5),
+        Field::integer("m_score").range(1, 5),
+        Field::money("spend", patronage::Currency::CNY),
+        Field::symbol("stage", ["new", "active", "dormant"]),
+        Field::date("last_login").optional(),
+        Field::text("region"),
+    ])
+    .expect("schema");
+    let rfm = Table::compile(&rfm_doc(), &schema).expect("rfm table");
+    let guarded: TableDoc = toml::from_str(
+        r#"
+        name = "guarded"
+        hit_policy = "priority"
+        inputs = ["stage", "days_since(last_login)"]
+        outputs = [{ name = "action", type = "symbol", values = ["call", "mail"] }]
+        rows = [
+            { when = ["dormant", "> 28"], condition = "spend >= 100 CNY", then = ["call"] },
+            { when = ["-", "-"], then = ["mail"] },
+        ]
+        "#,
+    )
+    .expect("document");
+    let guarded = Table::compile(&guarded, &schema).expect("guarded table");
+    let program = Program::condition(
+        "rule",
+        "region == \"east\" and stage in [new, active] and coalesce(days_since(last_login), 0 days) < 30 and spend * 2 >= 10 CNY",
+        &schema,
+    )
+    .expect("program");
+    let mut record = Record::new(&schema);
+    for (name, text) in [
+        ("r_score", "4"),
+        ("f_score", "2"),
+        ("m_score", "5"),
+        ("spend", "120 CNY"),
+        ("stage", "dormant"),
+        ("last_login", "2024-05-01"),
+        ("region", "east"),
+    ] {
+        record.set_text(&schema, name, text).expect("value");
+    }
+    let mut rows = Vec::with_capacity(16);
+    let mut matched = Vec::with_capacity(16);
+    let mut hits = (Hit::NoMatch, Hit::NoMatch, Hit::NoMatch);
+    let mut truth = false;
+    let count = allocations_during(|| {
+        hits.0 = rfm.decide(&record, ctx());
+        hits.1 = guarded.decide(&record, ctx());
+        hits.2 = rfm.trace(&record, ctx(), &mut rows);
+        truth = program.matches(&record, ctx());
+        guarded.collect(&record, ctx(), &mut matched);
+    });
+    assert_eq!(count, 0);
+    assert_eq!(hits.0, Hit::Default); // R4 F2 M5 is in no row: Others
+    assert_eq!(hits.1, Hit::Row(0));
+    assert_eq!(hits.2, hits.0);
+    assert!(!truth);
+    assert_eq!(matched, [0, 1]);
 }

@@ -424,7 +424,15 @@ fn describe_set(table: &Table, column: &Column, set: &Bits) -> String {
                 let hi = starts.get(last + 1).map_or(*end, |s| s.saturating_sub(1));
                 items.push(int_range_text(lo, hi));
             }
-            Domain::Cont { breaks } => items.push(cont_class_text(breaks, class)),
+            Domain::Cont { breaks } => {
+                // Merge runs of adjacent classes into one interval.
+                let mut last = class;
+                while classes.get(k + 1) == Some(&(last + 1)) && last + 1 < column.present {
+                    last += 1;
+                    k += 1;
+                }
+                items.push(cont_run_text(breaks, class, last));
+            }
             Domain::Sym { symbols } => items.push(
                 symbols
                     .get(class)
@@ -460,18 +468,35 @@ fn int_range_text(lo: i64, hi: i64) -> String {
     }
 }
 
-fn cont_class_text(breaks: &[Value], class: usize) -> String {
+/// Describes the classes `first..=last` of a continuous domain as one interval.
+fn cont_run_text(breaks: &[Value], first: usize, last: usize) -> String {
     let show = |v: &Value| crate::rules::explain::show(Some(v), &|_| None);
-    if class % 2 == 1 {
-        return breaks.get(class / 2).map_or_else(String::new, show);
-    }
-    let lo = class.checked_sub(1).and_then(|i| breaks.get(i / 2));
-    let hi = breaks.get(class / 2);
-    match (lo, hi) {
-        (None, Some(hi)) => format!("< {}", show(hi)),
-        (Some(lo), None) => format!("> {}", show(lo)),
-        (Some(lo), Some(hi)) => format!("({}..{})", show(lo), show(hi)),
-        (None, None) => "any number".to_owned(),
+    // Class 2i + 1 is the point breaks[i]; class 2i is the open interval below it.
+    let low = if first % 2 == 1 {
+        breaks.get(first / 2).map(|b| (b, true))
+    } else {
+        first
+            .checked_sub(1)
+            .and_then(|i| breaks.get(i / 2))
+            .map(|b| (b, false))
+    };
+    let high = if last % 2 == 1 {
+        breaks.get(last / 2).map(|b| (b, true))
+    } else {
+        breaks.get(last / 2).map(|b| (b, false))
+    };
+    match (low, high) {
+        (None, None) => "any value".to_owned(),
+        (None, Some((hi, closed))) => format!("{} {}", if closed { "<=" } else { "<" }, show(hi)),
+        (Some((lo, closed)), None) => format!("{} {}", if closed { ">=" } else { ">" }, show(lo)),
+        (Some((point, true)), Some(_)) if first == last => show(point),
+        (Some((lo, lo_closed)), Some((hi, hi_closed))) => format!(
+            "{}{}..{}{}",
+            if lo_closed { "[" } else { "(" },
+            show(lo),
+            show(hi),
+            if hi_closed { "]" } else { ")" }
+        ),
     }
 }
 

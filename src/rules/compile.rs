@@ -6,7 +6,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Origin, RuleError};
-use crate::rules::ast::{ArithOp, CmpOp, Expr, ExprKind};
+use crate::rules::ast::{ArithOp, CmpOp, Expr, ExprKind, UnaryTests};
 use crate::rules::check::Checker;
 use crate::rules::eval::{self, Context, Truth};
 use crate::rules::explain::{self, Explanation};
@@ -309,6 +309,26 @@ impl Program {
 
     /// Evaluates the condition and explains the result: the values read and, for an
     /// `and` that failed, its first operand that was not true.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use patronage::rules::{Context, Field, Program, Record, Schema, Truth};
+    ///
+    /// let mut schema = Schema::new();
+    /// let recency = schema.add(Field::integer("recency_days"))?;
+    /// let frequency = schema.add(Field::integer("frequency"))?;
+    /// let rule = Program::condition("repeat", "recency_days <= 90 and frequency >= 2", &schema)?;
+    /// let mut customer = Record::new(&schema);
+    /// customer.set(recency, 12);
+    /// customer.set(frequency, 1);
+    /// let ctx = Context::new(NaiveDate::from_ymd_opt(2024, 6, 30).ok_or("date")?);
+    /// let why = rule.explain(&customer, ctx);
+    /// assert_eq!(why.truth, Truth::False);
+    /// assert_eq!(why.first_failure.as_deref(), Some("frequency >= 2"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn explain<F: Fields + ?Sized>(&self, fields: &F, ctx: Context) -> Explanation {
         explain::explain_program(self, &self.node, fields, ctx)
     }
@@ -458,6 +478,37 @@ impl Node {
             }
         }
     }
+}
+
+/// Parses `text` as the content of a decision-table input cell (DMN unary tests), for
+/// the table `name`, without checking it.
+///
+/// # Errors
+///
+/// As [`parse`].
+///
+/// # Example
+///
+/// ```
+/// use patronage::rules::{parse_cell, UnaryTests};
+///
+/// let cell = parse_cell("segments", "]0..30], 90")?;
+/// assert_eq!(cell.to_string(), "(0..30], 90");
+/// assert_eq!(parse_cell("segments", "-")?, UnaryTests::Any);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn parse_cell(name: &str, text: &str) -> Result<UnaryTests, RuleError> {
+    parser::parse_cell(text).map_err(|e| {
+        RuleError::new(
+            Origin::Table {
+                table: name.to_owned(),
+                row: None,
+                column: None,
+            },
+            e.kind,
+        )
+        .at(text, e.span)
+    })
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use crate::rules::compile::{Node, Program};
 use crate::rules::eval::{self, Context, Truth};
 use crate::rules::schema::Fields;
 use crate::rules::table::{Hit, Table};
-use crate::rules::value::{Value, ValueRef};
+use crate::rules::value::{Type, Value, ValueRef};
 
 /// A value the evaluation read, with its rendering (symbols by name).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -44,8 +44,10 @@ pub struct ConditionTrace {
 pub struct Explanation {
     /// The rule's name.
     pub rule: String,
-    /// The result (for a non-`bool` rule: unknown).
+    /// The result of a condition (for a rule of another type: unknown).
     pub truth: Truth,
+    /// The value of a rule that is not a condition (`None` for conditions).
+    pub value: Option<ValueRead>,
     /// The fields the rule reads, with their values.
     pub reads: Vec<ValueRead>,
     /// The operands of the top-level `and` or `or` (or the whole condition), each with
@@ -103,7 +105,8 @@ pub struct TableExplanation {
     pub row_name: Option<String>,
     /// The input values.
     pub inputs: Vec<ValueRead>,
-    /// The rows evaluated, in order (for `first`: up to the match).
+    /// The rows evaluated, in order: for `first`, up to the match; for `unique` and
+    /// `any`, up to a conflict; otherwise every row.
     pub rows: Vec<RowReport>,
 }
 
@@ -180,6 +183,9 @@ impl fmt::Display for TableExplanation {
             }
         }
         f.write_str("\n  inputs:")?;
+        if self.inputs.is_empty() {
+            f.write_str(" none")?;
+        }
         for (i, input) in self.inputs.iter().enumerate() {
             write!(
                 f,
@@ -210,11 +216,17 @@ impl fmt::Display for Explanation {
             Truth::False => "false",
             Truth::Unknown => "unknown",
         };
-        write!(f, "rule `{}` is {truth}", self.rule)?;
+        match &self.value {
+            Some(value) => write!(f, "rule `{}` = {}", self.rule, value.shown)?,
+            None => write!(f, "rule `{}` is {truth}", self.rule)?,
+        }
         if let Some(failure) = &self.first_failure {
             write!(f, " because `{failure}` is not true")?;
         }
         f.write_str("\n  read:")?;
+        if self.reads.is_empty() {
+            f.write_str(" none")?;
+        }
         for (i, read) in self.reads.iter().enumerate() {
             write!(
                 f,
@@ -275,9 +287,25 @@ pub(crate) fn explain_program<F: Fields + ?Sized>(
             .find(|c| c.truth != Truth::True)
             .map(|c| c.condition.clone())
     };
+    if program.ty() != Type::Bool {
+        let value = eval::value(node, fields, ctx).map(ValueRef::to_value);
+        return Explanation {
+            rule: program.name().to_owned(),
+            truth: Truth::Unknown,
+            value: Some(ValueRead {
+                name: program.name().to_owned(),
+                shown: show(value.as_ref(), &symbol),
+                value,
+            }),
+            reads,
+            conditions: Vec::new(),
+            first_failure: None,
+        };
+    }
     Explanation {
         rule: program.name().to_owned(),
         truth,
+        value: None,
         reads,
         conditions,
         first_failure,
@@ -294,7 +322,9 @@ pub(crate) fn show<'s>(
     };
     let name = |id| symbol(id).unwrap_or("?").to_owned();
     match value {
-        Value::Integer(v) | Value::Days(v) => v.to_string(),
+        Value::Integer(v) => v.to_string(),
+        Value::Days(v) if *v == 1 || *v == -1 => format!("{v} day"),
+        Value::Days(v) => format!("{v} days"),
         Value::Number(v) => v.to_string(),
         Value::Money(m) => m.to_string(),
         Value::Bool(b) => b.to_string(),

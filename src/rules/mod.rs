@@ -103,7 +103,7 @@ mod table;
 mod value;
 
 pub use crate::rules::ast::{ArithOp, CmpOp, Expr, ExprKind, Span, UnaryTest, UnaryTests};
-pub use crate::rules::compile::{parse, Program, RuleDoc};
+pub use crate::rules::compile::{parse, parse_cell, Program, RuleDoc};
 pub use crate::rules::eval::{Context, Truth};
 pub use crate::rules::explain::{
     CellFailure, ConditionTrace, Explanation, RowReport, RowTrace, TableExplanation, ValueRead,
