@@ -493,6 +493,39 @@ fn params_strategy() -> impl Strategy<Value = BgNbdParams> {
         .prop_map(|(r, alpha, a, b)| BgNbdParams::new(r, alpha, a, b).unwrap())
 }
 
+/// The BG/NBD fit on the CDNOW summary, computed once for the property tests.
+fn cdnow_fit() -> &'static patronage::predict::BgNbdFit {
+    static FIT: std::sync::OnceLock<patronage::predict::BgNbdFit> = std::sync::OnceLock::new();
+    FIT.get_or_init(|| fit_bgnbd(&load(SUMMARY), &FitOptions::default()).unwrap())
+}
+
+fn cdnow_table() -> &'static SummaryTable {
+    static TABLE: std::sync::OnceLock<SummaryTable> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| load(SUMMARY))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// No nearby parameter vector (each parameter moved by up to ±20%) has a higher
+    /// log-likelihood than the fit: the fit is a maximum, not just close to the
+    /// published (rounded) values.
+    #[test]
+    fn the_fit_is_a_maximum(deltas in proptest::array::uniform4(-0.2f64..0.2)) {
+        let fit = cdnow_fit();
+        let p = fit.params;
+        let moved = BgNbdParams::new(
+            p.r() * deltas[0].exp(),
+            p.alpha() * deltas[1].exp(),
+            p.a() * deltas[2].exp(),
+            p.b() * deltas[3].exp(),
+        )
+        .unwrap();
+        let ll = moved.total_log_likelihood(cdnow_table());
+        prop_assert!(ll <= fit.log_likelihood + 1e-9, "{ll} > {}", fit.log_likelihood);
+    }
+}
+
 proptest! {
     #[test]
     fn p_alive_is_a_probability(params in params_strategy(), summary in summary_strategy()) {
