@@ -1,4 +1,4 @@
-//! Benchmarks: predict. BG/NBD and Gamma-Gamma fits on the CDNOW cohort (2,357
+//! Benchmarks: predict. BG/NBD, Gamma-Gamma and Pareto/NBD fits on the CDNOW cohort (2,357
 //! customers, 946 repeat buyers), and the per-customer predictions for all of them.
 //!
 //! For comparison, `lifetimes` takes about 60–100 ms to fit BG/NBD on this data on a
@@ -8,7 +8,8 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput};
 use patronage::predict::{
-    fit_bgnbd, fit_gamma_gamma, ClvModel, ClvOptions, FitOptions, RepeatSummary, SummaryTable,
+    fit_bgnbd, fit_gamma_gamma, fit_pareto_nbd, ClvModel, ClvOptions, FitOptions, RepeatSummary,
+    SummaryTable,
 };
 
 const SUMMARY_SPEND: &str =
@@ -46,6 +47,13 @@ pub(crate) fn define(c: &mut Criterion) {
         b.iter(|| {
             let fit = fit_gamma_gamma(black_box(&table), black_box(&options)).unwrap();
             assert!((fit.params.p() - 6.25).abs() < 5e-3);
+            fit
+        });
+    });
+    group.bench_function("fit/pareto_nbd/cdnow", |b| {
+        b.iter(|| {
+            let fit = fit_pareto_nbd(black_box(&table), black_box(&options)).unwrap();
+            assert!((fit.params.s() - 0.606).abs() < 5e-4);
             fit
         });
     });

@@ -106,9 +106,10 @@ pub enum PredictErrorKind {
         /// The tolerance asked for.
         tolerance: f64,
     },
-    /// A hypergeometric series needed by an expectation did not converge within its
-    /// term budget (the horizon is extremely long compared with `alpha + age`).
-    #[error("the hypergeometric series at `z` = {z} did not converge within {terms} terms: expected a horizon shorter than about ten thousand times `alpha + age`")]
+    /// A hypergeometric series did not converge within its term budget: a BG/NBD
+    /// horizon extremely long compared with `alpha + age`, or Pareto/NBD scales
+    /// `alpha` and `beta` many orders of magnitude apart.
+    #[error("the hypergeometric series at `z` = {z} did not converge within {terms} terms: expected `z` below about 0.9999 (a BG/NBD horizon within about ten thousand times `alpha + age`; Pareto/NBD `alpha` and `beta` within a similar ratio)")]
     SeriesNotConverged {
         /// The series argument, in [0, 1).
         z: f64,

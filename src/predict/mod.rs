@@ -8,7 +8,10 @@
 //! - **Gamma-Gamma** ([`GammaGammaParams`], [`fit_gamma_gamma`]): how much they spend
 //!   per purchase;
 //! - **CLV** ([`ClvModel`]): the two combined into a discounted expected value over a
-//!   horizon.
+//!   horizon;
+//! - **Pareto/NBD** ([`ParetoNbdParams`], [`fit_pareto_nbd`]): the older transaction
+//!   model, where customers may leave at any time rather than only after a purchase,
+//!   for comparison with BG/NBD.
 //!
 //! The input is one [`RepeatSummary`] per customer (repeat purchases, time from the
 //! first to the last purchase, time from the first purchase to the end of the
@@ -28,7 +31,9 @@
 //! The likelihoods and predictions are those of `lifetimes` and BTYD. On the CDNOW
 //! cohort (in `tests/data/cdnow/`) the fits reproduce the published estimates: BG/NBD
 //! r = 0.243, α = 4.414, a = 0.793, b = 2.426 with log-likelihood −9582.4, and
-//! Gamma-Gamma p = 6.25, q = 3.74, v = 15.44 (see `tests/predict.rs`).
+//! Gamma-Gamma p = 6.25, q = 3.74, v = 15.44, and Pareto/NBD r = 0.553,
+//! α = 10.578, s = 0.606, β = 11.669 with log-likelihood −9595.0 (see
+//! `tests/predict.rs`).
 //!
 //! # Determinism
 //!
@@ -73,12 +78,14 @@ mod bgnbd;
 mod clv;
 mod gamma_gamma;
 mod optimize;
+mod pareto_nbd;
 mod special;
 mod summary;
 
 pub use self::bgnbd::{fit_bgnbd, BgNbdFit, BgNbdParams};
 pub use self::clv::{ClvModel, ClvOptions, Prediction, PredictionTable};
 pub use self::gamma_gamma::{fit_gamma_gamma, GammaGammaFit, GammaGammaParams, IndependenceCheck};
+pub use self::pareto_nbd::{fit_pareto_nbd, ParetoNbdFit, ParetoNbdParams};
 pub use self::summary::{RepeatSummary, SummaryBuilder, SummaryTable};
 
 /// How to fit a model.
