@@ -307,6 +307,26 @@ fn penalty_shrinks_the_parameters() {
 }
 
 #[test]
+fn bgnbd_expectation_is_the_mean_of_the_count_distribution() {
+    let params = BgNbdParams::new(0.243, 4.414, 0.793, 2.426).unwrap();
+    for horizon in [1.0, 13.0, 39.0] {
+        let mut mean = 0.0;
+        let mut total = 0.0;
+        for n in 0..400u32 {
+            let p = params.probability_of_purchases(n, horizon).unwrap();
+            mean += f64::from(n) * p;
+            total += p;
+        }
+        let expected = params.unconditional_expected_purchases(horizon).unwrap();
+        assert!((total - 1.0).abs() < 1e-10, "{total}");
+        assert!(
+            (mean - expected).abs() < 1e-9,
+            "t = {horizon}: {mean} vs {expected}"
+        );
+    }
+}
+
+#[test]
 fn clv_on_cdnow() {
     let table = load(SUMMARY_SPEND);
     let options = FitOptions::default();
@@ -536,6 +556,16 @@ fn error_messages() {
         "SeriesNotConverged",
     ];
     assert_eq!(kinds_seen, all.iter().map(|k| (*k).to_owned()).collect());
+}
+
+#[test]
+fn errors_are_send_sync_static() {
+    fn error<T: Send + Sync + 'static + std::error::Error>() {}
+    fn shareable<T: Send + Sync + 'static>() {}
+    error::<patronage::PredictError>();
+    shareable::<patronage::predict::ClvModel>();
+    shareable::<patronage::predict::PredictionTable>();
+    shareable::<SummaryTable>();
 }
 
 #[test]

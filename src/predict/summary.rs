@@ -394,7 +394,7 @@ pub struct SummaryBuilder<K> {
     customers: BTreeMap<K, BTreeMap<NaiveDate, Decimal>>,
 }
 
-impl<K: Ord + Clone> SummaryBuilder<K> {
+impl<K: Ord> SummaryBuilder<K> {
     /// A builder for the calibration period ending on `calibration_end` (inclusive),
     /// with times in units of `period_days` days.
     ///
