@@ -558,17 +558,29 @@ fn ll_and_gradient(groups: &Groups, params: &[f64; 4]) -> (f64, [f64; 4]) {
         if x > 0.0 {
             let ln_ratio = ln_a - (b + x - 1.0).ln();
             let inv_bx1 = 1.0 / (b + x - 1.0);
+            // Rows are sorted by age, so its logarithm is computed once per run.
+            let (mut cached_age, mut ln_age, mut inv_age) = (f64::NAN, 0.0, 0.0);
             for &(recency, age, weight) in &group.rows {
-                let ln_age = (alpha + age).ln();
+                if age != cached_age {
+                    cached_age = age;
+                    ln_age = (alpha + age).ln();
+                    inv_age = 1.0 / (alpha + age);
+                }
                 let ln_rec = (alpha + recency).ln();
                 let a3 = -rx * ln_age;
                 let a4 = ln_ratio - rx * ln_rec;
-                // w3 = e^A3 / (e^A3 + e^A4), w4 = 1 − w3.
-                let w4 = logistic(a4 - a3);
+                // ln(e^A3 + e^A4) and w4 = e^A4 / (e^A3 + e^A4) from one exponential.
+                let gap = a4 - a3;
+                let small = (-gap.abs()).exp();
+                let (ln_sum, w4) = if gap >= 0.0 {
+                    (a4 + small.ln_1p(), 1.0 / (1.0 + small))
+                } else {
+                    (a3 + small.ln_1p(), small / (1.0 + small))
+                };
                 let w3 = 1.0 - w4;
-                ll += weight * ln_add_exp(a3, a4);
+                ll += weight * ln_sum;
                 gradient[0] -= weight * (w3 * ln_age + w4 * ln_rec);
-                gradient[1] -= weight * rx * (w3 / (alpha + age) + w4 / (alpha + recency));
+                gradient[1] -= weight * rx * (w3 * inv_age + w4 / (alpha + recency));
                 gradient[2] += weight * w4 / a;
                 gradient[3] -= weight * w4 * inv_bx1;
             }
