@@ -276,6 +276,33 @@ fn pareto_nbd_on_the_rounded_summary_file() {
 }
 
 #[test]
+fn fitting_does_not_depend_on_the_time_unit() {
+    // The same customers in days: the rate scale `alpha` is 7 times larger, the
+    // shapes are unchanged, and the log-likelihood moves by the Jacobian Σ x·ln 7.
+    let weeks = load(SUMMARY);
+    let days: SummaryTable = weeks
+        .iter()
+        .map(|s| RepeatSummary::new(s.frequency(), s.recency() * 7.0, s.age() * 7.0).unwrap())
+        .collect();
+    let options = FitOptions::default();
+    let (in_weeks, in_days) = (
+        fit_bgnbd(&weeks, &options).unwrap(),
+        fit_bgnbd(&days, &options).unwrap(),
+    );
+    let relative = |x: f64, y: f64| (x - y).abs() / y.abs();
+    assert!(relative(in_days.params.alpha(), 7.0 * in_weeks.params.alpha()) < 1e-5);
+    assert!(relative(in_days.params.r(), in_weeks.params.r()) < 1e-5);
+    assert!(relative(in_days.params.a(), in_weeks.params.a()) < 1e-5);
+    assert!(relative(in_days.params.b(), in_weeks.params.b()) < 1e-5);
+    let total_frequency: f64 = weeks.frequency().iter().sum();
+    let shifted = in_days.log_likelihood + total_frequency * 7f64.ln();
+    assert!(
+        (shifted - in_weeks.log_likelihood).abs() < 1e-6,
+        "{shifted}"
+    );
+}
+
+#[test]
 fn fitting_does_not_depend_on_row_order() {
     let table = load(SUMMARY);
     let reversed: SummaryTable = {
