@@ -503,6 +503,12 @@ fn serde_round_trips() {
     let options = ClvOptions::new(12, 4.345, 0.01).unwrap();
     let json = serde_json::to_string(&options).unwrap();
     assert_eq!(serde_json::from_str::<ClvOptions>(&json).unwrap(), options);
+    let table = load(SUMMARY_SPEND);
+    let json = serde_json::to_string(&table).unwrap();
+    assert_eq!(serde_json::from_str::<SummaryTable>(&json).unwrap(), table);
+    let table: SummaryTable =
+        serde_json::from_str(r#"{"frequency":[1,0],"recency":[2,0],"age":[3,3]}"#).unwrap();
+    assert_eq!(table.mean_repeat_value(), &[0.0, 0.0]);
     let fit_options: FitOptions = serde_json::from_str(r#"{"penalizer":0.1}"#).unwrap();
     assert_eq!(fit_options.max_iterations, 200);
 }
@@ -585,6 +591,11 @@ fn check(case: &toml::Table) -> String {
         .unwrap()
         .total_log_likelihood(&rows(case))
         .map(|_| ()),
+        "table_json" => {
+            return serde_json::from_str::<SummaryTable>(case["json"].as_str().unwrap())
+                .unwrap_err()
+                .to_string()
+        }
         "gamma_gamma_params" => {
             GammaGammaParams::new(f(case, "p"), f(case, "q"), f(case, "v")).map(|_| ())
         }
@@ -658,6 +669,7 @@ fn error_messages() {
     // Every `PredictErrorKind` variant has at least one case.
     let all = [
         "InvalidValue",
+        "ColumnLength",
         "RecencyAfterAge",
         "RecencyWithoutRepeat",
         "NonPositiveSpend",

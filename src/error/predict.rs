@@ -52,6 +52,16 @@ pub enum PredictErrorKind {
         /// The mean repeat value as given.
         value: f64,
     },
+    /// The columns of a table read with serde have different lengths.
+    #[error("column `{column}` has {len} rows: expected {expected}, as many as `frequency`")]
+    ColumnLength {
+        /// The column.
+        column: &'static str,
+        /// Its length.
+        len: usize,
+        /// The length of `frequency`.
+        expected: usize,
+    },
     /// There is nothing to fit.
     #[error("no customers to fit `{model}`: expected at least one summary")]
     Empty {
@@ -146,6 +156,7 @@ impl PredictError {
             PredictErrorKind::InvalidValue { .. }
                 | PredictErrorKind::RecencyAfterAge { .. }
                 | PredictErrorKind::RecencyWithoutRepeat { .. }
+                | PredictErrorKind::ColumnLength { .. }
                 | PredictErrorKind::NonPositiveSpend { .. }
                 | PredictErrorKind::Empty { .. }
                 | PredictErrorKind::NoRepeatBuyers { .. }

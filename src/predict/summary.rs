@@ -225,7 +225,9 @@ fn check_value(
 ///
 /// Row `i` of every column belongs to the same customer; the host keeps its
 /// customer ids in a parallel vector (the predictions come back in the same order).
-/// Rows are checked when they are pushed, so a table is always valid.
+/// Rows are checked when they are pushed, so a table is always valid; the serde form
+/// (an object of four equally long arrays, `mean_repeat_value` optional) is checked
+/// row by row when it is read.
 ///
 /// # Example
 ///
@@ -242,12 +244,62 @@ fn check_value(
 /// assert_eq!(table.frequency(), &[2.0, 0.0]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RawTable")]
 pub struct SummaryTable {
     frequency: Vec<f64>,
     recency: Vec<f64>,
     age: Vec<f64>,
     mean_repeat_value: Vec<f64>,
+}
+
+/// The serde shape of [`SummaryTable`], checked row by row on the way in.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTable {
+    frequency: Vec<f64>,
+    recency: Vec<f64>,
+    age: Vec<f64>,
+    #[serde(default)]
+    mean_repeat_value: Option<Vec<f64>>,
+}
+
+impl TryFrom<RawTable> for SummaryTable {
+    type Error = PredictError;
+
+    fn try_from(raw: RawTable) -> Result<SummaryTable, PredictError> {
+        let n_customers = raw.frequency.len();
+        let mean_repeat_value = raw
+            .mean_repeat_value
+            .unwrap_or_else(|| vec![0.0; n_customers]);
+        for (column, len) in [
+            ("recency", raw.recency.len()),
+            ("age", raw.age.len()),
+            ("mean_repeat_value", mean_repeat_value.len()),
+        ] {
+            if len != n_customers {
+                return Err(PredictError::new(PredictErrorKind::ColumnLength {
+                    column,
+                    len,
+                    expected: n_customers,
+                }));
+            }
+        }
+        let mut table = SummaryTable::with_capacity(n_customers);
+        let rows = raw
+            .frequency
+            .iter()
+            .zip(&raw.recency)
+            .zip(&raw.age)
+            .zip(&mean_repeat_value);
+        for (row, (((&frequency, &recency), &age), &value)) in rows.enumerate() {
+            let summary = RepeatSummary::new(frequency, recency, age)
+                .and_then(|summary| summary.with_mean_repeat_value_f64(value))
+                .map_err(|err| err.at_row(row))?;
+            table.push(summary);
+        }
+        Ok(table)
+    }
 }
 
 impl SummaryTable {
