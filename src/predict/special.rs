@@ -92,11 +92,13 @@ pub(crate) fn digamma(x: f64) -> f64 {
 ///
 /// With positive parameters and `z ≥ 0` every term of the series is positive, so
 /// summing it loses nothing to cancellation; the only question is when to stop. The
-/// ratio of consecutive terms tends to `z` from above or below, so once it is below 1
-/// the tail is at most `term · ρ/(1 − ρ)` with `ρ = max(ratio, z)`; the sum stops
-/// when that bound is below 1e-17 of the sum. Returns `Err(terms)` outside the
-/// domain or when [`HYP2F1_MAX_TERMS`] terms were not enough (only for `z` within
-/// about 1e-5 of 1).
+/// ratio of terms `m + 1` and `m` is `z · (a + m)/(m + 1) · (b + m)/(c + m)`, and
+/// each of the two fractions is monotone in `m` and tends to 1, so for all `m ≥ n`
+/// the ratio is at most `ρ = z · max(1, (a + n)/(n + 1)) · max(1, (b + n)/(c + n))`.
+/// Once `ρ < 1` the tail after term `n` is at most `term · ρ/(1 − ρ)`, a rigorous
+/// bound; the sum stops when it is below 1e-17 of the sum. Returns `Err(terms)`
+/// outside the domain or when [`HYP2F1_MAX_TERMS`] terms were not enough (only for
+/// `z` within about 1e-4 of 1).
 pub(crate) fn hyp2f1(a: f64, b: f64, c: f64, z: f64) -> Result<f64, u32> {
     if !(a > 0.0 && b > 0.0 && c > 0.0 && (0.0..1.0).contains(&z)) {
         return Err(0);
@@ -111,7 +113,8 @@ pub(crate) fn hyp2f1(a: f64, b: f64, c: f64, z: f64) -> Result<f64, u32> {
         if !sum.is_finite() {
             return Err(n);
         }
-        let rho = ratio.max(z);
+        let next = nf + 1.0;
+        let rho = z * ((a + next) / (next + 1.0)).max(1.0) * ((b + next) / (c + next)).max(1.0);
         if rho < 1.0 && term * rho / (1.0 - rho) <= 1e-17 * sum {
             return Ok(sum);
         }
@@ -160,7 +163,7 @@ mod tests {
             );
             checked += 1;
         }
-        assert_eq!(checked, 42);
+        assert_eq!(checked, 45);
     }
 
     #[test]
