@@ -11,9 +11,10 @@
 //! (then spend is fitted too), with times in weeks. A transaction file has the
 //! CDNOW layout, whitespace-separated without header: either the sample's five
 //! columns (master id, sample id, date `YYYYMMDD`, quantity, value; the sample id is
-//! reported) or the master file's four (id, date, quantity, value); the weekly
-//! summary is built from it with `SummaryBuilder` (purchases after the calibration
-//! end are left out).
+//! reported) or the master file's four (id, date, quantity, value), ids being
+//! integers. The transactions become one `RepeatSummary` per customer with
+//! `RepeatSummaryBuilder` (purchases after the calibration end are left out), and
+//! weekly model observations with `ObservationTable::from_summaries`.
 //!
 //! Output: `{"bgnbd": {r, alpha, a, b, log_likelihood, …}, "gamma_gamma": {p, q, v,
 //! …}, "customers": [{"id", "p_alive", "expected_purchases": {"39": …}, …}]}`. With
@@ -28,9 +29,10 @@ use std::time::Instant;
 
 use chrono::NaiveDate;
 use patronage::predict::{
-    fit_bgnbd, fit_gamma_gamma, fit_pareto_nbd, ClvModel, ClvOptions, FitOptions, RepeatSummary,
-    SummaryBuilder, SummaryTable,
+    fit_bgnbd, fit_gamma_gamma, fit_pareto_nbd, ClvModel, ClvOptions, FitOptions, Observation,
+    ObservationTable,
 };
+use patronage::{CustomerId, RepeatSummaryBuilder};
 use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
 
@@ -72,9 +74,9 @@ fn parse_args() -> Result<Args, Box<dyn Error>> {
     Ok(args)
 }
 
-/// Reads `ID,frequency,recency,T` or `ID,x,t_x,T,zbar`; returns ids, summaries and
-/// whether spend was given.
-fn read_summary(text: &str) -> Result<(Vec<String>, SummaryTable, bool), Box<dyn Error>> {
+/// Reads `ID,frequency,recency,T` or `ID,x,t_x,T,zbar`; returns ids, observations
+/// and whether spend was given.
+fn read_summary(text: &str) -> Result<(Vec<String>, ObservationTable, bool), Box<dyn Error>> {
     let mut lines = text.lines().filter(|l| !l.trim().is_empty());
     let header = lines.next().ok_or("the summary file is empty")?.trim();
     let with_spend = match header {
@@ -88,7 +90,7 @@ fn read_summary(text: &str) -> Result<(Vec<String>, SummaryTable, bool), Box<dyn
         }
     };
     let mut ids = Vec::new();
-    let mut table = SummaryTable::new();
+    let mut table = ObservationTable::new();
     for (number, line) in lines.enumerate() {
         let cols: Vec<&str> = line.trim().split(',').collect();
         let field = |i: usize| -> Result<f64, Box<dyn Error>> {
@@ -97,23 +99,23 @@ fn read_summary(text: &str) -> Result<(Vec<String>, SummaryTable, bool), Box<dyn
                     .ok_or(format!("line {}: missing column {}", number + 2, i + 1))?;
             Ok(text.parse::<f64>()?)
         };
-        let mut summary = RepeatSummary::new(field(1)?, field(2)?, field(3)?)?;
+        let mut observation = Observation::new(field(1)?, field(2)?, field(3)?)?;
         if with_spend {
             let zbar: Decimal = cols.get(4).ok_or("missing `zbar`")?.parse()?;
-            summary = summary.with_mean_repeat_value(zbar)?;
+            observation = observation.with_mean_repeat_value(zbar)?;
         }
         ids.push(cols.first().copied().unwrap_or_default().to_owned());
-        table.push(summary);
+        table.push(observation);
     }
     Ok((ids, table, with_spend))
 }
 
-/// Reads CDNOW transactions (five or four columns) into weekly summaries.
+/// Reads CDNOW transactions (five or four columns) into weekly observations.
 fn read_transactions(
     text: &str,
     calibration_end: NaiveDate,
-) -> Result<(Vec<String>, SummaryTable), Box<dyn Error>> {
-    let mut builder = SummaryBuilder::new(calibration_end, 7.0)?;
+) -> Result<(Vec<String>, ObservationTable), Box<dyn Error>> {
+    let mut builder = RepeatSummaryBuilder::new(calibration_end);
     for (number, line) in text.lines().enumerate() {
         let cols: Vec<&str> = line.split_whitespace().collect();
         let (id, date, value) = match cols.as_slice() {
@@ -128,16 +130,16 @@ fn read_transactions(
                 .into())
             }
         };
-        let id: u64 = id.parse()?;
+        let id = CustomerId(id.parse()?);
         let date = NaiveDate::parse_from_str(date, "%Y%m%d")?;
-        builder.add(id, date, value.parse::<Decimal>()?)?;
+        builder.add_purchase(id, date, value.parse::<Decimal>()?)?;
     }
-    let mut ids = Vec::new();
-    let mut table = SummaryTable::new();
-    for (id, summary) in builder.finish()? {
-        ids.push(id.to_string());
-        table.push(summary);
-    }
+    let summaries = builder.finish()?;
+    let table = ObservationTable::from_summaries(&summaries, 7.0)?;
+    let ids = summaries
+        .iter()
+        .map(|summary| summary.customer.to_string())
+        .collect();
     Ok((ids, table))
 }
 
@@ -238,21 +240,21 @@ fn main() -> Result<(), Box<dyn Error>> {
     let clv_options = ClvOptions::new(12, 4.345, 0.01)?;
 
     let mut customers = Vec::with_capacity(table.len());
-    for (id, summary) in ids.iter().zip(table.iter()) {
+    for (id, observation) in ids.iter().zip(table.iter()) {
         let mut expected = Map::new();
         for (label, horizon) in &args.horizons {
             expected.insert(
                 label.clone(),
-                json!(params.expected_purchases(&summary, *horizon)?),
+                json!(params.expected_purchases(&observation, *horizon)?),
             );
         }
         let mut customer = json!({
             "id": id,
-            "p_alive": params.p_alive(&summary),
+            "p_alive": params.p_alive(&observation),
             "expected_purchases": expected,
         });
         if let (Some(model), Some(fields)) = (&model, customer.as_object_mut()) {
-            let prediction = model.predict(&summary, &clv_options)?;
+            let prediction = model.predict(&observation, &clv_options)?;
             fields.insert(
                 "expected_average_value".to_owned(),
                 json!(prediction.expected_average_value),
@@ -264,12 +266,12 @@ fn main() -> Result<(), Box<dyn Error>> {
             for (label, horizon) in &args.horizons {
                 expected.insert(
                     label.clone(),
-                    json!(pareto.expected_purchases(&summary, *horizon)?),
+                    json!(pareto.expected_purchases(&observation, *horizon)?),
                 );
             }
             fields.insert(
                 "pareto_nbd_p_alive".to_owned(),
-                json!(pareto.p_alive(&summary)?),
+                json!(pareto.p_alive(&observation)?),
             );
             fields.insert(
                 "pareto_nbd_expected_purchases".to_owned(),

@@ -6,8 +6,9 @@
 use chrono::NaiveDate;
 use patronage::predict::{
     fit_bgnbd, fit_gamma_gamma, fit_pareto_nbd, BgNbdParams, ClvModel, ClvOptions, FitOptions,
-    GammaGammaParams, ParetoNbdParams, Prediction, RepeatSummary, SummaryBuilder, SummaryTable,
+    GammaGammaParams, Observation, ObservationTable, ParetoNbdParams, Prediction,
 };
+use patronage::{CustomerId, RepeatSummary, RepeatSummaryBuilder};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
@@ -19,17 +20,17 @@ const PUBLISHED: &str = include_str!("data/predict/published.toml");
 const ERRORS: &str = include_str!("data/predict/errors.toml");
 const LIFETIMES: &str = include_str!("data/predict/lifetimes_reference.toml");
 
-/// Reads a summary CSV: `ID,frequency,recency,T` or `ID,x,t_x,T,zbar`.
-fn load(text: &str) -> SummaryTable {
+/// Reads an observation CSV: `ID,frequency,recency,T` or `ID,x,t_x,T,zbar`.
+fn load(text: &str) -> ObservationTable {
     text.lines()
         .skip(1)
         .filter(|line| !line.trim().is_empty())
         .map(|line| {
             let cols: Vec<f64> = line.trim().split(',').map(|c| c.parse().unwrap()).collect();
-            let summary = RepeatSummary::new(cols[1], cols[2], cols[3]).unwrap();
+            let observation = Observation::new(cols[1], cols[2], cols[3]).unwrap();
             match cols.get(4) {
-                Some(&zbar) => summary.with_mean_repeat_value_f64(zbar).unwrap(),
-                None => summary,
+                Some(&zbar) => observation.with_mean_repeat_value_f64(zbar).unwrap(),
+                None => observation,
             }
         })
         .collect()
@@ -108,7 +109,7 @@ fn bgnbd_spot_value() {
     let bg = expected["bgnbd"].as_table().unwrap();
     let params =
         BgNbdParams::new(num(bg, "r"), num(bg, "alpha"), num(bg, "a"), num(bg, "b")).unwrap();
-    let customer = RepeatSummary::new(num(spot, "x"), num(spot, "t_x"), num(spot, "T")).unwrap();
+    let customer = Observation::new(num(spot, "x"), num(spot, "t_x"), num(spot, "T")).unwrap();
     let got = params
         .expected_purchases(&customer, num(spot, "horizon"))
         .unwrap();
@@ -119,25 +120,32 @@ fn gamma_gamma_expected(key: &str) -> f64 {
     num(published()["gamma_gamma"].as_table().unwrap(), key)
 }
 
-/// The weekly summary built from the CDNOW transactions with [`SummaryBuilder`]:
-/// (sample id, summary) in id order.
-fn from_transactions() -> Vec<(u32, RepeatSummary)> {
+/// The repeat summaries of the CDNOW transactions (calibration ending 1997-09-30),
+/// built with [`RepeatSummaryBuilder`] from the sample ids, in id order.
+fn cdnow_summaries() -> Vec<RepeatSummary> {
     let end = NaiveDate::from_ymd_opt(1997, 9, 30).unwrap();
-    let mut builder = SummaryBuilder::new(end, 7.0).unwrap();
+    let mut builder = RepeatSummaryBuilder::new(end);
     for line in TRANSACTIONS.lines() {
         let cols: Vec<&str> = line.split_whitespace().collect();
         let date = NaiveDate::parse_from_str(cols[2], "%Y%m%d").unwrap();
         let value: Decimal = cols[4].parse().unwrap();
-        builder.add(cols[1].parse().unwrap(), date, value).unwrap();
+        builder
+            .add_purchase(CustomerId(cols[1].parse().unwrap()), date, value)
+            .unwrap();
     }
     builder.finish().unwrap()
+}
+
+/// Their weekly observations, in the same order.
+fn from_transactions() -> ObservationTable {
+    ObservationTable::from_summaries(&cdnow_summaries(), 7.0).unwrap()
 }
 
 #[test]
 fn gamma_gamma_reproduces_published_cdnow_estimates() {
     // The published estimates come from the exact mean repeat values, i.e. from the
     // transactions.
-    let table: SummaryTable = from_transactions().into_iter().map(|(_, s)| s).collect();
+    let table = from_transactions();
     let fit = fit_gamma_gamma(&table, &FitOptions::default()).unwrap();
     let p = fit.params;
     for (name, got) in [("p", p.p()), ("q", p.q()), ("v", p.v())] {
@@ -189,17 +197,24 @@ fn gamma_gamma_on_the_rounded_summary_file() {
 }
 
 #[test]
-fn builder_reproduces_the_shipped_summary() {
-    let built = from_transactions();
+fn observations_from_transactions_reproduce_the_shipped_summary() {
+    let summaries = cdnow_summaries();
+    let table = ObservationTable::from_summaries(&summaries, 7.0).unwrap();
     let shipped = load(SUMMARY);
-    assert_eq!(built.len(), shipped.len());
-    for ((id, summary), expected) in built.iter().zip(shipped.iter()) {
-        assert_eq!(summary.frequency(), expected.frequency(), "ID {id}");
-        assert_eq!(round(summary.recency(), 2), expected.recency(), "ID {id}");
-        assert_eq!(round(summary.age(), 2), expected.age(), "ID {id}");
+    assert_eq!(summaries.len(), shipped.len());
+    assert_eq!(table.len(), shipped.len());
+    for ((summary, observation), expected) in summaries.iter().zip(table.iter()).zip(shipped.iter())
+    {
+        let id = summary.customer;
+        assert_eq!(observation.frequency(), expected.frequency(), "ID {id}");
+        assert_eq!(
+            round(observation.recency(), 2),
+            expected.recency(),
+            "ID {id}"
+        );
+        assert_eq!(round(observation.age(), 2), expected.age(), "ID {id}");
     }
     // And the BG/NBD fit on the unrounded weeks gives the same published estimates.
-    let table: SummaryTable = built.into_iter().map(|(_, s)| s).collect();
     let fit = fit_bgnbd(&table, &FitOptions::default()).unwrap();
     let expected = published();
     let expected = expected["bgnbd"].as_table().unwrap();
@@ -231,7 +246,7 @@ fn published_pareto() -> ParetoNbdParams {
 fn pareto_nbd_reproduces_published_cdnow_estimates() {
     // From the transactions (unrounded weeks), all four parameters and the
     // log-likelihood round to the published values.
-    let table: SummaryTable = from_transactions().into_iter().map(|(_, s)| s).collect();
+    let table = from_transactions();
     let fit = fit_pareto_nbd(&table, &FitOptions::default()).unwrap();
     let p = fit.params;
     for (name, got) in [
@@ -280,9 +295,9 @@ fn fitting_does_not_depend_on_the_time_unit() {
     // The same customers in days: the rate scale `alpha` is 7 times larger, the
     // shapes are unchanged, and the log-likelihood moves by the Jacobian Σ x·ln 7.
     let weeks = load(SUMMARY);
-    let days: SummaryTable = weeks
+    let days: ObservationTable = weeks
         .iter()
-        .map(|s| RepeatSummary::new(s.frequency(), s.recency() * 7.0, s.age() * 7.0).unwrap())
+        .map(|s| Observation::new(s.frequency(), s.recency() * 7.0, s.age() * 7.0).unwrap())
         .collect();
     let options = FitOptions::default();
     let (in_weeks, in_days) = (
@@ -305,8 +320,8 @@ fn fitting_does_not_depend_on_the_time_unit() {
 #[test]
 fn fitting_does_not_depend_on_row_order() {
     let table = load(SUMMARY);
-    let reversed: SummaryTable = {
-        let mut rows: Vec<RepeatSummary> = table.iter().collect();
+    let reversed: ObservationTable = {
+        let mut rows: Vec<Observation> = table.iter().collect();
         rows.reverse();
         rows.into_iter().collect()
     };
@@ -487,16 +502,16 @@ fn serde_round_trips() {
     };
     let json = serde_json::to_string(&model).unwrap();
     assert_eq!(serde_json::from_str::<ClvModel>(&json).unwrap(), model);
-    let summary = RepeatSummary::new(2.0, 30.43, 38.86)
+    let observation = Observation::new(2.0, 30.43, 38.86)
         .unwrap()
         .with_mean_repeat_value_f64(22.35)
         .unwrap();
-    let json = serde_json::to_string(&summary).unwrap();
+    let json = serde_json::to_string(&observation).unwrap();
     assert_eq!(
-        serde_json::from_str::<RepeatSummary>(&json).unwrap(),
-        summary
+        serde_json::from_str::<Observation>(&json).unwrap(),
+        observation
     );
-    let err = serde_json::from_str::<RepeatSummary>(r#"{"frequency":0,"recency":2,"age":3}"#)
+    let err = serde_json::from_str::<Observation>(r#"{"frequency":0,"recency":2,"age":3}"#)
         .unwrap_err()
         .to_string();
     assert_eq!(err, "`frequency` is 0 but `recency` is 2: expected `recency` = 0 for a customer without repeat purchases");
@@ -505,8 +520,11 @@ fn serde_round_trips() {
     assert_eq!(serde_json::from_str::<ClvOptions>(&json).unwrap(), options);
     let table = load(SUMMARY_SPEND);
     let json = serde_json::to_string(&table).unwrap();
-    assert_eq!(serde_json::from_str::<SummaryTable>(&json).unwrap(), table);
-    let table: SummaryTable =
+    assert_eq!(
+        serde_json::from_str::<ObservationTable>(&json).unwrap(),
+        table
+    );
+    let table: ObservationTable =
         serde_json::from_str(r#"{"frequency":[1,0],"recency":[2,0],"age":[3,3]}"#).unwrap();
     assert_eq!(table.mean_repeat_value(), &[0.0, 0.0]);
     let fit_options: FitOptions = serde_json::from_str(r#"{"penalizer":0.1}"#).unwrap();
@@ -519,7 +537,7 @@ fn f(case: &toml::Table, key: &str) -> f64 {
     num(case, key)
 }
 
-fn rows(case: &toml::Table) -> SummaryTable {
+fn rows(case: &toml::Table) -> ObservationTable {
     case["rows"]
         .as_array()
         .unwrap()
@@ -531,10 +549,10 @@ fn rows(case: &toml::Table) -> SummaryTable {
                 .iter()
                 .map(|v| v.as_float().or(v.as_integer().map(|i| i as f64)).unwrap())
                 .collect();
-            let summary = RepeatSummary::new(row[0], row[1], row[2]).unwrap();
+            let observation = Observation::new(row[0], row[1], row[2]).unwrap();
             match row.get(3) {
-                Some(&m) => summary.with_mean_repeat_value_f64(m).unwrap(),
-                None => summary,
+                Some(&m) => observation.with_mean_repeat_value_f64(m).unwrap(),
+                None => observation,
             }
         })
         .collect()
@@ -558,10 +576,10 @@ fn fit_options(case: &toml::Table) -> FitOptions {
 fn check(case: &toml::Table) -> String {
     let bg = || BgNbdParams::new(0.243, 4.414, 0.793, 2.426).unwrap();
     let err = match case["call"].as_str().unwrap() {
-        "summary" => {
-            let summary =
-                RepeatSummary::new(f(case, "frequency"), f(case, "recency"), f(case, "age"));
-            match (summary, case.get("mean_repeat_value")) {
+        "observation" => {
+            let observation =
+                Observation::new(f(case, "frequency"), f(case, "recency"), f(case, "age"));
+            match (observation, case.get("mean_repeat_value")) {
                 (Ok(s), Some(_)) => s
                     .with_mean_repeat_value_f64(f(case, "mean_repeat_value"))
                     .map(|_| ()),
@@ -592,7 +610,7 @@ fn check(case: &toml::Table) -> String {
         .total_log_likelihood(&rows(case))
         .map(|_| ()),
         "table_json" => {
-            return serde_json::from_str::<SummaryTable>(case["json"].as_str().unwrap())
+            return serde_json::from_str::<ObservationTable>(case["json"].as_str().unwrap())
                 .unwrap_err()
                 .to_string()
         }
@@ -626,25 +644,38 @@ fn check(case: &toml::Table) -> String {
                 .predict_table(&rows(case), &ClvOptions::new(12, 4.345, 0.01).unwrap())
                 .map(|_| ())
         }
-        "builder" => {
-            let end = NaiveDate::from_ymd_opt(1997, 9, 30).unwrap();
-            match SummaryBuilder::new(end, f(case, "period_days")) {
-                Err(err) => Err(err),
-                Ok(mut builder) => {
-                    let mut result = Ok(());
-                    for row in case["purchases"].as_array().unwrap() {
-                        let row = row.as_array().unwrap();
-                        let date = NaiveDate::parse_from_str(row[1].as_str().unwrap(), "%Y-%m-%d")
-                            .unwrap();
-                        let value: Decimal = row[2].as_str().unwrap().parse().unwrap();
-                        result = builder.add(row[0].as_integer().unwrap(), date, value);
-                        if result.is_err() {
-                            break;
-                        }
-                    }
-                    result.and_then(|()| builder.finish().map(|_| ()))
+        "from_summaries" => {
+            // Summaries built from purchases, or written out field by field (the
+            // fields are public, so a host can hand-make inconsistent ones).
+            let mut summaries = Vec::new();
+            if let Some(purchases) = case.get("purchases") {
+                let end = NaiveDate::from_ymd_opt(1997, 9, 30).unwrap();
+                let mut builder = RepeatSummaryBuilder::new(end);
+                for row in purchases.as_array().unwrap() {
+                    let row = row.as_array().unwrap();
+                    let date =
+                        NaiveDate::parse_from_str(row[1].as_str().unwrap(), "%Y-%m-%d").unwrap();
+                    let value: Decimal = row[2].as_str().unwrap().parse().unwrap();
+                    let customer = CustomerId(row[0].as_integer().unwrap().try_into().unwrap());
+                    builder.add_purchase(customer, date, value).unwrap();
+                }
+                summaries = builder.finish().unwrap();
+            }
+            if let Some(rows) = case.get("summaries") {
+                for (index, row) in rows.as_array().unwrap().iter().enumerate() {
+                    let row = row.as_array().unwrap();
+                    let int = |i: usize| u32::try_from(row[i].as_integer().unwrap()).unwrap();
+                    summaries.push(RepeatSummary {
+                        customer: CustomerId(index as u64 + 1),
+                        first_purchase: NaiveDate::from_ymd_opt(1997, 1, 1).unwrap(),
+                        x: int(0),
+                        t_x: int(1),
+                        t: int(2),
+                        mean_repeat_value: row[3].as_str().unwrap().parse().unwrap(),
+                    });
                 }
             }
+            ObservationTable::from_summaries(&summaries, f(case, "period_days")).map(|_| ())
         }
         other => panic!("unknown call `{other}`"),
     };
@@ -691,12 +722,12 @@ fn errors_are_send_sync_static() {
     error::<patronage::PredictError>();
     shareable::<patronage::predict::ClvModel>();
     shareable::<patronage::predict::PredictionTable>();
-    shareable::<SummaryTable>();
+    shareable::<ObservationTable>();
 }
 
 #[test]
 fn error_accessors() {
-    let err = fit_gamma_gamma(&SummaryTable::new(), &FitOptions::default()).unwrap_err();
+    let err = fit_gamma_gamma(&ObservationTable::new(), &FitOptions::default()).unwrap_err();
     assert!(err.is_data());
     assert!(!err.is_not_converged());
     assert_eq!(err.row(), None);
@@ -719,10 +750,10 @@ fn error_accessors() {
 
 // ---- invariants ----
 
-fn summary_strategy() -> impl Strategy<Value = RepeatSummary> {
+fn observation_strategy() -> impl Strategy<Value = Observation> {
     (0u32..40, 0.0f64..1.0, 0.0f64..200.0).prop_map(|(x, share, age)| {
         let recency = if x == 0 { 0.0 } else { share * age };
-        RepeatSummary::new(f64::from(x), recency, age).unwrap()
+        Observation::new(f64::from(x), recency, age).unwrap()
     })
 }
 
@@ -731,14 +762,14 @@ fn params_strategy() -> impl Strategy<Value = BgNbdParams> {
         .prop_map(|(r, alpha, a, b)| BgNbdParams::new(r, alpha, a, b).unwrap())
 }
 
-/// The BG/NBD fit on the CDNOW summary, computed once for the property tests.
+/// The BG/NBD fit on the CDNOW observation, computed once for the property tests.
 fn cdnow_fit() -> &'static patronage::predict::BgNbdFit {
     static FIT: std::sync::OnceLock<patronage::predict::BgNbdFit> = std::sync::OnceLock::new();
     FIT.get_or_init(|| fit_bgnbd(&load(SUMMARY), &FitOptions::default()).unwrap())
 }
 
-fn cdnow_table() -> &'static SummaryTable {
-    static TABLE: std::sync::OnceLock<SummaryTable> = std::sync::OnceLock::new();
+fn cdnow_table() -> &'static ObservationTable {
+    static TABLE: std::sync::OnceLock<ObservationTable> = std::sync::OnceLock::new();
     TABLE.get_or_init(|| load(SUMMARY))
 }
 
@@ -766,20 +797,20 @@ proptest! {
 
 proptest! {
     #[test]
-    fn p_alive_is_a_probability(params in params_strategy(), summary in summary_strategy()) {
-        let p = params.p_alive(&summary);
+    fn p_alive_is_a_probability(params in params_strategy(), observation in observation_strategy()) {
+        let p = params.p_alive(&observation);
         prop_assert!((0.0..=1.0).contains(&p), "{p}");
     }
 
     #[test]
     fn expected_purchases_increase_with_the_horizon(
         params in params_strategy(),
-        summary in summary_strategy(),
+        observation in observation_strategy(),
         t in 0.1f64..100.0,
         dt in 0.1f64..100.0,
     ) {
-        let near = params.expected_purchases(&summary, t).unwrap();
-        let far = params.expected_purchases(&summary, t + dt).unwrap();
+        let near = params.expected_purchases(&observation, t).unwrap();
+        let far = params.expected_purchases(&observation, t + dt).unwrap();
         prop_assert!(near >= 0.0, "{near}");
         prop_assert!(far > near, "{near} then {far}");
     }
@@ -796,50 +827,56 @@ proptest! {
 
     #[test]
     fn pareto_nbd_predictions_are_sound(
-        summary in summary_strategy(),
+        observation in observation_strategy(),
         (r, alpha, s, beta) in (0.05f64..5.0, 0.5f64..50.0, 0.05f64..5.0, 0.5f64..50.0),
         t in 0.1f64..100.0,
         dt in 0.1f64..100.0,
     ) {
         let params = ParetoNbdParams::new(r, alpha, s, beta).unwrap();
-        let p = params.p_alive(&summary).unwrap();
+        let p = params.p_alive(&observation).unwrap();
         prop_assert!((0.0..=1.0).contains(&p), "{p}");
-        let near = params.expected_purchases(&summary, t).unwrap();
-        let far = params.expected_purchases(&summary, t + dt).unwrap();
+        let near = params.expected_purchases(&observation, t).unwrap();
+        let far = params.expected_purchases(&observation, t + dt).unwrap();
         prop_assert!(near >= 0.0 && far > near, "{near} then {far}");
-        prop_assert!(params.log_likelihood(&summary).unwrap() < f64::INFINITY);
+        prop_assert!(params.log_likelihood(&observation).unwrap() < f64::INFINITY);
     }
 
     #[test]
-    fn clv_falls_with_the_discount_rate(summary in summary_strategy(), rate in 0.0f64..0.2) {
+    fn clv_falls_with_the_discount_rate(observation in observation_strategy(), rate in 0.0f64..0.2) {
         let model = ClvModel {
             transactions: BgNbdParams::new(0.243, 4.414, 0.793, 2.426).unwrap(),
             spend: GammaGammaParams::new(6.25, 3.74, 15.44).unwrap(),
         };
-        let summary = if summary.frequency() > 0.0 {
-            summary.with_mean_repeat_value_f64(30.0).unwrap()
+        let observation = if observation.frequency() > 0.0 {
+            observation.with_mean_repeat_value_f64(30.0).unwrap()
         } else {
-            summary
+            observation
         };
-        let low = model.clv(&summary, &ClvOptions::new(12, 4.345, rate).unwrap()).unwrap();
-        let high = model.clv(&summary, &ClvOptions::new(12, 4.345, rate + 0.05).unwrap()).unwrap();
+        let low = model.clv(&observation, &ClvOptions::new(12, 4.345, rate).unwrap()).unwrap();
+        let high = model.clv(&observation, &ClvOptions::new(12, 4.345, rate + 0.05).unwrap()).unwrap();
         prop_assert!(low > high && high > 0.0, "{low} {high}");
     }
 
     #[test]
-    fn builder_ignores_row_order(
-        purchases in proptest::collection::vec((0u8..5, 0i64..270, 0u32..10_000), 1..60),
+    fn observations_ignore_purchase_order(
+        purchases in proptest::collection::vec((0u8..5, 0i64..300, 0u32..10_000), 1..60),
         seed in any::<u64>(),
     ) {
+        // Days up to 299 reach past the calibration end (day 272): those purchases
+        // are left out whatever their position.
         let start = NaiveDate::from_ymd_opt(1997, 1, 1).unwrap();
         let end = NaiveDate::from_ymd_opt(1997, 9, 30).unwrap();
         let build = |rows: &[(u8, i64, u32)]| {
-            let mut builder = SummaryBuilder::new(end, 7.0).unwrap();
+            let mut builder = RepeatSummaryBuilder::new(end);
             for &(customer, day, cents) in rows {
                 let date = start + chrono::Duration::days(day);
-                builder.add(customer, date, Decimal::new(i64::from(cents), 2)).unwrap();
+                builder
+                    .add_purchase(CustomerId(u64::from(customer)), date, Decimal::new(i64::from(cents), 2))
+                    .unwrap();
             }
-            builder.finish().unwrap()
+            let summaries = builder.finish().unwrap();
+            let table = ObservationTable::from_summaries(&summaries, 7.0).unwrap();
+            (summaries, table)
         };
         let mut shuffled = purchases.clone();
         // A deterministic permutation from the seed.

@@ -8,21 +8,21 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput};
 use patronage::predict::{
-    fit_bgnbd, fit_gamma_gamma, fit_pareto_nbd, ClvModel, ClvOptions, FitOptions, RepeatSummary,
-    SummaryTable,
+    fit_bgnbd, fit_gamma_gamma, fit_pareto_nbd, ClvModel, ClvOptions, FitOptions, Observation,
+    ObservationTable,
 };
 
 const SUMMARY_SPEND: &str =
     include_str!("../../tests/data/cdnow/cdnow_customers_summary_with_transactions.csv");
 
-fn cdnow() -> SummaryTable {
+fn cdnow() -> ObservationTable {
     SUMMARY_SPEND
         .lines()
         .skip(1)
         .filter(|line| !line.trim().is_empty())
         .map(|line| {
             let cols: Vec<f64> = line.trim().split(',').map(|c| c.parse().unwrap()).collect();
-            RepeatSummary::new(cols[1], cols[2], cols[3])
+            Observation::new(cols[1], cols[2], cols[3])
                 .unwrap()
                 .with_mean_repeat_value_f64(cols[4])
                 .unwrap()

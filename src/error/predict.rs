@@ -1,12 +1,13 @@
-//! Errors of [`predict`](crate::predict): invalid summaries, degenerate data sets,
+//! Errors of [`predict`](crate::predict): invalid observations, degenerate data sets,
 //! invalid parameters or options, and fits that do not converge.
 
 /// A prediction input, parameter or fit that cannot be used.
 ///
 /// The message names the row (the index of the customer in the
-/// [`SummaryTable`](crate::predict::SummaryTable) or in the rows given to
-/// [`SummaryBuilder`](crate::predict::SummaryBuilder)) when the problem belongs to
-/// one customer, then says what was expected and what was found.
+/// [`ObservationTable`](crate::predict::ObservationTable), or of the summary given to
+/// [`ObservationTable::from_summaries`](crate::predict::ObservationTable::from_summaries))
+/// when the problem belongs to one customer, then says what was expected and what was
+/// found.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[error("{}{kind}", RowPrefix(.row))]
 pub struct PredictError {
@@ -18,7 +19,7 @@ pub struct PredictError {
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum PredictErrorKind {
-    /// A summary value is negative, not finite, or not a whole number where one is
+    /// An observation value is negative, not finite, or not a whole number where one is
     /// needed.
     #[error("`{field}` is {value}: expected {expected}")]
     InvalidValue {
@@ -29,12 +30,12 @@ pub enum PredictErrorKind {
         /// What a valid value looks like.
         expected: &'static str,
     },
-    /// The last repeat purchase is later than the end of the observation.
+    /// The last repeat purchase is later than the end of the observation period.
     #[error("`recency` is {recency} but `age` is {age}: expected `recency` <= `age` (both measured from the first purchase)")]
     RecencyAfterAge {
         /// Time from the first to the last purchase.
         recency: f64,
-        /// Time from the first purchase to the end of the observation.
+        /// Time from the first purchase to the end of the observation period.
         age: f64,
     },
     /// A customer without repeat purchases has a recency other than zero.
@@ -63,7 +64,7 @@ pub enum PredictErrorKind {
         expected: usize,
     },
     /// There is nothing to fit.
-    #[error("no customers to fit `{model}`: expected at least one summary")]
+    #[error("no customers to fit `{model}`: expected at least one observation")]
     Empty {
         /// The model, `bgnbd` or `gamma_gamma`.
         model: &'static str,
@@ -88,7 +89,8 @@ pub enum PredictErrorKind {
         /// What a valid value looks like.
         expected: &'static str,
     },
-    /// An option (horizon, discount rate, penalty, tolerance) is out of its domain.
+    /// An option (horizon, discount rate, penalty, tolerance, days per period) is out
+    /// of its domain.
     #[error("option `{name}` is {value}: expected {expected}")]
     InvalidOption {
         /// The option's name.
@@ -99,7 +101,7 @@ pub enum PredictErrorKind {
         expected: &'static str,
     },
     /// The log-likelihood is not finite at the starting point of the fit.
-    #[error("`{model}` log-likelihood is not finite at the starting point: expected summaries the model can describe")]
+    #[error("`{model}` log-likelihood is not finite at the starting point: expected observations the model can describe")]
     NonFiniteLikelihood {
         /// The model, `bgnbd` or `gamma_gamma`.
         model: &'static str,
@@ -149,7 +151,7 @@ impl PredictError {
     }
 
     /// Whether the input data, rather than a parameter or option, is at fault (an
-    /// invalid summary, an empty set, no repeat buyers).
+    /// invalid observation, an empty set, no repeat buyers).
     pub fn is_data(&self) -> bool {
         matches!(
             self.kind,

@@ -6,12 +6,12 @@ use serde::{Deserialize, Serialize};
 use crate::error::{PredictError, PredictErrorKind};
 use crate::predict::optimize::{invert_spd, minimize};
 use crate::predict::special::{digamma, hyp2f1, ln_add_exp, ln_gamma};
-use crate::predict::{FitOptions, FitReport, RepeatSummary, SummaryTable};
+use crate::predict::{FitOptions, FitReport, Observation, ObservationTable};
 
 const MODEL: &str = "bgnbd";
 
 /// Fitted BG/NBD parameters: purchase rates are Gamma(`r`, `alpha`) across customers
-/// (`alpha` in the summaries' time unit), and the probability of dropping out after
+/// (`alpha` in the observations' time unit), and the probability of dropping out after
 /// each purchase is Beta(`a`, `b`).
 ///
 /// All four are positive and finite ([`BgNbdParams::new`] checks, and so does the
@@ -20,11 +20,11 @@ const MODEL: &str = "bgnbd";
 /// # Example
 ///
 /// ```
-/// use patronage::predict::{BgNbdParams, RepeatSummary};
+/// use patronage::predict::{BgNbdParams, Observation};
 ///
 /// // The published CDNOW estimates (weeks).
 /// let params = BgNbdParams::new(0.243, 4.414, 0.793, 2.426)?;
-/// let customer = RepeatSummary::new(2.0, 30.43, 38.86)?;
+/// let customer = Observation::new(2.0, 30.43, 38.86)?;
 /// let expected = params.expected_purchases(&customer, 39.0)?;
 /// assert!((expected - 1.226).abs() < 5e-4);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -126,27 +126,27 @@ impl BgNbdParams {
         self.b
     }
 
-    /// The log-likelihood of one customer's summary, computed in log space (a sum of
+    /// The log-likelihood of one customer's observation, computed in log space (a sum of
     /// `ln Γ` terms and one `ln(eᴬ + eᴮ)`), so it stays finite for long histories.
     ///
     /// # Example
     ///
     /// ```
-    /// use patronage::predict::{BgNbdParams, RepeatSummary};
+    /// use patronage::predict::{BgNbdParams, Observation};
     ///
     /// let params = BgNbdParams::new(0.243, 4.414, 0.793, 2.426)?;
-    /// let ll = params.log_likelihood(&RepeatSummary::new(0.0, 0.0, 38.86)?);
+    /// let ll = params.log_likelihood(&Observation::new(0.0, 0.0, 38.86)?);
     /// assert!(ll < 0.0);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn log_likelihood(&self, summary: &RepeatSummary) -> f64 {
-        let x = summary.frequency();
+    pub fn log_likelihood(&self, observation: &Observation) -> f64 {
+        let x = observation.frequency();
         let Self { r, alpha, a, b } = *self;
         let a1 = ln_gamma(r + x) - ln_gamma(r) + r * alpha.ln();
         let a2 = ln_gamma(a + b) + ln_gamma(b + x) - ln_gamma(b) - ln_gamma(a + b + x);
-        let a3 = -(r + x) * (alpha + summary.age()).ln();
+        let a3 = -(r + x) * (alpha + observation.age()).ln();
         if x > 0.0 {
-            let a4 = a.ln() - (b + x - 1.0).ln() - (r + x) * (alpha + summary.recency()).ln();
+            let a4 = a.ln() - (b + x - 1.0).ln() - (r + x) * (alpha + observation.recency()).ln();
             a1 + a2 + ln_add_exp(a3, a4)
         } else {
             a1 + a2 + a3
@@ -158,19 +158,19 @@ impl BgNbdParams {
     /// # Example
     ///
     /// ```
-    /// use patronage::predict::{BgNbdParams, RepeatSummary, SummaryTable};
+    /// use patronage::predict::{BgNbdParams, Observation, ObservationTable};
     ///
     /// let params = BgNbdParams::new(0.243, 4.414, 0.793, 2.426)?;
-    /// let table: SummaryTable = [RepeatSummary::new(0.0, 0.0, 38.86)?].into_iter().collect();
+    /// let table: ObservationTable = [Observation::new(0.0, 0.0, 38.86)?].into_iter().collect();
     /// assert_eq!(params.total_log_likelihood(&table), params.log_likelihood(&table.get(0).ok_or("row")?));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn total_log_likelihood(&self, table: &SummaryTable) -> f64 {
+    pub fn total_log_likelihood(&self, table: &ObservationTable) -> f64 {
         table.iter().map(|s| self.log_likelihood(&s)).sum()
     }
 
     /// P(alive): the probability that the customer has not dropped out by the end of
-    /// the observation, given the summary. Always 1 for a customer without repeat
+    /// the observation period, given the observation. Always 1 for a customer without repeat
     /// purchases (in BG/NBD drop-out can only happen right after a purchase).
     ///
     /// Computed as a logistic of a log-odds, so it stays within [0, 1] exactly.
@@ -178,26 +178,27 @@ impl BgNbdParams {
     /// # Example
     ///
     /// ```
-    /// use patronage::predict::{BgNbdParams, RepeatSummary};
+    /// use patronage::predict::{BgNbdParams, Observation};
     ///
     /// let params = BgNbdParams::new(0.243, 4.414, 0.793, 2.426)?;
-    /// let recent = params.p_alive(&RepeatSummary::new(5.0, 38.0, 38.86)?);
-    /// let lapsed = params.p_alive(&RepeatSummary::new(5.0, 5.0, 38.86)?);
+    /// let recent = params.p_alive(&Observation::new(5.0, 38.0, 38.86)?);
+    /// let lapsed = params.p_alive(&Observation::new(5.0, 5.0, 38.86)?);
     /// assert!(recent > 0.8 && lapsed < 0.01);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn p_alive(&self, summary: &RepeatSummary) -> f64 {
-        let x = summary.frequency();
+    pub fn p_alive(&self, observation: &Observation) -> f64 {
+        let x = observation.frequency();
         if x == 0.0 {
             return 1.0;
         }
         let log_odds_dead = (self.a / (self.b + x - 1.0)).ln()
-            + (self.r + x) * ((self.alpha + summary.age()) / (self.alpha + summary.recency())).ln();
+            + (self.r + x)
+                * ((self.alpha + observation.age()) / (self.alpha + observation.recency())).ln();
         logistic(-log_odds_dead)
     }
 
     /// The expected number of purchases in the next `horizon` time units, given the
-    /// summary (the conditional expectation of Fader, Hardie & Lee, eq. 10).
+    /// observation (the conditional expectation of Fader, Hardie & Lee, eq. 10).
     ///
     /// # Why the case `a = 1` is interpolated
     ///
@@ -217,10 +218,10 @@ impl BgNbdParams {
     /// # Example
     ///
     /// ```
-    /// use patronage::predict::{BgNbdParams, RepeatSummary};
+    /// use patronage::predict::{BgNbdParams, Observation};
     ///
     /// let params = BgNbdParams::new(0.243, 4.414, 0.793, 2.426)?;
-    /// let customer = RepeatSummary::new(2.0, 30.43, 38.86)?;
+    /// let customer = Observation::new(2.0, 30.43, 38.86)?;
     /// assert!(params.expected_purchases(&customer, 52.0)? > params.expected_purchases(&customer, 39.0)?);
     /// let err = params.expected_purchases(&customer, -1.0).unwrap_err();
     /// assert_eq!(err.to_string(), "option `horizon` is -1: expected a non-negative finite time");
@@ -228,27 +229,31 @@ impl BgNbdParams {
     /// ```
     pub fn expected_purchases(
         &self,
-        summary: &RepeatSummary,
+        observation: &Observation,
         horizon: f64,
     ) -> Result<f64, PredictError> {
         check_horizon(horizon)?;
         let h = 1e-5;
         if (self.a - 1.0).abs() < h {
-            let below = self.expected_purchases_at_a(1.0 - h, summary, horizon)?;
-            let above = self.expected_purchases_at_a(1.0 + h, summary, horizon)?;
+            let below = self.expected_purchases_at_a(1.0 - h, observation, horizon)?;
+            let above = self.expected_purchases_at_a(1.0 + h, observation, horizon)?;
             return Ok(below + (self.a - (1.0 - h)) / (2.0 * h) * (above - below));
         }
-        self.expected_purchases_at_a(self.a, summary, horizon)
+        self.expected_purchases_at_a(self.a, observation, horizon)
     }
 
     fn expected_purchases_at_a(
         &self,
         a: f64,
-        summary: &RepeatSummary,
+        observation: &Observation,
         horizon: f64,
     ) -> Result<f64, PredictError> {
         let Self { r, alpha, b, .. } = *self;
-        let (x, t_x, age) = (summary.frequency(), summary.recency(), summary.age());
+        let (x, t_x, age) = (
+            observation.frequency(),
+            observation.recency(),
+            observation.age(),
+        );
         let c = a + b + x - 1.0;
         if c <= 0.0 {
             return Err(PredictError::new(PredictErrorKind::InvalidParameter {
@@ -295,7 +300,7 @@ impl BgNbdParams {
     /// ```
     pub fn unconditional_expected_purchases(&self, horizon: f64) -> Result<f64, PredictError> {
         // Conditioning on "no repeat purchase in no time" is no condition at all.
-        let newcomer = RepeatSummary::new(0.0, 0.0, 0.0)?;
+        let newcomer = Observation::new(0.0, 0.0, 0.0)?;
         self.expected_purchases(&newcomer, horizon)
     }
 
@@ -391,15 +396,15 @@ impl BgNbdParams {
 /// # Example
 ///
 /// ```
-/// use patronage::predict::{fit_bgnbd, FitOptions, RepeatSummary, SummaryTable};
+/// use patronage::predict::{fit_bgnbd, FitOptions, Observation, ObservationTable};
 ///
-/// let table: SummaryTable = [
-///     RepeatSummary::new(2.0, 30.43, 38.86)?,
-///     RepeatSummary::new(1.0, 1.71, 38.86)?,
-///     RepeatSummary::new(0.0, 0.0, 38.86)?,
-///     RepeatSummary::new(0.0, 0.0, 38.86)?,
-///     RepeatSummary::new(5.0, 36.0, 38.86)?,
-///     RepeatSummary::new(3.0, 12.5, 37.0)?,
+/// let table: ObservationTable = [
+///     Observation::new(2.0, 30.43, 38.86)?,
+///     Observation::new(1.0, 1.71, 38.86)?,
+///     Observation::new(0.0, 0.0, 38.86)?,
+///     Observation::new(0.0, 0.0, 38.86)?,
+///     Observation::new(5.0, 36.0, 38.86)?,
+///     Observation::new(3.0, 12.5, 37.0)?,
 /// ]
 /// .into_iter()
 /// .collect();
@@ -411,7 +416,7 @@ impl BgNbdParams {
 /// assert!(fit.log_likelihood < 0.0);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn fit_bgnbd(table: &SummaryTable, options: &FitOptions) -> Result<BgNbdFit, PredictError> {
+pub fn fit_bgnbd(table: &ObservationTable, options: &FitOptions) -> Result<BgNbdFit, PredictError> {
     options.check()?;
     if table.is_empty() {
         return Err(PredictError::new(PredictErrorKind::Empty { model: MODEL }));
@@ -493,7 +498,7 @@ struct FrequencyGroup {
 }
 
 impl Groups {
-    fn new(table: &SummaryTable, scale: f64) -> Groups {
+    fn new(table: &ObservationTable, scale: f64) -> Groups {
         let mut rows: Vec<(f64, f64, f64)> = table
             .iter()
             .map(|s| (s.frequency(), s.age() * scale, s.recency() * scale))
@@ -658,7 +663,7 @@ pub(crate) fn check_horizon(horizon: f64) -> Result<(), PredictError> {
 mod tests {
     use super::*;
 
-    fn table() -> SummaryTable {
+    fn table() -> ObservationTable {
         [
             (2.0, 30.43, 38.86),
             (1.0, 1.71, 38.86),
@@ -669,7 +674,7 @@ mod tests {
             (3.0, 12.5, 37.0),
         ]
         .into_iter()
-        .map(|(x, t_x, t)| RepeatSummary::new(x, t_x, t).unwrap())
+        .map(|(x, t_x, t)| Observation::new(x, t_x, t).unwrap())
         .collect()
     }
 
@@ -707,7 +712,7 @@ mod tests {
 
     #[test]
     fn a_near_one_is_continuous() {
-        let customer = RepeatSummary::new(2.0, 30.43, 38.86).unwrap();
+        let customer = Observation::new(2.0, 30.43, 38.86).unwrap();
         let at = |a: f64| {
             BgNbdParams::new(0.243, 4.414, a, 2.426)
                 .unwrap()

@@ -4,12 +4,12 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{PredictError, PredictErrorKind};
-use crate::predict::{BgNbdParams, GammaGammaParams, RepeatSummary, SummaryTable};
+use crate::predict::{BgNbdParams, GammaGammaParams, Observation, ObservationTable};
 
 /// The horizon and discounting of a CLV.
 ///
 /// The horizon is `periods` periods of `period_length` time units each (in the
-/// summaries' unit): with summaries in weeks, 12 periods of 4.345 weeks is a year in
+/// observations' unit): with observations in weeks, 12 periods of 4.345 weeks is a year in
 /// months. `discount_rate` is per period (0.01 = 1% a month in that example).
 ///
 /// # Why periods
@@ -80,7 +80,7 @@ impl ClvOptions {
     /// use patronage::predict::ClvOptions;
     ///
     /// let err = ClvOptions::new(12, 0.0, 0.01).unwrap_err();
-    /// assert_eq!(err.to_string(), "option `period_length` is 0: expected a positive finite length in the summaries' time unit");
+    /// assert_eq!(err.to_string(), "option `period_length` is 0: expected a positive finite length in the observations' time unit");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn new(
@@ -92,7 +92,7 @@ impl ClvOptions {
             return Err(PredictError::new(PredictErrorKind::InvalidOption {
                 name: "period_length",
                 value: period_length,
-                expected: "a positive finite length in the summaries' time unit",
+                expected: "a positive finite length in the observations' time unit",
             }));
         }
         if !(discount_rate.is_finite() && discount_rate >= 0.0) {
@@ -114,7 +114,7 @@ impl ClvOptions {
         self.periods
     }
 
-    /// The length of one period in the summaries' time unit.
+    /// The length of one period in the observations' time unit.
     pub fn period_length(&self) -> f64 {
         self.period_length
     }
@@ -135,13 +135,13 @@ impl ClvOptions {
 /// # Example
 ///
 /// ```
-/// use patronage::predict::{BgNbdParams, ClvModel, ClvOptions, GammaGammaParams, RepeatSummary};
+/// use patronage::predict::{BgNbdParams, ClvModel, ClvOptions, GammaGammaParams, Observation};
 ///
 /// let model = ClvModel {
 ///     transactions: BgNbdParams::new(0.243, 4.414, 0.793, 2.426)?,
 ///     spend: GammaGammaParams::new(6.25, 3.74, 15.44)?,
 /// };
-/// let customer = RepeatSummary::new(2.0, 30.43, 38.86)?.with_mean_repeat_value_f64(22.35)?;
+/// let customer = Observation::new(2.0, 30.43, 38.86)?.with_mean_repeat_value_f64(22.35)?;
 /// let prediction = model.predict(&customer, &ClvOptions::new(12, 4.345, 0.01)?)?;
 /// assert!(prediction.clv > 0.0 && prediction.clv < prediction.expected_purchases * prediction.expected_average_value);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -214,7 +214,7 @@ impl Prediction {
 }
 
 /// Predictions for many customers as columns, in the order of the
-/// [`SummaryTable`] they came from. Column names are [`Prediction::FIELD_NAMES`].
+/// [`ObservationTable`] they came from. Column names are [`Prediction::FIELD_NAMES`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct PredictionTable {
     /// `p_alive` per customer.
@@ -279,26 +279,30 @@ impl ClvModel {
     /// # Example
     ///
     /// ```
-    /// use patronage::predict::{BgNbdParams, ClvModel, ClvOptions, GammaGammaParams, RepeatSummary};
+    /// use patronage::predict::{BgNbdParams, ClvModel, ClvOptions, GammaGammaParams, Observation};
     ///
     /// let model = ClvModel {
     ///     transactions: BgNbdParams::new(0.243, 4.414, 0.793, 2.426)?,
     ///     spend: GammaGammaParams::new(6.25, 3.74, 15.44)?,
     /// };
-    /// let customer = RepeatSummary::new(2.0, 30.43, 38.86)?.with_mean_repeat_value_f64(22.35)?;
+    /// let customer = Observation::new(2.0, 30.43, 38.86)?.with_mean_repeat_value_f64(22.35)?;
     /// let undiscounted = model.clv(&customer, &ClvOptions::new(12, 4.345, 0.0)?)?;
     /// let discounted = model.clv(&customer, &ClvOptions::new(12, 4.345, 0.01)?)?;
     /// assert!(discounted < undiscounted);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn clv(&self, summary: &RepeatSummary, options: &ClvOptions) -> Result<f64, PredictError> {
-        let value = self.spend.expected_average_value(summary)?;
-        self.discounted(summary, value, options)
+    pub fn clv(
+        &self,
+        observation: &Observation,
+        options: &ClvOptions,
+    ) -> Result<f64, PredictError> {
+        let value = self.spend.expected_average_value(observation)?;
+        self.discounted(observation, value, options)
     }
 
     fn discounted(
         &self,
-        summary: &RepeatSummary,
+        observation: &Observation,
         value: f64,
         options: &ClvOptions,
     ) -> Result<f64, PredictError> {
@@ -308,7 +312,7 @@ impl ClvModel {
         for period in 1..=options.periods {
             let cumulative = self
                 .transactions
-                .expected_purchases(summary, f64::from(period) * options.period_length)?;
+                .expected_purchases(observation, f64::from(period) * options.period_length)?;
             discount /= 1.0 + options.discount_rate;
             clv += value * (cumulative - previous) * discount;
             previous = cumulative;
@@ -327,17 +331,17 @@ impl ClvModel {
     /// See [`ClvModel`].
     pub fn predict(
         &self,
-        summary: &RepeatSummary,
+        observation: &Observation,
         options: &ClvOptions,
     ) -> Result<Prediction, PredictError> {
-        let expected_average_value = self.spend.expected_average_value(summary)?;
+        let expected_average_value = self.spend.expected_average_value(observation)?;
         Ok(Prediction {
-            p_alive: self.transactions.p_alive(summary),
+            p_alive: self.transactions.p_alive(observation),
             expected_purchases: self
                 .transactions
-                .expected_purchases(summary, options.horizon())?,
+                .expected_purchases(observation, options.horizon())?,
             expected_average_value,
-            clv: self.discounted(summary, expected_average_value, options)?,
+            clv: self.discounted(observation, expected_average_value, options)?,
         })
     }
 
@@ -350,20 +354,20 @@ impl ClvModel {
     /// # Example
     ///
     /// ```
-    /// use patronage::predict::{BgNbdParams, ClvModel, ClvOptions, GammaGammaParams, RepeatSummary, SummaryTable};
+    /// use patronage::predict::{BgNbdParams, ClvModel, ClvOptions, GammaGammaParams, Observation, ObservationTable};
     ///
     /// let model = ClvModel {
     ///     transactions: BgNbdParams::new(0.243, 4.414, 0.793, 2.426)?,
     ///     spend: GammaGammaParams::new(6.25, 3.74, 15.44)?,
     /// };
-    /// let table: SummaryTable = [RepeatSummary::new(0.0, 0.0, 38.86)?].into_iter().collect();
+    /// let table: ObservationTable = [Observation::new(0.0, 0.0, 38.86)?].into_iter().collect();
     /// let predictions = model.predict_table(&table, &ClvOptions::new(12, 4.345, 0.01)?)?;
     /// assert_eq!(predictions.column("p_alive"), Some(&[1.0][..]));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn predict_table(
         &self,
-        table: &SummaryTable,
+        table: &ObservationTable,
         options: &ClvOptions,
     ) -> Result<PredictionTable, PredictError> {
         let mut out = PredictionTable {
@@ -372,9 +376,9 @@ impl ClvModel {
             expected_average_value: Vec::with_capacity(table.len()),
             clv: Vec::with_capacity(table.len()),
         };
-        for (row, summary) in table.iter().enumerate() {
+        for (row, observation) in table.iter().enumerate() {
             out.push(
-                self.predict(&summary, options)
+                self.predict(&observation, options)
                     .map_err(|err| err.at_row(row))?,
             );
         }

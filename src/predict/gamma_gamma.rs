@@ -8,7 +8,7 @@ use crate::error::{PredictError, PredictErrorKind};
 use crate::predict::bgnbd::{check_parameter, symmetrize};
 use crate::predict::optimize::{invert_spd, minimize};
 use crate::predict::special::{digamma, ln_gamma};
-use crate::predict::{FitOptions, FitReport, RepeatSummary, SummaryTable};
+use crate::predict::{FitOptions, FitReport, Observation, ObservationTable};
 
 const MODEL: &str = "gamma_gamma";
 
@@ -22,12 +22,12 @@ const MODEL: &str = "gamma_gamma";
 /// # Example
 ///
 /// ```
-/// use patronage::predict::{GammaGammaParams, RepeatSummary};
+/// use patronage::predict::{GammaGammaParams, Observation};
 /// use rust_decimal::Decimal;
 ///
 /// // The published CDNOW estimates.
 /// let params = GammaGammaParams::new(6.25, 3.74, 15.44)?;
-/// let customer = RepeatSummary::new(2.0, 30.43, 38.86)?.with_mean_repeat_value(Decimal::new(2235, 2))?;
+/// let customer = Observation::new(2.0, 30.43, 38.86)?.with_mean_repeat_value(Decimal::new(2235, 2))?;
 /// let value = params.expected_average_value(&customer)?;
 /// assert!((value - 24.66).abs() < 0.01);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -172,18 +172,18 @@ impl GammaGammaParams {
     /// # Example
     ///
     /// ```
-    /// use patronage::predict::{GammaGammaParams, RepeatSummary};
+    /// use patronage::predict::{GammaGammaParams, Observation};
     ///
     /// let params = GammaGammaParams::new(6.25, 3.74, 15.44)?;
-    /// let newcomer = RepeatSummary::new(0.0, 0.0, 38.86)?;
+    /// let newcomer = Observation::new(0.0, 0.0, 38.86)?;
     /// assert_eq!(params.expected_average_value(&newcomer)?, params.population_mean_value()?);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn expected_average_value(&self, summary: &RepeatSummary) -> Result<f64, PredictError> {
+    pub fn expected_average_value(&self, observation: &Observation) -> Result<f64, PredictError> {
         let population = self.population_mean_value()?;
-        let px = self.p * summary.frequency();
+        let px = self.p * observation.frequency();
         let weight = px / (px + self.q - 1.0);
-        Ok((1.0 - weight) * population + weight * summary.mean_repeat_value())
+        Ok((1.0 - weight) * population + weight * observation.mean_repeat_value())
     }
 
     /// The log-likelihood of one repeat buyer's mean value given their frequency
@@ -193,16 +193,16 @@ impl GammaGammaParams {
     /// # Example
     ///
     /// ```
-    /// use patronage::predict::{GammaGammaParams, RepeatSummary};
+    /// use patronage::predict::{GammaGammaParams, Observation};
     ///
     /// let params = GammaGammaParams::new(6.25, 3.74, 15.44)?;
-    /// let buyer = RepeatSummary::new(2.0, 30.43, 38.86)?.with_mean_repeat_value_f64(22.35)?;
+    /// let buyer = Observation::new(2.0, 30.43, 38.86)?.with_mean_repeat_value_f64(22.35)?;
     /// assert!(params.log_likelihood(&buyer).is_some());
-    /// assert_eq!(params.log_likelihood(&RepeatSummary::new(0.0, 0.0, 38.86)?), None);
+    /// assert_eq!(params.log_likelihood(&Observation::new(0.0, 0.0, 38.86)?), None);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn log_likelihood(&self, summary: &RepeatSummary) -> Option<f64> {
-        let (x, m) = (summary.frequency(), summary.mean_repeat_value());
+    pub fn log_likelihood(&self, observation: &Observation) -> Option<f64> {
+        let (x, m) = (observation.frequency(), observation.mean_repeat_value());
         if x == 0.0 || m <= 0.0 {
             return None;
         }
@@ -239,19 +239,19 @@ impl GammaGammaParams {
 /// # Example
 ///
 /// ```
-/// use patronage::predict::{fit_gamma_gamma, FitOptions, RepeatSummary, SummaryTable};
+/// use patronage::predict::{fit_gamma_gamma, FitOptions, Observation, ObservationTable};
 ///
 /// let rows = [(2.0, 22.35), (1.0, 11.77), (4.0, 38.0), (1.0, 20.0), (3.0, 15.5), (6.0, 30.2)];
-/// let mut table = SummaryTable::new();
+/// let mut table = ObservationTable::new();
 /// for (x, m) in rows {
-///     table.push(RepeatSummary::new(x, 10.0, 38.86)?.with_mean_repeat_value_f64(m)?);
+///     table.push(Observation::new(x, 10.0, 38.86)?.with_mean_repeat_value_f64(m)?);
 /// }
 /// let fit = fit_gamma_gamma(&table, &FitOptions::default())?;
 /// assert_eq!(fit.independence.customers, 6);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn fit_gamma_gamma(
-    table: &SummaryTable,
+    table: &ObservationTable,
     options: &FitOptions,
 ) -> Result<GammaGammaFit, PredictError> {
     options.check()?;
@@ -259,8 +259,8 @@ pub fn fit_gamma_gamma(
         return Err(PredictError::new(PredictErrorKind::Empty { model: MODEL }));
     }
     let mut buyers: Vec<(f64, f64)> = Vec::new();
-    for (row, summary) in table.iter().enumerate() {
-        let (x, m) = (summary.frequency(), summary.mean_repeat_value());
+    for (row, observation) in table.iter().enumerate() {
+        let (x, m) = (observation.frequency(), observation.mean_repeat_value());
         if x == 0.0 {
             continue;
         }
@@ -460,7 +460,7 @@ mod tests {
             buyers
                 .iter()
                 .map(|&(x, m)| {
-                    let s = RepeatSummary::new(x, 1.0, 2.0)
+                    let s = Observation::new(x, 1.0, 2.0)
                         .unwrap()
                         .with_mean_repeat_value_f64(m * 0.05)
                         .unwrap();

@@ -13,11 +13,14 @@
 //!   model, where customers may leave at any time rather than only after a purchase,
 //!   for comparison with BG/NBD.
 //!
-//! The input is one [`RepeatSummary`] per customer (repeat purchases, time from the
+//! The input is one [`Observation`] per customer (repeat purchases, time from the
 //! first to the last purchase, time from the first purchase to the end of the
-//! observation, mean repeat value), collected in a [`SummaryTable`] to fit many
-//! customers. [`SummaryBuilder`] makes them from `(customer, date, value)` purchase
-//! rows. Time is in any unit the host chooses, the same for every customer.
+//! observation period, mean repeat value), collected in an [`ObservationTable`] to fit many
+//! customers. Time is in any unit the host chooses, the same for every customer.
+//! [`Observation::from_summary`] and [`ObservationTable::from_summaries`] make them
+//! from the facts' [`RepeatSummary`](crate::RepeatSummary) rows, which
+//! [`RepeatSummaryBuilder`](crate::RepeatSummaryBuilder) builds from orders or dated
+//! purchases.
 //!
 //! # Facts for rules
 //!
@@ -43,15 +46,15 @@
 //! # Example
 //!
 //! ```
-//! use patronage::predict::{fit_bgnbd, BgNbdParams, FitOptions, RepeatSummary, SummaryTable};
+//! use patronage::predict::{fit_bgnbd, BgNbdParams, FitOptions, Observation, ObservationTable};
 //!
-//! let table: SummaryTable = [
-//!     RepeatSummary::new(2.0, 30.43, 38.86)?,
-//!     RepeatSummary::new(1.0, 1.71, 38.86)?,
-//!     RepeatSummary::new(0.0, 0.0, 38.86)?,
-//!     RepeatSummary::new(0.0, 0.0, 38.86)?,
-//!     RepeatSummary::new(5.0, 36.0, 38.86)?,
-//!     RepeatSummary::new(3.0, 12.5, 37.0)?,
+//! let table: ObservationTable = [
+//!     Observation::new(2.0, 30.43, 38.86)?,
+//!     Observation::new(1.0, 1.71, 38.86)?,
+//!     Observation::new(0.0, 0.0, 38.86)?,
+//!     Observation::new(0.0, 0.0, 38.86)?,
+//!     Observation::new(5.0, 36.0, 38.86)?,
+//!     Observation::new(3.0, 12.5, 37.0)?,
 //! ]
 //! .into_iter()
 //! .collect();
@@ -59,7 +62,7 @@
 //! // the estimate away from the boundary, as with `lifetimes`' `penalizer_coef`.
 //! let options = FitOptions { penalizer: 0.001, ..FitOptions::default() };
 //! let fit = fit_bgnbd(&table, &options)?;
-//! let lapsed = RepeatSummary::new(3.0, 12.5, 37.0)?;
+//! let lapsed = Observation::new(3.0, 12.5, 37.0)?;
 //! assert!(fit.params.p_alive(&lapsed) < 1.0);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -77,16 +80,16 @@ use crate::error::{PredictError, PredictErrorKind};
 mod bgnbd;
 mod clv;
 mod gamma_gamma;
+mod observation;
 mod optimize;
 mod pareto_nbd;
 mod special;
-mod summary;
 
 pub use self::bgnbd::{fit_bgnbd, BgNbdFit, BgNbdParams};
 pub use self::clv::{ClvModel, ClvOptions, Prediction, PredictionTable};
 pub use self::gamma_gamma::{fit_gamma_gamma, GammaGammaFit, GammaGammaParams, IndependenceCheck};
+pub use self::observation::{Observation, ObservationTable};
 pub use self::pareto_nbd::{fit_pareto_nbd, ParetoNbdFit, ParetoNbdParams};
-pub use self::summary::{RepeatSummary, SummaryBuilder, SummaryTable};
 
 /// How to fit a model.
 ///

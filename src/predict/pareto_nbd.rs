@@ -12,7 +12,7 @@ use crate::error::{PredictError, PredictErrorKind};
 use crate::predict::bgnbd::{check_horizon, check_parameter, logistic, symmetrize};
 use crate::predict::optimize::{invert_spd, minimize};
 use crate::predict::special::{hyp2f1, ln_add_exp, ln_gamma};
-use crate::predict::{FitOptions, FitReport, RepeatSummary, SummaryTable};
+use crate::predict::{FitOptions, FitReport, Observation, ObservationTable};
 
 const MODEL: &str = "pareto_nbd";
 
@@ -21,7 +21,7 @@ const GRADIENT_STEP: f64 = 1e-5;
 
 /// Fitted Pareto/NBD parameters: purchase rates are Gamma(`r`, `alpha`) across
 /// customers and drop-out rates Gamma(`s`, `beta`) (`alpha`, `beta` in the
-/// summaries' time unit).
+/// observations' time unit).
 ///
 /// All four are positive and finite ([`ParetoNbdParams::new`] checks, and so does the
 /// serde form).
@@ -29,11 +29,11 @@ const GRADIENT_STEP: f64 = 1e-5;
 /// # Example
 ///
 /// ```
-/// use patronage::predict::{ParetoNbdParams, RepeatSummary};
+/// use patronage::predict::{ParetoNbdParams, Observation};
 ///
 /// // The published CDNOW estimates (weeks).
 /// let params = ParetoNbdParams::new(0.553, 10.578, 0.606, 11.669)?;
-/// let customer = RepeatSummary::new(2.0, 30.43, 38.86)?;
+/// let customer = Observation::new(2.0, 30.43, 38.86)?;
 /// let p_alive = params.p_alive(&customer)?;
 /// assert!(p_alive > 0.0 && p_alive < 1.0);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -133,7 +133,7 @@ impl ParetoNbdParams {
         self.beta
     }
 
-    /// The log-likelihood of one customer's summary, computed in log space.
+    /// The log-likelihood of one customer's observation, computed in log space.
     ///
     /// # Errors
     ///
@@ -144,14 +144,18 @@ impl ParetoNbdParams {
     /// # Example
     ///
     /// ```
-    /// use patronage::predict::{ParetoNbdParams, RepeatSummary};
+    /// use patronage::predict::{ParetoNbdParams, Observation};
     ///
     /// let params = ParetoNbdParams::new(0.553, 10.578, 0.606, 11.669)?;
-    /// assert!(params.log_likelihood(&RepeatSummary::new(0.0, 0.0, 38.86)?)? < 0.0);
+    /// assert!(params.log_likelihood(&Observation::new(0.0, 0.0, 38.86)?)? < 0.0);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn log_likelihood(&self, summary: &RepeatSummary) -> Result<f64, PredictError> {
-        let parts = self.parts(summary.frequency(), summary.recency(), summary.age())?;
+    pub fn log_likelihood(&self, observation: &Observation) -> Result<f64, PredictError> {
+        let parts = self.parts(
+            observation.frequency(),
+            observation.recency(),
+            observation.age(),
+        )?;
         Ok(parts.prefix + ln_add_exp(parts.survived, parts.dropped))
     }
 
@@ -164,25 +168,25 @@ impl ParetoNbdParams {
     /// # Example
     ///
     /// ```
-    /// use patronage::predict::{ParetoNbdParams, RepeatSummary, SummaryTable};
+    /// use patronage::predict::{ParetoNbdParams, Observation, ObservationTable};
     ///
     /// let params = ParetoNbdParams::new(0.553, 10.578, 0.606, 11.669)?;
-    /// let table: SummaryTable = [RepeatSummary::new(1.0, 1.71, 38.86)?].into_iter().collect();
+    /// let table: ObservationTable = [Observation::new(1.0, 1.71, 38.86)?].into_iter().collect();
     /// assert!(params.total_log_likelihood(&table)? < 0.0);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn total_log_likelihood(&self, table: &SummaryTable) -> Result<f64, PredictError> {
+    pub fn total_log_likelihood(&self, table: &ObservationTable) -> Result<f64, PredictError> {
         let mut total = 0.0;
-        for (row, summary) in table.iter().enumerate() {
+        for (row, observation) in table.iter().enumerate() {
             total += self
-                .log_likelihood(&summary)
+                .log_likelihood(&observation)
                 .map_err(|err| err.at_row(row))?;
         }
         Ok(total)
     }
 
     /// P(alive): the probability that the customer is still active at the end of the
-    /// observation, given the summary. Unlike BG/NBD, a customer without repeat
+    /// observation period, given the observation. Unlike BG/NBD, a customer without repeat
     /// purchases can have dropped out.
     ///
     /// # Errors
@@ -192,22 +196,26 @@ impl ParetoNbdParams {
     /// # Example
     ///
     /// ```
-    /// use patronage::predict::{ParetoNbdParams, RepeatSummary};
+    /// use patronage::predict::{ParetoNbdParams, Observation};
     ///
     /// let params = ParetoNbdParams::new(0.553, 10.578, 0.606, 11.669)?;
-    /// let recent = params.p_alive(&RepeatSummary::new(5.0, 38.0, 38.86)?)?;
-    /// let lapsed = params.p_alive(&RepeatSummary::new(5.0, 5.0, 38.86)?)?;
+    /// let recent = params.p_alive(&Observation::new(5.0, 38.0, 38.86)?)?;
+    /// let lapsed = params.p_alive(&Observation::new(5.0, 5.0, 38.86)?)?;
     /// assert!(recent > lapsed);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn p_alive(&self, summary: &RepeatSummary) -> Result<f64, PredictError> {
-        let parts = self.parts(summary.frequency(), summary.recency(), summary.age())?;
+    pub fn p_alive(&self, observation: &Observation) -> Result<f64, PredictError> {
+        let parts = self.parts(
+            observation.frequency(),
+            observation.recency(),
+            observation.age(),
+        )?;
         // P(alive) = survived / (survived + dropped).
         Ok(logistic(parts.survived - parts.dropped))
     }
 
     /// The expected number of purchases in the next `horizon` time units, given the
-    /// summary:
+    /// observation:
     /// `(r + x)(β + T) / ((α + T)(s − 1)) · [1 − ((β + T)/(β + T + t))^(s − 1)] · P(alive)`,
     /// evaluated with `expm1` so that `s` near 1 (and the limit `s = 1`, where the
     /// bracket over `s − 1` becomes `ln((β + T + t)/(β + T))`) lose no digits.
@@ -220,21 +228,21 @@ impl ParetoNbdParams {
     /// # Example
     ///
     /// ```
-    /// use patronage::predict::{ParetoNbdParams, RepeatSummary};
+    /// use patronage::predict::{ParetoNbdParams, Observation};
     ///
     /// let params = ParetoNbdParams::new(0.553, 10.578, 0.606, 11.669)?;
-    /// let customer = RepeatSummary::new(2.0, 30.43, 38.86)?;
+    /// let customer = Observation::new(2.0, 30.43, 38.86)?;
     /// assert!(params.expected_purchases(&customer, 52.0)? > params.expected_purchases(&customer, 39.0)?);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn expected_purchases(
         &self,
-        summary: &RepeatSummary,
+        observation: &Observation,
         horizon: f64,
     ) -> Result<f64, PredictError> {
         check_horizon(horizon)?;
         let Self { r, alpha, s, beta } = *self;
-        let (x, age) = (summary.frequency(), summary.age());
+        let (x, age) = (observation.frequency(), observation.age());
         let log_ratio = ((beta + age + horizon) / (beta + age)).ln();
         let shrink = s - 1.0;
         // [1 − e^{−(s−1)L}] / (s − 1), → L as s → 1.
@@ -243,7 +251,7 @@ impl ParetoNbdParams {
         } else {
             -(-shrink * log_ratio).exp_m1() / shrink
         };
-        Ok((r + x) * (beta + age) / (alpha + age) * bracket * self.p_alive(summary)?)
+        Ok((r + x) * (beta + age) / (alpha + age) * bracket * self.p_alive(observation)?)
     }
 
     /// The log-likelihood split into its prefix and the two terms of the sum:
@@ -310,15 +318,15 @@ struct Parts {
 /// # Example
 ///
 /// ```
-/// use patronage::predict::{fit_pareto_nbd, FitOptions, RepeatSummary, SummaryTable};
+/// use patronage::predict::{fit_pareto_nbd, FitOptions, Observation, ObservationTable};
 ///
-/// let table: SummaryTable = [
-///     RepeatSummary::new(2.0, 30.43, 38.86)?,
-///     RepeatSummary::new(1.0, 1.71, 38.86)?,
-///     RepeatSummary::new(0.0, 0.0, 38.86)?,
-///     RepeatSummary::new(0.0, 0.0, 38.86)?,
-///     RepeatSummary::new(5.0, 36.0, 38.86)?,
-///     RepeatSummary::new(3.0, 12.5, 37.0)?,
+/// let table: ObservationTable = [
+///     Observation::new(2.0, 30.43, 38.86)?,
+///     Observation::new(1.0, 1.71, 38.86)?,
+///     Observation::new(0.0, 0.0, 38.86)?,
+///     Observation::new(0.0, 0.0, 38.86)?,
+///     Observation::new(5.0, 36.0, 38.86)?,
+///     Observation::new(3.0, 12.5, 37.0)?,
 /// ]
 /// .into_iter()
 /// .collect();
@@ -328,7 +336,7 @@ struct Parts {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn fit_pareto_nbd(
-    table: &SummaryTable,
+    table: &ObservationTable,
     options: &FitOptions,
 ) -> Result<ParetoNbdFit, PredictError> {
     options.check()?;
@@ -407,7 +415,7 @@ pub fn fit_pareto_nbd(
 }
 
 /// `(x, recency, age, weight)`, sorted, identical rows merged, times rescaled.
-fn merged_rows(table: &SummaryTable, scale: f64) -> Vec<(f64, f64, f64, f64)> {
+fn merged_rows(table: &ObservationTable, scale: f64) -> Vec<(f64, f64, f64, f64)> {
     let mut sorted: Vec<(f64, f64, f64)> = table
         .iter()
         .map(|s| (s.frequency(), s.recency() * scale, s.age() * scale))
@@ -486,13 +494,13 @@ mod tests {
         let (r, alpha, s) = (0.6, 8.0, 0.7);
         let params = ParetoNbdParams::new(r, alpha, s, alpha).unwrap();
         let (x, t_x, age) = (3.0, 20.0, 38.0);
-        let summary = RepeatSummary::new(x, t_x, age).unwrap();
+        let observation = Observation::new(x, t_x, age).unwrap();
         let rsx = r + s + x;
         let likelihood = (ln_gamma(r + x) - ln_gamma(r)).exp()
             * alpha.powf(r + s)
             * ((alpha + age).powf(-(r + s + x))
                 + s / rsx * ((alpha + t_x).powf(-rsx) - (alpha + age).powf(-rsx)));
-        let got = params.log_likelihood(&summary).unwrap();
+        let got = params.log_likelihood(&observation).unwrap();
         assert!(
             (got - likelihood.ln()).abs() < 1e-12,
             "{got} vs {}",
@@ -503,11 +511,11 @@ mod tests {
     /// The two branches (α ≥ β and α < β) meet continuously.
     #[test]
     fn branches_agree_at_equal_scales() {
-        let summary = RepeatSummary::new(2.0, 10.0, 30.0).unwrap();
+        let observation = Observation::new(2.0, 10.0, 30.0).unwrap();
         let at = |beta: f64| {
             ParetoNbdParams::new(0.55, 10.0, 0.6, beta)
                 .unwrap()
-                .log_likelihood(&summary)
+                .log_likelihood(&observation)
                 .unwrap()
         };
         let (below, equal, above) = (at(10.0 - 1e-7), at(10.0), at(10.0 + 1e-7));
@@ -516,11 +524,11 @@ mod tests {
 
     #[test]
     fn s_near_one_is_continuous() {
-        let summary = RepeatSummary::new(2.0, 10.0, 30.0).unwrap();
+        let observation = Observation::new(2.0, 10.0, 30.0).unwrap();
         let at = |s: f64| {
             ParetoNbdParams::new(0.55, 10.0, s, 12.0)
                 .unwrap()
-                .expected_purchases(&summary, 39.0)
+                .expected_purchases(&observation, 39.0)
                 .unwrap()
         };
         let (below, one, above) = (at(1.0 - 1e-9), at(1.0), at(1.0 + 1e-9));
