@@ -1,7 +1,8 @@
 //! The one command that shows what the crate does, on data shipped in the repository:
 //! a synthetic base of 2,000 customers of a Chinese web shop (see `generate_data`),
 //! validated leniently, folded into per-customer facts as of the last second of 2024
-//! in Shanghai, and summarised.
+//! in Shanghai, and summarised, ending with a BG/NBD fit on its repeat-purchase
+//! summary.
 //!
 //! ```sh
 //! cargo run --release --example quickstart
@@ -10,6 +11,7 @@
 use std::error::Error;
 
 use chrono::{DateTime, Utc};
+use patronage::predict::{fit_bgnbd, FitOptions, ObservationTable};
 use patronage::{
     Aggregator, Birthday, Currency, Customer, CustomerId, FactsOptions, FrequencyBand, Interaction,
     InteractionKind, Mode, Money, Order, OrderId, OrderStatus, Records, Refund,
@@ -182,6 +184,15 @@ fn main() -> Result<(), Box<dyn Error>> {
     println!(
         "\nrepeat-purchase summary: {} buyers, {repeaters} repeat buyers, mean x = {mean_x:.2} repeat days",
         summary.len()
+    );
+    // The BG/NBD fit on it, in weeks (R28): how likely each buyer is still active.
+    let table = ObservationTable::from_summaries(&summary, 7.0)?;
+    let fit = fit_bgnbd(&table, &FitOptions::default())?;
+    let p_alive: Vec<f64> = table.iter().map(|o| fit.params.p_alive(&o)).collect();
+    let likely_gone = p_alive.iter().filter(|&&p| p < 0.5).count();
+    println!(
+        "BG/NBD P(alive): mean {:.2}, {likely_gone} buyers below 0.5",
+        p_alive.iter().sum::<f64>() / p_alive.len().max(1) as f64
     );
     Ok(())
 }

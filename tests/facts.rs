@@ -407,6 +407,61 @@ fn repeat_summary_error_messages() {
         overflow.finish().unwrap_err().to_string(),
         "`79228162514264337593543950335 + 79228162514264337593543950335` overflows: amounts must stay within ±79228162514264337593543950335"
     );
+    // Each day's total fits, but the repeat days' total (for the mean) does not; the
+    // first day is not a repeat day, so its value is not part of that total.
+    let mut repeat_overflow = RepeatSummaryBuilder::new(end);
+    let day = |d| NaiveDate::from_ymd_opt(1997, 1, d).unwrap();
+    for (date, value) in [
+        (day(1), Decimal::MAX),
+        (day(2), Decimal::MAX),
+        (day(3), Decimal::ONE),
+    ] {
+        repeat_overflow
+            .add_purchase(CustomerId(9), date, value)
+            .unwrap();
+    }
+    assert_eq!(
+        repeat_overflow.finish().unwrap_err().to_string(),
+        "`79228162514264337593543950335 + 1` overflows: amounts must stay within ±79228162514264337593543950335"
+    );
+}
+
+/// Purchases after the calibration end are left out (and counted), even when they
+/// come first, and a customer with only such purchases has no summary; a negative
+/// value is rejected whatever its date.
+#[test]
+fn repeat_summary_leaves_out_purchases_after_the_end() {
+    use patronage::RepeatSummaryBuilder;
+    use rust_decimal::Decimal;
+    let end = NaiveDate::from_ymd_opt(1997, 9, 30).unwrap();
+    let day = |m, d| NaiveDate::from_ymd_opt(1997, m, d).unwrap();
+    let mut builder = RepeatSummaryBuilder::new(end);
+    for (customer, date, cents) in [
+        (1, day(12, 12), 2648),
+        (1, day(1, 1), 2933),
+        (1, day(9, 30), 1000),
+        (2, day(10, 1), 500),
+    ] {
+        builder
+            .add_purchase(CustomerId(customer), date, Decimal::new(cents, 2))
+            .unwrap();
+    }
+    assert_eq!(
+        builder
+            .add_purchase(CustomerId(3), day(12, 1), Decimal::new(-1, 2))
+            .unwrap_err()
+            .to_string(),
+        "purchase of customer `3` on 1997-12-01: field `amount`: expected a zero or positive amount, found `-0.01`"
+    );
+    assert_eq!(builder.ignored_after_end(), 2);
+    let rows = builder.finish().unwrap();
+    assert_eq!(rows.len(), 1);
+    let one = &rows[0];
+    assert_eq!(
+        (one.customer, one.first_purchase, one.x, one.t_x, one.t),
+        (CustomerId(1), day(1, 1), 1, 272, 272)
+    );
+    assert_eq!(one.mean_repeat_value, Decimal::new(10, 0));
 }
 
 // ---- merge ≡ single pass (proptest) ---------------------------------------------------

@@ -1,5 +1,10 @@
-//! The crate's error types, one per failure domain (records, rules, config,
-//! prediction), and [`Error`], a convenience wrapper over all of them.
+//! The crate's error types, one per failure domain, and [`Error`], a convenience
+//! wrapper over all of them for hosts that only propagate.
+//!
+//! Each domain error is a struct with a `kind()` accessor returning a
+//! `#[non_exhaustive]` kind enum, so a host can branch on what went wrong while the
+//! message (lowercase, naming the record, rule or field, and saying what was expected)
+//! goes straight to a log or a user.
 
 // ---- money ----
 mod money;
@@ -20,3 +25,54 @@ pub use self::config::*;
 // ---- predict ----
 mod predict;
 pub use self::predict::*;
+
+/// Any error of this crate.
+///
+/// Functions return their domain's error type; this enum exists so a host can use `?`
+/// across domains and still match on the domain. It adds no text of its own: its
+/// `Display` is the domain error's, and `source()` is the domain error's source.
+///
+/// # Example
+///
+/// ```
+/// use patronage::{Error, Money};
+///
+/// fn parse(text: &str) -> Result<Money, Error> {
+///     Ok(text.parse::<Money>()?)
+/// }
+/// let err = parse("12 RMB").unwrap_err();
+/// assert!(matches!(err, Error::Money(_)));
+/// assert_eq!(err.to_string(), "unknown currency code `RMB`: expected an ISO 4217 code such as `CNY`, `USD` or `EUR`");
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A money value could not be built or combined.
+    #[error(transparent)]
+    Money(#[from] MoneyError),
+    /// A customer record, order, refund or interaction was rejected.
+    #[error(transparent)]
+    Record(#[from] RecordError),
+    /// Facts could not be aggregated or merged.
+    #[error(transparent)]
+    Facts(#[from] FactsError),
+    /// A model could not be fitted or evaluated.
+    #[error(transparent)]
+    Predict(#[from] PredictError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_error<E: std::error::Error + Send + Sync + 'static>() {}
+
+    #[test]
+    fn errors_are_send_sync_static() {
+        assert_error::<Error>();
+        assert_error::<MoneyError>();
+        assert_error::<RecordError>();
+        assert_error::<FactsError>();
+        assert_error::<PredictError>();
+    }
+}

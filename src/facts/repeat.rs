@@ -24,6 +24,14 @@ use crate::facts::{day_of_date, FxBuildHasher};
 /// repeat days (zero when `x = 0`). SPEC §8 counts same-day purchases separately for
 /// the RFM facts; the models count days, as published results do.
 ///
+/// # Fitting the models
+///
+/// The models read times in a period of the host's choosing (weeks for the published
+/// CDNOW fits) as `f64`:
+/// [`ObservationTable::from_summaries`](crate::predict::ObservationTable::from_summaries)
+/// (or [`Observation::from_summary`](crate::predict::Observation::from_summary) for
+/// one customer) converts these rows, in their order.
+///
 /// # Example
 ///
 /// ```
