@@ -1,1 +1,119 @@
-//! Placeholder: replaced by the module's owner.
+//! The rules engine: an expression language over typed fields, decision tables with
+//! DMN hit policies, load-time analysis and explanations (SPEC R11).
+//!
+//! Companies write their tiers, classes, triggers and policies as data; this module
+//! makes that safe and fast:
+//!
+//! - a domain registers a [`Schema`] of typed [`Field`]s (facts, segment outputs,
+//!   custom attributes), so every rule is checked before it runs;
+//! - [`Program`] compiles an expression such as
+//!   `recency_days <= 30 and frequency >= 2 and monetary_top_share < 0.20` once, and
+//!   evaluates it against one record ([`Fields`]) or one row of a column store
+//!   ([`Columns`]) with no allocation and no string look-up;
+//! - [`Table`] compiles a decision table ([`TableDoc`], serde: JSON, TOML, YAML…) with
+//!   a [`HitPolicy`] and reports [`Diagnostic`](crate::Diagnostic)s: rows that can never
+//!   match, overlaps under `unique`, gaps in a table declared complete;
+//! - [`Program::explain`] and [`Table::explain`] say which rule or row decided, the
+//!   values read, and the first condition that failed.
+//!
+//! A named rule a company writes is a [`RuleDoc`]; a *rule set* (triggers, policies)
+//! is a table without inputs whose rows carry a `condition`, so it gets hit policies,
+//! analysis and explanations like any table.
+//!
+//! # The language
+//!
+//! | form | example |
+//! |---|---|
+//! | comparison | `recency_days <= 30`, `stage != churned` |
+//! | logic | `a and b`, `a or b`, `not (vip == diamond)` |
+//! | membership | `stage in [new, active]`, `vip not in tags` |
+//! | range (inclusive) | `spend between 100 CNY and 500 CNY` |
+//! | missing values | `points_expiry is missing`, `coalesce(points, 0) > 100` |
+//! | arithmetic | `monetary / frequency >= 50 CNY`, `(a + b) * 2` |
+//! | dates | `days_since(last_login) > 28`, `birthday - 7 days`, `month(birthday) == month(as_of())` |
+//! | literals | `30`, `0.20`, `100 CNY`, `true`, `"text"`, `2024-06-30`, `30 days`, `gold` |
+//!
+//! A bare name is a field of the schema, or — next to a symbol field — one of that
+//! field's symbols (`stage == active`); when a name is both, the field wins. Functions:
+//! `days_since`, `days_until`, `as_of`, `abs`, `min`, `max`, `coalesce`, `len`, `year`, `month`, `day_of_month`.
+//! The structured form of an expression is the serde form of [`Expr`]; it parses to
+//! the same tree as the text, and [`Expr`]'s `Display` prints text that parses back to
+//! the same tree.
+//!
+//! Decision-table cells are DMN unary tests: `-` (anything), `<= 30`, `[31..90]`,
+//! `(0..1]`, `new, active` (a comma means *or*), `not(new, active)`, `is missing`.
+//!
+//! # Missing values
+//!
+//! Three-valued logic: a comparison with a missing value is *unknown*, and only
+//! *true* matches. A missing value therefore never matches silently; a rule that wants
+//! it says so with `is missing`, `coalesce`, or the cell `-`. See [`Program`].
+//!
+//! # Time
+//!
+//! Nothing reads a clock. `as_of` comes in the [`Context`] of each evaluation, and
+//! `days_since(d)` is the number of calendar days from `d` to it.
+//!
+//! # Example
+//!
+//! ```
+//! use chrono::NaiveDate;
+//! use patronage::rules::{Context, Field, Hit, Record, Schema, Table, TableDoc};
+//!
+//! let mut schema = Schema::new();
+//! let r = schema.add(Field::integer("r_score").range(1, 5))?;
+//! let f = schema.add(Field::integer("f_score").range(1, 5))?;
+//!
+//! let doc: TableDoc = toml::from_str(r#"
+//!     name = "segments"
+//!     hit_policy = "first"
+//!     inputs = ["r_score", "f_score"]
+//!     outputs = [{ name = "segment", type = "symbol" }]
+//!     rows = [
+//!         { name = "Champions", when = ["[4..5]", "[4..5]"], then = ["champions"] },
+//!         { name = "Loyal",     when = ["[2..5]", "[3..5]"], then = ["loyal"] },
+//!         { name = "Others",    when = ["-", "-"],           then = ["others"] },
+//!     ]
+//! "#)?;
+//! let table = Table::compile(&doc, &schema)?;
+//! assert!(table.diagnostics().is_empty());
+//!
+//! let mut customer = Record::new(&schema);
+//! customer.set(r, 3);
+//! customer.set(f, 4);
+//! let ctx = Context::new(NaiveDate::from_ymd_opt(2024, 6, 30).ok_or("date")?);
+//! let hit = table.decide(&customer, ctx);
+//! assert_eq!(hit, Hit::Row(1));
+//! let segment = table.symbol_output(hit).and_then(|id| table.symbol_name(id));
+//! assert_eq!(segment, Some("loyal"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod analyze;
+mod ast;
+mod check;
+mod compile;
+mod eval;
+mod explain;
+mod lexer;
+mod lookup;
+mod parser;
+mod schema;
+mod table;
+mod value;
+
+pub use crate::rules::ast::{ArithOp, CmpOp, Expr, ExprKind, Span, UnaryTest, UnaryTests};
+pub use crate::rules::compile::{parse, parse_cell, Program, RuleDoc};
+pub use crate::rules::eval::{Context, Truth};
+pub use crate::rules::explain::{
+    CellFailure, ConditionTrace, Explanation, RowReport, RowTrace, TableExplanation, ValueRead,
+};
+pub use crate::rules::parser::{MAX_DEPTH, MAX_NODES, MAX_TEXT};
+pub use crate::rules::schema::{
+    ColumnRow, Columns, Field, FieldId, Fields, Record, Schema, MAX_FIELDS,
+};
+pub use crate::rules::table::{
+    Aggregation, CellDoc, Collected, ExprDoc, Hit, HitPolicy, Input, InputDoc, NamedInput, Output,
+    OutputColumnDoc, OutputDoc, Row, RowDoc, Table, TableDoc, MAX_INPUTS, MAX_ROWS,
+};
+pub use crate::rules::value::{ElementType, SymbolId, Type, Value, ValueRef};

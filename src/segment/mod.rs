@@ -1,1 +1,54 @@
-//! Placeholder: replaced by the module's owner.
+//! Segmentation: population statistics, RFM bands and scores, lifecycle stages, tiers,
+//! VIP levels, custom classes and transitions between two runs (SPEC R6–R10, R12, R13).
+//!
+//! The flow is compile once, evaluate many:
+//!
+//! 1. [`Segmenter::new`] checks a [`Config`](crate::Config) — every problem with its
+//!    path — and compiles its stage, tier and class tables (rules-engine decision tables
+//!    over the fields of [`SEGMENT_FIELDS`]) and its named-segment table.
+//! 2. [`Segmenter::segment`] takes a [`FactsTable`](crate::FactsTable) and, once the
+//!    population statistics are known (one sort per RFM metric, or a counting sort for
+//!    days and counts), assigns every customer in one pass its top share and bands
+//!    ([`MonetaryBands`], [`RecencyBuckets`]), R/F/M scores ([`quantile_scores`],
+//!    [`rank_scores`] or [`cut_point_scores`]), named segment ([`SegmentTable`]), VIP
+//!    level, lifecycle stage, tier and classes, each with the rule that decided it.
+//! 3. [`Segmentation`] answers per customer ([`CustomerSegment`]), counts and R `rfm`'s
+//!    segment summary ([`SegmentSummary`]); [`Segmenter::explain`] says why;
+//!    [`transitions`] compares two runs.
+//!
+//! A base too large for one machine is segmented shard by shard with the merged
+//! [`PopulationStats`] of every shard ([`Segmenter::segment_shard`]), with the same
+//! result as one run.
+//!
+//! # Ties
+//!
+//! Equal spend shares a top share and so a band ([`TopShare`]); quantile scores give
+//! equal values one score; rank scores break ties by customer id, as pandas
+//! `rank(method="first")` does on a frame sorted by id. Rows are always in customer-id
+//! order, so the same base gives the same result whatever order its events came in.
+
+// Population statistics, then the RFM columns built on them.
+mod rfm;
+mod scores;
+mod stats;
+pub use crate::segment::rfm::*;
+pub use crate::segment::scores::{PopulationStats, Thresholds};
+pub use crate::segment::stats::*;
+
+// VIP levels, then the fields and tables of stages, tiers and classes.
+mod class;
+mod fields;
+mod lifecycle;
+mod tier;
+mod vip;
+pub(crate) use crate::segment::class::symbol_table;
+pub use crate::segment::fields::SEGMENT_FIELDS;
+pub use crate::segment::lifecycle::*;
+pub use crate::segment::tier::*;
+pub use crate::segment::vip::*;
+
+// The compiled config, its result, and the comparison of two results.
+mod segmentation;
+mod transition;
+pub use crate::segment::segmentation::*;
+pub use crate::segment::transition::*;

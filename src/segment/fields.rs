@@ -1,0 +1,287 @@
+//! The fields that stage, tier and class tables read: the facts of a customer and what
+//! segmentation adds to them (scores, bands, VIP level, stage, tier), as a rules-engine
+//! [`Schema`] and a zero-copy [`Columns`] view over the population.
+
+use crate::customer::InteractionKind;
+use crate::error::RuleError;
+use crate::facts::{FactsTable, FrequencyBand};
+use crate::money::{Currency, Money};
+use crate::rules::{Columns, Field, FieldId, Schema, SymbolId, ValueRef};
+use crate::segment::scores::{RfmColumns, NONE};
+
+/// The names of the fields segmentation tables can read, in schema order.
+///
+/// Stage tables read the facts, RFM and VIP fields (up to `points`); tier tables also
+/// read `stage`; class tables also read `tier`. Days are calendar days to `as_of`;
+/// `monetary_band` and `recency_bucket` are 1-based (band 1 is the top 20% by default,
+/// bucket 1 is ≤ 30 days); `login_weeks` counts the last four 7-day blocks ending at
+/// `as_of` that have a login.
+pub const SEGMENT_FIELDS: [&str; 27] = [
+    "is_purchaser",
+    "shown_interest",
+    "recency_days",
+    "days_since_first_purchase",
+    "days_since_registration",
+    "days_since_last_interaction",
+    "purchases",
+    "frequency",
+    "frequency_band",
+    "monetary",
+    "average_order_value",
+    "monetary_top_share",
+    "monetary_band",
+    "recency_bucket",
+    "r_score",
+    "f_score",
+    "m_score",
+    "rfm_segment",
+    "login_weeks",
+    "refunds",
+    "cancelled",
+    "complaints",
+    "inquiries",
+    "vip_level",
+    "points",
+    "stage",
+    "tier",
+];
+
+/// Field indices (positions in [`SEGMENT_FIELDS`]).
+pub(crate) mod idx {
+    pub(crate) const IS_PURCHASER: usize = 0;
+    pub(crate) const SHOWN_INTEREST: usize = 1;
+    pub(crate) const RECENCY_DAYS: usize = 2;
+    pub(crate) const DAYS_SINCE_FIRST_PURCHASE: usize = 3;
+    pub(crate) const DAYS_SINCE_REGISTRATION: usize = 4;
+    pub(crate) const DAYS_SINCE_LAST_INTERACTION: usize = 5;
+    pub(crate) const PURCHASES: usize = 6;
+    pub(crate) const FREQUENCY: usize = 7;
+    pub(crate) const FREQUENCY_BAND: usize = 8;
+    pub(crate) const MONETARY: usize = 9;
+    pub(crate) const AVERAGE_ORDER_VALUE: usize = 10;
+    pub(crate) const MONETARY_TOP_SHARE: usize = 11;
+    pub(crate) const MONETARY_BAND: usize = 12;
+    pub(crate) const RECENCY_BUCKET: usize = 13;
+    pub(crate) const R_SCORE: usize = 14;
+    pub(crate) const F_SCORE: usize = 15;
+    pub(crate) const M_SCORE: usize = 16;
+    pub(crate) const RFM_SEGMENT: usize = 17;
+    pub(crate) const LOGIN_WEEKS: usize = 18;
+    pub(crate) const REFUNDS: usize = 19;
+    pub(crate) const CANCELLED: usize = 20;
+    pub(crate) const COMPLAINTS: usize = 21;
+    pub(crate) const INQUIRIES: usize = 22;
+    pub(crate) const VIP_LEVEL: usize = 23;
+    pub(crate) const POINTS: usize = 24;
+    pub(crate) const STAGE: usize = 25;
+    pub(crate) const TIER: usize = 26;
+}
+
+/// The frequency band symbols, in [`FrequencyBand`] order.
+pub(crate) const FREQUENCY_BANDS: [&str; 4] = ["monthly", "quarterly", "yearly", "below"];
+
+/// The vocabularies a schema needs.
+pub(crate) struct Vocabularies<'a> {
+    pub(crate) vip_levels: &'a [String],
+    pub(crate) stages: &'a [String],
+    pub(crate) tiers: &'a [String],
+    pub(crate) score_bins: [u8; 3],
+}
+
+/// The schema with the first `n_fields` of [`SEGMENT_FIELDS`]: `STAGE` for stage tables,
+/// `TIER` for tier tables, all of them for class tables.
+pub(crate) fn schema(
+    currency: Currency,
+    vocabularies: &Vocabularies<'_>,
+    n_fields: usize,
+) -> Result<Schema, RuleError> {
+    let [rb, fb, mb] = vocabularies.score_bins.map(i64::from);
+    let fields = [
+        Field::bool("is_purchaser").doc("at least one purchase ever"),
+        Field::bool("shown_interest").doc("any browse, favorite or add-to-cart ever"),
+        Field::days("recency_days")
+            .optional()
+            .doc("days since the last purchase"),
+        Field::days("days_since_first_purchase").optional(),
+        Field::days("days_since_registration").optional(),
+        Field::days("days_since_last_interaction")
+            .optional()
+            .doc("days since the last interaction of any kind"),
+        Field::integer("purchases").doc("purchases over all time"),
+        Field::integer("frequency").doc("purchases in the frequency window"),
+        Field::symbol("frequency_band", FREQUENCY_BANDS),
+        Field::money("monetary", currency).doc("cumulative net spend"),
+        Field::money("average_order_value", currency).optional(),
+        Field::number("monetary_top_share")
+            .optional()
+            .doc("share of purchasers with strictly greater spend"),
+        Field::integer("monetary_band").optional(),
+        Field::integer("recency_bucket").optional(),
+        Field::integer("r_score").optional().range(1, rb),
+        Field::integer("f_score").optional().range(1, fb),
+        Field::integer("m_score").optional().range(1, mb),
+        Field::text("rfm_segment").optional(),
+        Field::integer("login_weeks")
+            .range(0, 4)
+            .doc("weeks with a login among the last four"),
+        Field::integer("refunds"),
+        Field::integer("cancelled"),
+        Field::integer("complaints"),
+        Field::integer("inquiries"),
+        if vocabularies.vip_levels.is_empty() {
+            // Without VIP levels the field exists (so a table may test `is missing`) but
+            // never has a value.
+            Field::text("vip_level").optional()
+        } else {
+            Field::symbol(
+                "vip_level",
+                vocabularies.vip_levels.iter().map(String::as_str),
+            )
+            .optional()
+        },
+        Field::integer("points").optional(),
+        Field::symbol("stage", vocabularies.stages.iter().map(String::as_str)).optional(),
+        Field::symbol("tier", vocabularies.tiers.iter().map(String::as_str)).optional(),
+    ];
+    Schema::from_fields(fields.into_iter().take(n_fields))
+}
+
+/// The population seen as columns by the rules engine, without copying.
+#[derive(Debug)]
+pub(crate) struct SegmentColumns<'a> {
+    pub(crate) facts: &'a FactsTable,
+    pub(crate) rfm: &'a RfmColumns,
+    pub(crate) segment_names: &'a [String],
+    pub(crate) vip: &'a [u8],
+    pub(crate) points: Option<&'a [i64]>,
+    pub(crate) stage: &'a [u8],
+    pub(crate) tier: &'a [u8],
+    /// Symbol ids in the full schema: frequency bands, VIP levels, stages, tiers.
+    pub(crate) symbols: &'a SymbolMaps,
+}
+
+/// Symbol ids of the names segmentation hands to the rules engine.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct SymbolMaps {
+    pub(crate) frequency_bands: Vec<SymbolId>,
+    pub(crate) vip_levels: Vec<SymbolId>,
+    pub(crate) stages: Vec<SymbolId>,
+    pub(crate) tiers: Vec<SymbolId>,
+}
+
+impl SymbolMaps {
+    pub(crate) fn new(schema: &Schema, vocabularies: &Vocabularies<'_>) -> SymbolMaps {
+        let ids = |names: &mut dyn Iterator<Item = &str>| -> Vec<SymbolId> {
+            names
+                .map(|name| {
+                    schema
+                        .symbol(name)
+                        .unwrap_or(SymbolId::from_index(u32::MAX))
+                })
+                .collect()
+        };
+        SymbolMaps {
+            frequency_bands: ids(&mut FREQUENCY_BANDS.iter().copied()),
+            vip_levels: ids(&mut vocabularies.vip_levels.iter().map(String::as_str)),
+            stages: ids(&mut vocabularies.stages.iter().map(String::as_str)),
+            tiers: ids(&mut vocabularies.tiers.iter().map(String::as_str)),
+        }
+    }
+}
+
+fn byte(column: &[u8], row: usize) -> Option<u8> {
+    column.get(row).copied().filter(|v| *v != NONE)
+}
+
+fn symbol(column: &[u8], ids: &[SymbolId], row: usize) -> Option<SymbolId> {
+    ids.get(usize::from(byte(column, row)?)).copied()
+}
+
+fn days(value: Option<u32>) -> Option<ValueRef<'static>> {
+    value.map(|d| ValueRef::Days(i64::from(d)))
+}
+
+fn int(value: u32) -> ValueRef<'static> {
+    ValueRef::Integer(i64::from(value))
+}
+
+impl Columns for SegmentColumns<'_> {
+    fn len(&self) -> usize {
+        self.facts.len()
+    }
+
+    #[inline]
+    fn value(&self, field: FieldId, row: usize) -> Option<ValueRef<'_>> {
+        let f = self.facts;
+        let currency = f.currency();
+        match field.index() {
+            idx::IS_PURCHASER => Some(ValueRef::Bool(*f.purchases().get(row)? > 0)),
+            idx::SHOWN_INTEREST => f.shown_interest().get(row).map(|b| ValueRef::Bool(*b)),
+            idx::RECENCY_DAYS => days(*f.recency_days().get(row)?),
+            idx::DAYS_SINCE_FIRST_PURCHASE => days(*f.days_since_first_purchase().get(row)?),
+            idx::DAYS_SINCE_REGISTRATION => days(*f.days_since_registration().get(row)?),
+            idx::DAYS_SINCE_LAST_INTERACTION => days(*f.days_since_last_interaction().get(row)?),
+            idx::PURCHASES => f.purchases().get(row).map(|v| int(*v)),
+            idx::FREQUENCY => f.frequency().get(row).map(|v| int(*v)),
+            idx::FREQUENCY_BAND => {
+                let band = match f.frequency_band().get(row)? {
+                    FrequencyBand::Monthly => 0,
+                    FrequencyBand::Quarterly => 1,
+                    FrequencyBand::Yearly => 2,
+                    _ => 3,
+                };
+                self.symbols
+                    .frequency_bands
+                    .get(band)
+                    .map(|id| ValueRef::Symbol(*id))
+            }
+            idx::MONETARY => f
+                .monetary()
+                .get(row)
+                .map(|m| ValueRef::Money(Money::new(*m, currency))),
+            idx::AVERAGE_ORDER_VALUE => f
+                .average_order_value()
+                .get(row)?
+                .map(|m| ValueRef::Money(Money::new(m, currency))),
+            idx::MONETARY_TOP_SHARE => self
+                .rfm
+                .top_share
+                .get(row)?
+                .map(|s| ValueRef::Number(s.as_f64())),
+            idx::MONETARY_BAND => {
+                byte(&self.rfm.monetary_band, row).map(|b| ValueRef::Integer(i64::from(b) + 1))
+            }
+            idx::RECENCY_BUCKET => {
+                byte(&self.rfm.recency_bucket, row).map(|b| ValueRef::Integer(i64::from(b) + 1))
+            }
+            idx::R_SCORE => byte(&self.rfm.r_score, row).map(|s| ValueRef::Integer(s.into())),
+            idx::F_SCORE => byte(&self.rfm.f_score, row).map(|s| ValueRef::Integer(s.into())),
+            idx::M_SCORE => byte(&self.rfm.m_score, row).map(|s| ValueRef::Integer(s.into())),
+            idx::RFM_SEGMENT => byte(&self.rfm.segment, row)
+                .and_then(|s| self.segment_names.get(usize::from(s)))
+                .map(|name| ValueRef::Text(name.as_str())),
+            idx::LOGIN_WEEKS => f
+                .weekly_logins()
+                .get(row)
+                .map(|weeks| ValueRef::Integer(weeks.iter().filter(|n| **n > 0).count() as i64)),
+            idx::REFUNDS => f.refunds().get(row).map(|v| int(*v)),
+            idx::CANCELLED => f.cancelled().get(row).map(|v| int(*v)),
+            idx::COMPLAINTS => f
+                .interaction_count(InteractionKind::Complaint)
+                .get(row)
+                .map(|v| int(*v)),
+            idx::INQUIRIES => f
+                .interaction_count(InteractionKind::Inquiry)
+                .get(row)
+                .map(|v| int(*v)),
+            idx::VIP_LEVEL => symbol(self.vip, &self.symbols.vip_levels, row).map(ValueRef::Symbol),
+            idx::POINTS => self
+                .points
+                .and_then(|p| p.get(row))
+                .map(|p| ValueRef::Integer(*p)),
+            idx::STAGE => symbol(self.stage, &self.symbols.stages, row).map(ValueRef::Symbol),
+            idx::TIER => symbol(self.tier, &self.symbols.tiers, row).map(ValueRef::Symbol),
+            _ => None,
+        }
+    }
+}

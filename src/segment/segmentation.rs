@@ -1,0 +1,778 @@
+//! [`Segmenter`] (a config checked and compiled once) and [`Segmentation`] (its result for
+//! a whole customer base).
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+use crate::customer::CustomerId;
+use crate::error::{
+    ConfigDiagnostic, ConfigError, ConfigErrorKind, SegmentError, SegmentErrorKind,
+};
+use crate::facts::{FactsTable, FrequencyBand};
+use crate::money::Currency;
+use crate::rules::{ColumnRow, Context, Schema, TableExplanation};
+use crate::segment::class::{class_names, ClassTable, DEFAULT_ROW, NO_ROW};
+use crate::segment::fields::{
+    idx, schema, SegmentColumns, SymbolMaps, Vocabularies, SEGMENT_FIELDS,
+};
+use crate::segment::scores::{
+    rfm_columns, CompiledRfm, PopulationStats, RfmColumns, Thresholds, NONE,
+};
+use crate::segment::stats::TopShare;
+use crate::segment::vip::{VipBasis, VipConfig, VipDistance};
+
+/// A [`Config`] checked and compiled for one currency: evaluate it on any number of
+/// populations with [`Segmenter::segment`].
+///
+/// Compiling does all the work that does not depend on the customers: it validates the
+/// document (every problem, with its path), compiles the stage, tier and class tables
+/// against the [fields](crate::SEGMENT_FIELDS) they may read, and turns the segment table
+/// into a lookup. The compiled form is immutable and `Send + Sync`.
+///
+/// # Example
+///
+/// ```
+/// use chrono::NaiveDate;
+/// use patronage::{Aggregator, Config, Currency, CustomerId, Segmenter};
+///
+/// let config = Config::reference();
+/// let as_of = NaiveDate::from_ymd_opt(2024, 12, 31).ok_or("bad date")?;
+/// let mut facts = Aggregator::new(config.facts.facts_options_on(as_of, Currency::CNY)?);
+/// let day = |m, d| NaiveDate::from_ymd_opt(2024, m, d).ok_or("bad date");
+/// facts.add_purchase_on(CustomerId(1), day(12, 20)?, "300.00 CNY".parse()?)?;
+/// facts.add_purchase_on(CustomerId(1), day(11, 2)?, "120.00 CNY".parse()?)?;
+/// facts.add_purchase_on(CustomerId(2), day(3, 1)?, "80.00 CNY".parse()?)?;
+/// let facts = facts.into_table();
+///
+/// let (segmenter, warnings) = Segmenter::new(&config, Currency::CNY)?;
+/// assert!(warnings.is_empty());
+/// let segmentation = segmenter.segment(&facts, as_of)?;
+/// let first = segmentation.get(CustomerId(1)).ok_or("no customer 1")?;
+/// assert_eq!((first.tier, first.stage), ("high_value_active", "active"));
+/// let second = segmentation.get(CustomerId(2)).ok_or("no customer 2")?;
+/// assert_eq!((second.tier, second.stage), ("churned", "churned"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Segmenter {
+    currency: Currency,
+    rfm: CompiledRfm,
+    vip: Option<VipConfig>,
+    stages: ClassTable,
+    tiers: ClassTable,
+    classes: Vec<ClassTable>,
+    symbols: SymbolMaps,
+    schema: Schema,
+}
+
+impl Segmenter {
+    /// Checks and compiles `config` for amounts in `currency`; returns the warnings
+    /// beside it (rows that can never match, say).
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] with every problem found, each with its path: bands or VIP
+    /// minimums not ascending, a segment table outside the score range, a stage, tier or
+    /// class table the rules engine rejects (unknown field, type mismatch, syntax, a
+    /// non-symbol first output, a multi-hit policy), duplicate class-table names.
+    pub fn new(
+        config: &Config,
+        currency: Currency,
+    ) -> Result<(Segmenter, Vec<ConfigDiagnostic>), ConfigError> {
+        let mut diagnostics = Vec::new();
+        config.facts.check("facts", &mut diagnostics);
+        let rfm = match CompiledRfm::new(&config.rfm, "rfm") {
+            Ok((rfm, warnings)) => {
+                diagnostics.extend(warnings);
+                Some(rfm)
+            }
+            Err(found) => {
+                diagnostics.extend(found);
+                None
+            }
+        };
+        if let Some(vip) = &config.vip {
+            vip.check("vip", &mut diagnostics);
+        }
+        let vip_levels: Vec<String> = config
+            .vip
+            .iter()
+            .flat_map(|v| v.levels.iter().map(|l| l.name.clone()))
+            .collect();
+        let stages = class_names(&config.stages);
+        let tiers = class_names(&config.tiers);
+        let vocabularies = Vocabularies {
+            vip_levels: &vip_levels,
+            stages: &stages,
+            tiers: &tiers,
+            score_bins: [
+                config.rfm.scores.recency_bins().get(),
+                config.rfm.scores.frequency_bins().get(),
+                config.rfm.scores.monetary_bins().get(),
+            ],
+        };
+        let schemas = [idx::STAGE, idx::TIER, SEGMENT_FIELDS.len()]
+            .map(|n| schema(currency, &vocabularies, n));
+        let [stage_schema, tier_schema, full_schema] = match schemas {
+            [Ok(a), Ok(b), Ok(c)] => [a, b, c],
+            [first, second, third] => {
+                // The first failing schema names the table whose class names are wrong.
+                for (result, path) in [(first, "vip"), (second, "stages"), (third, "tiers")] {
+                    if let Err(err) = result {
+                        diagnostics.push(ConfigDiagnostic::error(
+                            path,
+                            ConfigErrorKind::Rule {
+                                message: err.to_string(),
+                            },
+                        ));
+                        break;
+                    }
+                }
+                return Err(ConfigError::new(diagnostics));
+            }
+        };
+        let stage_table =
+            ClassTable::compile(&config.stages, &stage_schema, "stages", &mut diagnostics);
+        let tier_table =
+            ClassTable::compile(&config.tiers, &tier_schema, "tiers", &mut diagnostics);
+        let mut classes = Vec::with_capacity(config.classes.len());
+        for (i, doc) in config.classes.iter().enumerate() {
+            let path = format!("classes[{i}]");
+            if let Some(first) = config.classes.iter().position(|d| d.name == doc.name) {
+                if first < i {
+                    diagnostics.push(ConfigDiagnostic::error(
+                        &format!("{path}.name"),
+                        ConfigErrorKind::DuplicateName {
+                            name: doc.name.clone(),
+                            first: format!("classes[{first}]"),
+                        },
+                    ));
+                }
+            }
+            if let Some(table) = ClassTable::compile(doc, &full_schema, &path, &mut diagnostics) {
+                classes.push(table);
+            }
+        }
+        if diagnostics.iter().any(ConfigDiagnostic::is_error) {
+            return Err(ConfigError::new(diagnostics));
+        }
+        let (Some(rfm), Some(stages), Some(tiers)) = (rfm, stage_table, tier_table) else {
+            return Err(ConfigError::new(diagnostics));
+        };
+        let symbols = SymbolMaps::new(&full_schema, &vocabularies);
+        Ok((
+            Segmenter {
+                currency,
+                rfm,
+                vip: config.vip.clone(),
+                stages,
+                tiers,
+                classes,
+                symbols,
+                schema: full_schema,
+            },
+            diagnostics,
+        ))
+    }
+
+    /// The currency of the amounts.
+    pub fn currency(&self) -> Currency {
+        self.currency
+    }
+
+    /// The schema of the fields the tables read (all of [`SEGMENT_FIELDS`]).
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    /// Segments a population as of `as_of` (the date its facts are as of).
+    ///
+    /// # Errors
+    ///
+    /// [`SegmentErrorKind::CurrencyMismatch`] when the table is in another currency;
+    /// [`SegmentErrorKind::TooManyCustomers`] beyond `u32::MAX` customers;
+    /// [`SegmentErrorKind::Overflow`] when an interpolated threshold overflows.
+    pub fn segment(
+        &self,
+        facts: &FactsTable,
+        as_of: NaiveDate,
+    ) -> Result<Segmentation, SegmentError> {
+        self.run(facts, None, None, as_of)
+    }
+
+    /// Segments one shard of a larger base with the base's [`PopulationStats`] (each
+    /// shard's, merged): thresholds and top shares are the whole base's, so every
+    /// customer gets what a single run over the base would give (R13).
+    ///
+    /// # Errors
+    ///
+    /// As [`Segmenter::segment`], and [`SegmentErrorKind::RankNeedsWholePopulation`]
+    /// with rank scores: an ordinal rank needs every customer's position, which per-value
+    /// counts do not carry; use quantile scores or fixed cut points for shards.
+    pub fn segment_shard(
+        &self,
+        facts: &FactsTable,
+        population: &PopulationStats,
+        as_of: NaiveDate,
+    ) -> Result<Segmentation, SegmentError> {
+        self.run(facts, None, Some(population), as_of)
+    }
+
+    /// As [`Segmenter::segment`], with each customer's points balance (in the table's row
+    /// order) for VIP levels by points and for rules that read `points`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Segmenter::segment`], and [`SegmentErrorKind::LengthMismatch`] when
+    /// `points` does not have one entry per customer.
+    pub fn segment_with_points(
+        &self,
+        facts: &FactsTable,
+        points: &[i64],
+        as_of: NaiveDate,
+    ) -> Result<Segmentation, SegmentError> {
+        if points.len() != facts.len() {
+            return Err(SegmentError::new(SegmentErrorKind::LengthMismatch {
+                column: "points",
+                expected: facts.len(),
+                found: points.len(),
+            }));
+        }
+        self.run(facts, Some(points), None, as_of)
+    }
+
+    fn run(
+        &self,
+        facts: &FactsTable,
+        points: Option<&[i64]>,
+        population: Option<&PopulationStats>,
+        as_of: NaiveDate,
+    ) -> Result<Segmentation, SegmentError> {
+        if facts.currency() != self.currency {
+            return Err(SegmentError::new(SegmentErrorKind::CurrencyMismatch {
+                expected: self.currency.to_string(),
+                found: facts.currency().to_string(),
+            }));
+        }
+        let rfm = rfm_columns(facts, &self.rfm, population)?;
+        let vip = self.vip_column(facts, points);
+        let ctx = Context::new(as_of);
+        let mut columns = SegmentColumns {
+            facts,
+            rfm: &rfm,
+            segment_names: self.rfm.segments.names(),
+            vip: &vip,
+            points,
+            stage: &[],
+            tier: &[],
+            symbols: &self.symbols,
+        };
+        let (mut stage, mut stage_rule) = (Vec::new(), Vec::new());
+        self.stages
+            .decide_all(&columns, ctx, &mut stage, &mut stage_rule);
+        columns.stage = &stage;
+        let (mut tier, mut tier_rule) = (Vec::new(), Vec::new());
+        self.tiers
+            .decide_all(&columns, ctx, &mut tier, &mut tier_rule);
+        columns.tier = &tier;
+        let mut classes = Vec::with_capacity(self.classes.len());
+        for table in &self.classes {
+            let (mut class, mut rule) = (Vec::new(), Vec::new());
+            table.decide_all(&columns, ctx, &mut class, &mut rule);
+            classes.push(ClassColumn {
+                table: table.table.name().to_owned(),
+                names: table.names.clone(),
+                class,
+                rule,
+            });
+        }
+        Ok(Segmentation {
+            as_of,
+            currency: self.currency,
+            customers: facts.customer_ids().to_vec(),
+            recency_days: facts.recency_days().to_vec(),
+            frequency: facts.frequency().to_vec(),
+            purchases: facts.purchases().to_vec(),
+            monetary: facts.monetary().to_vec(),
+            frequency_band: facts.frequency_band().to_vec(),
+            points: points.map(<[i64]>::to_vec),
+            rfm,
+            segment_names: self.rfm.segments.names().to_vec(),
+            stage,
+            stage_rule,
+            stage_names: self.stages.names.clone(),
+            tier,
+            tier_rule,
+            tier_names: self.tiers.names.clone(),
+            vip,
+            vip_names: self
+                .vip
+                .iter()
+                .flat_map(|v| v.levels.iter().map(|l| l.name.clone()))
+                .collect(),
+            classes,
+        })
+    }
+
+    fn vip_column(&self, facts: &FactsTable, points: Option<&[i64]>) -> Vec<u8> {
+        let Some(vip) = &self.vip else {
+            return vec![NONE; facts.len()];
+        };
+        let level = |value: Decimal| {
+            vip.level(value)
+                .and_then(|l| u8::try_from(l).ok())
+                .unwrap_or(NONE)
+        };
+        match (vip.basis, points) {
+            (VipBasis::Points, Some(points)) => {
+                points.iter().map(|p| level(Decimal::from(*p))).collect()
+            }
+            (VipBasis::Points, None) => vec![NONE; facts.len()],
+            _ => facts.monetary().iter().map(|m| level(*m)).collect(),
+        }
+    }
+
+    /// The distance of a customer to the next VIP level: spend (or points) still needed
+    /// and, for spend, purchases at the customer's average order value. `None` without
+    /// VIP levels, for an unknown customer, at the top level, or for points without a
+    /// points column.
+    pub fn vip_distance(
+        &self,
+        segmentation: &Segmentation,
+        customer: CustomerId,
+    ) -> Option<VipDistance> {
+        let vip = self.vip.as_ref()?;
+        let row = segmentation.position(customer)?;
+        if vip.basis == VipBasis::Points {
+            let points = segmentation.points.as_ref()?.get(row)?;
+            return vip.distance(Decimal::from(*points), None);
+        }
+        let monetary = *segmentation.monetary.get(row)?;
+        let purchases = *segmentation.purchases.get(row)?;
+        let aov = (purchases > 0)
+            .then(|| monetary.checked_div(Decimal::from(purchases)))
+            .flatten();
+        vip.distance(monetary, aov)
+    }
+
+    /// Explains a customer's stage, tier and classes (the row that decided each and the
+    /// values it read) and RFM scores (the thresholds used).
+    ///
+    /// `facts` and `segmentation` must be the pair given to and returned by
+    /// [`Segmenter::segment`]; `None` for a customer not in them.
+    pub fn explain(
+        &self,
+        facts: &FactsTable,
+        segmentation: &Segmentation,
+        customer: CustomerId,
+    ) -> Option<CustomerExplanation> {
+        let row = segmentation.position(customer)?;
+        if facts.customer_ids().get(row) != Some(&customer) {
+            return None;
+        }
+        let ctx = Context::new(segmentation.as_of);
+        let mut columns = SegmentColumns {
+            facts,
+            rfm: &segmentation.rfm,
+            segment_names: &segmentation.segment_names,
+            vip: &segmentation.vip,
+            points: segmentation.points.as_deref(),
+            stage: &[],
+            tier: &[],
+            symbols: &self.symbols,
+        };
+        let stage = self
+            .stages
+            .table
+            .explain(&ColumnRow::new(&columns, row), ctx);
+        columns.stage = &segmentation.stage;
+        let tier = self
+            .tiers
+            .table
+            .explain(&ColumnRow::new(&columns, row), ctx);
+        columns.tier = &segmentation.tier;
+        let classes = self
+            .classes
+            .iter()
+            .map(|t| t.table.explain(&ColumnRow::new(&columns, row), ctx))
+            .collect();
+        let segment = segmentation.row(row)?;
+        Some(CustomerExplanation {
+            customer,
+            scores: segment.scores,
+            thresholds: segmentation.rfm.thresholds.clone(),
+            rfm_segment: segment.rfm_segment.map(str::to_owned),
+            stage,
+            tier,
+            classes,
+        })
+    }
+}
+
+/// Why a customer is where it is: the tables' explanations and the RFM thresholds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CustomerExplanation {
+    /// The customer.
+    pub customer: CustomerId,
+    /// R, F and M scores (`None` for a non-purchaser).
+    pub scores: Option<[u8; 3]>,
+    /// The score thresholds of the population.
+    pub thresholds: Thresholds,
+    /// The named RFM segment.
+    pub rfm_segment: Option<String>,
+    /// The stage table: the deciding row and the values it read.
+    pub stage: TableExplanation,
+    /// The tier table.
+    pub tier: TableExplanation,
+    /// Each class table, in config order.
+    pub classes: Vec<TableExplanation>,
+}
+
+/// One custom classification of a population.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct ClassColumn {
+    pub(crate) table: String,
+    pub(crate) names: Vec<String>,
+    pub(crate) class: Vec<u8>,
+    pub(crate) rule: Vec<u16>,
+}
+
+/// The segmentation of a population: per customer (in customer-id order) the RFM
+/// scores, bands and named segment, the lifecycle stage, tier, VIP level and custom
+/// classes, each with the rule that decided it.
+///
+/// Names are held once per segmentation and rows refer to them by index, so a row is a
+/// few bytes and [`Segmentation::iter`] allocates nothing.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Segmentation {
+    as_of: NaiveDate,
+    currency: Currency,
+    customers: Vec<CustomerId>,
+    recency_days: Vec<Option<u32>>,
+    frequency: Vec<u32>,
+    purchases: Vec<u32>,
+    monetary: Vec<Decimal>,
+    frequency_band: Vec<FrequencyBand>,
+    points: Option<Vec<i64>>,
+    rfm: RfmColumns,
+    segment_names: Vec<String>,
+    stage: Vec<u8>,
+    stage_rule: Vec<u16>,
+    stage_names: Vec<String>,
+    tier: Vec<u8>,
+    tier_rule: Vec<u16>,
+    tier_names: Vec<String>,
+    vip: Vec<u8>,
+    vip_names: Vec<String>,
+    classes: Vec<ClassColumn>,
+}
+
+/// One customer's place in a [`Segmentation`].
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct CustomerSegment<'a> {
+    /// The customer.
+    pub customer: CustomerId,
+    /// Days since the last purchase (`None`: never purchased).
+    pub recency_days: Option<u32>,
+    /// Purchases in the frequency window.
+    pub frequency: u32,
+    /// Purchases over all time.
+    pub purchases: u32,
+    /// Cumulative net spend.
+    pub monetary: Decimal,
+    /// The frequency band.
+    pub frequency_band: FrequencyBand,
+    /// The spend ranking among purchasers.
+    pub monetary_top_share: Option<TopShare>,
+    /// The 0-based monetary band (0 = top 20% by default).
+    pub monetary_band: Option<u8>,
+    /// The 0-based recency bucket (0 = ≤ 30 days by default).
+    pub recency_bucket: Option<u8>,
+    /// R, F and M scores.
+    pub scores: Option<[u8; 3]>,
+    /// The named RFM segment.
+    pub rfm_segment: Option<&'a str>,
+    /// The lifecycle stage (empty if no stage row matched).
+    pub stage: &'a str,
+    /// The 0-based stage-table row that decided, `None` for the default or no match.
+    pub stage_rule: Option<u16>,
+    /// The tier (empty if no tier row matched).
+    pub tier: &'a str,
+    /// The 0-based tier-table row that decided.
+    pub tier_rule: Option<u16>,
+    /// The VIP level.
+    pub vip_level: Option<&'a str>,
+}
+
+/// A segment's totals, as R `rfm`'s `rfm_segment_summary`: customers, purchases, net
+/// revenue and average order value.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SegmentSummary {
+    /// The segment (or tier, or stage) name.
+    pub segment: String,
+    /// Customers in it.
+    pub customers: u64,
+    /// Their purchases over all time.
+    pub purchases: u64,
+    /// Their cumulative net spend.
+    pub revenue: Decimal,
+    /// `revenue / purchases`, rounded to 2 decimals half-even; `None` without purchases.
+    pub average_order_value: Option<Decimal>,
+}
+
+/// Which classification of a [`Segmentation`] to count, summarise or compare.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Dimension {
+    /// The named RFM segment.
+    RfmSegment,
+    /// The lifecycle stage.
+    Stage,
+    /// The tier.
+    Tier,
+    /// The VIP level.
+    VipLevel,
+    /// A custom class table, by its name.
+    Class(String),
+}
+
+fn name_of(names: &[String], idx: u8) -> Option<&str> {
+    (idx != NONE)
+        .then(|| names.get(usize::from(idx)))
+        .flatten()
+        .map(String::as_str)
+}
+
+fn rule_of(rule: Option<&u16>) -> Option<u16> {
+    rule.copied().filter(|r| *r != DEFAULT_ROW && *r != NO_ROW)
+}
+
+impl Segmentation {
+    /// The number of customers.
+    pub fn len(&self) -> usize {
+        self.customers.len()
+    }
+
+    /// Whether there is no customer.
+    pub fn is_empty(&self) -> bool {
+        self.customers.is_empty()
+    }
+
+    /// The date it is as of.
+    pub fn as_of(&self) -> NaiveDate {
+        self.as_of
+    }
+
+    /// The currency of the amounts.
+    pub fn currency(&self) -> Currency {
+        self.currency
+    }
+
+    /// The customers, ascending.
+    pub fn customer_ids(&self) -> &[CustomerId] {
+        &self.customers
+    }
+
+    /// The score thresholds used (R `rfm`'s `threshold` table).
+    pub fn thresholds(&self) -> &Thresholds {
+        &self.rfm.thresholds
+    }
+
+    /// The row of a customer.
+    pub fn position(&self, customer: CustomerId) -> Option<usize> {
+        self.customers.binary_search(&customer).ok()
+    }
+
+    /// A customer's place.
+    pub fn get(&self, customer: CustomerId) -> Option<CustomerSegment<'_>> {
+        self.row(self.position(customer)?)
+    }
+
+    /// Row `row`'s place.
+    pub fn row(&self, row: usize) -> Option<CustomerSegment<'_>> {
+        let rfm = &self.rfm;
+        let byte = |column: &[u8]| column.get(row).copied().filter(|v| *v != NONE);
+        let scores = match (byte(&rfm.r_score), byte(&rfm.f_score), byte(&rfm.m_score)) {
+            (Some(r), Some(f), Some(m)) => Some([r, f, m]),
+            _ => None,
+        };
+        Some(CustomerSegment {
+            customer: *self.customers.get(row)?,
+            recency_days: *self.recency_days.get(row)?,
+            frequency: *self.frequency.get(row)?,
+            purchases: *self.purchases.get(row)?,
+            monetary: *self.monetary.get(row)?,
+            frequency_band: *self.frequency_band.get(row)?,
+            monetary_top_share: *rfm.top_share.get(row)?,
+            monetary_band: byte(&rfm.monetary_band),
+            recency_bucket: byte(&rfm.recency_bucket),
+            scores,
+            rfm_segment: byte(&rfm.segment).and_then(|s| name_of(&self.segment_names, s)),
+            stage: self
+                .stage
+                .get(row)
+                .and_then(|s| name_of(&self.stage_names, *s))
+                .unwrap_or(""),
+            stage_rule: rule_of(self.stage_rule.get(row)),
+            tier: self
+                .tier
+                .get(row)
+                .and_then(|t| name_of(&self.tier_names, *t))
+                .unwrap_or(""),
+            tier_rule: rule_of(self.tier_rule.get(row)),
+            vip_level: self.vip.get(row).and_then(|v| name_of(&self.vip_names, *v)),
+        })
+    }
+
+    /// Every customer's place, in customer-id order.
+    pub fn iter(&self) -> impl Iterator<Item = CustomerSegment<'_>> + '_ {
+        (0..self.len()).filter_map(|row| self.row(row))
+    }
+
+    /// A customer's class in the custom class table `table`.
+    pub fn class(&self, customer: CustomerId, table: &str) -> Option<&str> {
+        let row = self.position(customer)?;
+        let column = self.classes.iter().find(|c| c.table == table)?;
+        name_of(&column.names, *column.class.get(row)?)
+    }
+
+    /// The names of the custom class tables, in config order.
+    pub fn class_tables(&self) -> impl Iterator<Item = &str> + '_ {
+        self.classes.iter().map(|c| c.table.as_str())
+    }
+
+    /// The names of a dimension, in table order, and each row's index into them.
+    fn dimension(&self, dimension: &Dimension) -> Option<(&[String], &[u8])> {
+        match dimension {
+            Dimension::RfmSegment => Some((&self.segment_names, &self.rfm.segment)),
+            Dimension::Stage => Some((&self.stage_names, &self.stage)),
+            Dimension::Tier => Some((&self.tier_names, &self.tier)),
+            Dimension::VipLevel => Some((&self.vip_names, &self.vip)),
+            Dimension::Class(table) => self
+                .classes
+                .iter()
+                .find(|c| &c.table == table)
+                .map(|c| (c.names.as_slice(), c.class.as_slice())),
+        }
+    }
+
+    /// The name of a dimension's value for row `row`.
+    pub(crate) fn value_of(&self, dimension: &Dimension, row: usize) -> Option<&str> {
+        let (names, column) = self.dimension(dimension)?;
+        name_of(names, *column.get(row)?)
+    }
+
+    /// Customers per value of a dimension, every name in table order (zeros included);
+    /// customers with no value (non-purchasers for RFM segments, say) are not counted.
+    /// Empty for an unknown class table.
+    pub fn counts(&self, dimension: &Dimension) -> Vec<(&str, usize)> {
+        let Some((names, column)) = self.dimension(dimension) else {
+            return Vec::new();
+        };
+        let mut counts = vec![0usize; names.len()];
+        for value in column {
+            if let Some(slot) = counts.get_mut(usize::from(*value)) {
+                *slot += 1;
+            }
+        }
+        names.iter().map(String::as_str).zip(counts).collect()
+    }
+
+    /// Customers per named RFM segment ([`Segmentation::counts`] of
+    /// [`Dimension::RfmSegment`]).
+    pub fn rfm_segment_counts(&self) -> Vec<(&str, usize)> {
+        self.counts(&Dimension::RfmSegment)
+    }
+
+    /// Customers, purchases, net revenue and AOV per value of a dimension, as R `rfm`'s
+    /// segment summary (every name, zeros included).
+    ///
+    /// # Errors
+    ///
+    /// [`SegmentErrorKind::Overflow`] when a revenue total overflows.
+    pub fn summary(&self, dimension: &Dimension) -> Result<Vec<SegmentSummary>, SegmentError> {
+        let Some((names, column)) = self.dimension(dimension) else {
+            return Ok(Vec::new());
+        };
+        let mut totals: Vec<SegmentSummary> = names
+            .iter()
+            .map(|name| SegmentSummary {
+                segment: name.clone(),
+                customers: 0,
+                purchases: 0,
+                revenue: Decimal::ZERO,
+                average_order_value: None,
+            })
+            .collect();
+        for ((value, purchases), monetary) in column.iter().zip(&self.purchases).zip(&self.monetary)
+        {
+            if let Some(total) = totals.get_mut(usize::from(*value)) {
+                total.customers += 1;
+                total.purchases += u64::from(*purchases);
+                total.revenue = total.revenue.checked_add(*monetary).ok_or_else(|| {
+                    SegmentError::overflow(format!("{} + {monetary}", total.revenue))
+                })?;
+            }
+        }
+        for total in &mut totals {
+            total.average_order_value = (total.purchases > 0)
+                .then(|| total.revenue.checked_div(Decimal::from(total.purchases)))
+                .flatten()
+                .map(|aov| {
+                    aov.round_dp_with_strategy(
+                        2,
+                        rust_decimal::RoundingStrategy::MidpointNearestEven,
+                    )
+                });
+        }
+        Ok(totals)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn send_sync<T: Send + Sync + 'static>() {}
+
+    #[test]
+    fn oibits() {
+        send_sync::<Segmenter>();
+        send_sync::<Segmentation>();
+        send_sync::<CustomerExplanation>();
+    }
+
+    #[test]
+    fn customer_segment_is_small() {
+        // A row view is returned by value from `iter()`; keep it a few words.
+        assert!(std::mem::size_of::<CustomerSegment<'_>>() <= 160);
+    }
+
+    #[test]
+    fn an_empty_population_segments_to_nothing() {
+        let (segmenter, _) = Segmenter::new(&Config::reference(), Currency::CNY).unwrap();
+        let facts = FactsTable::new(Currency::CNY);
+        let as_of = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+        let segmentation = segmenter.segment(&facts, as_of).unwrap();
+        assert!(segmentation.is_empty());
+        assert_eq!(segmentation.as_of(), as_of);
+        assert_eq!(segmentation.currency(), Currency::CNY);
+        assert!(segmentation
+            .rfm_segment_counts()
+            .iter()
+            .all(|(_, n)| *n == 0));
+        assert!(segmentation.thresholds().monetary.is_empty());
+        assert!(segmentation
+            .counts(&Dimension::Class("none".to_owned()))
+            .is_empty());
+        assert!(segmentation
+            .summary(&Dimension::Class("none".to_owned()))
+            .unwrap()
+            .is_empty());
+        assert_eq!(segmenter.currency(), Currency::CNY);
+        assert_eq!(segmenter.schema().len(), SEGMENT_FIELDS.len());
+    }
+}

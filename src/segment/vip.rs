@@ -1,0 +1,253 @@
+//! VIP levels (R10): ordered levels by cumulative spend or points, with benefits, and the
+//! distance to the next level.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ConfigDiagnostic, ConfigErrorKind};
+
+/// What VIP levels are measured in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum VipBasis {
+    /// Cumulative net spend (`monetary`), in the facts table's currency.
+    #[default]
+    Spend,
+    /// A points balance the host supplies per customer
+    /// ([`Segmenter::segment_with_points`](crate::Segmenter::segment_with_points)).
+    Points,
+}
+
+/// One VIP level: its name, the minimum (inclusive) to reach it, and its benefits.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VipLevelSpec {
+    /// The level's name, e.g. `gold`.
+    pub name: String,
+    /// The spend or points needed, inclusive.
+    pub minimum: Decimal,
+    /// The benefits the level gives (free shipping, dedicated service…), as keys the
+    /// host maps to its own texts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub benefits: Vec<String>,
+}
+
+/// VIP levels, lowest first, with strictly ascending minimums.
+///
+/// # Example
+///
+/// ```
+/// use patronage::{VipConfig, VipDistance};
+/// use rust_decimal::Decimal;
+///
+/// let vip = VipConfig::reference();
+/// assert_eq!(vip.level(Decimal::from(6000)).map(|l| vip.levels[l].name.as_str()), Some("gold"));
+/// let distance = vip.distance(Decimal::from(4500), Some(Decimal::from(300))).ok_or("top level")?;
+/// assert_eq!(distance, VipDistance {
+///     next_level: "gold".to_owned(),
+///     amount: Decimal::from(500),
+///     purchases_at_aov: Some(2),
+/// });
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VipConfig {
+    /// What the minimums are measured in (default spend).
+    #[serde(default)]
+    pub basis: VipBasis,
+    /// The levels, lowest first.
+    pub levels: Vec<VipLevelSpec>,
+}
+
+/// How far a customer is from the next VIP level ("再购1次可升VIP": one more purchase to
+/// VIP).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct VipDistance {
+    /// The next level's name.
+    pub next_level: String,
+    /// The spend (or points) still needed, above zero.
+    pub amount: Decimal,
+    /// For spend: purchases still to make at the customer's average order value,
+    /// `⌈amount / AOV⌉`; `None` for points or without a positive AOV.
+    pub purchases_at_aov: Option<u64>,
+}
+
+impl VipConfig {
+    /// Silver, gold and diamond by cumulative spend (1,000 / 5,000 / 20,000), with the
+    /// benefits of the maintenance policy [M §3.4]. The figures are defaults to change.
+    pub fn reference() -> VipConfig {
+        let level = |name: &str, minimum: i64, benefits: &[&str]| VipLevelSpec {
+            name: name.to_owned(),
+            minimum: Decimal::from(minimum),
+            benefits: benefits.iter().map(|b| (*b).to_owned()).collect(),
+        };
+        VipConfig {
+            basis: VipBasis::Spend,
+            levels: vec![
+                level("silver", 1_000, &["free_shipping", "birthday_gift"]),
+                level(
+                    "gold",
+                    5_000,
+                    &[
+                        "free_shipping",
+                        "birthday_gift",
+                        "priority_service",
+                        "ship_within_24h",
+                    ],
+                ),
+                level(
+                    "diamond",
+                    20_000,
+                    &[
+                        "free_shipping",
+                        "birthday_gift",
+                        "priority_service",
+                        "ship_within_24h",
+                        "dedicated_service",
+                        "custom_packaging",
+                        "event_invitations",
+                    ],
+                ),
+            ],
+        }
+    }
+
+    /// The index of the highest level whose minimum `value` reaches, if any.
+    pub fn level(&self, value: Decimal) -> Option<usize> {
+        self.levels
+            .partition_point(|level| level.minimum <= value)
+            .checked_sub(1)
+    }
+
+    /// The distance from `value` to the next level; `None` at the top level (or with no
+    /// levels). `aov` turns a spend distance into purchases.
+    pub fn distance(&self, value: Decimal, aov: Option<Decimal>) -> Option<VipDistance> {
+        let next = self.levels.get(self.level(value).map_or(0, |l| l + 1))?;
+        let amount = next.minimum.checked_sub(value)?;
+        let purchases_at_aov = match (self.basis, aov) {
+            (VipBasis::Spend, Some(aov)) if aov > Decimal::ZERO => amount
+                .checked_div(aov)
+                .map(|d| d.ceil())
+                .and_then(|d| u64::try_from(d).ok()),
+            _ => None,
+        };
+        Some(VipDistance {
+            next_level: next.name.clone(),
+            amount,
+            purchases_at_aov,
+        })
+    }
+
+    pub(crate) fn check(&self, path: &str, diagnostics: &mut Vec<ConfigDiagnostic>) {
+        if self.levels.len() > 254 {
+            diagnostics.push(ConfigDiagnostic::error(
+                &format!("{path}.levels"),
+                ConfigErrorKind::OutOfRange {
+                    expected: "at most 254 levels".to_owned(),
+                    found: self.levels.len().to_string(),
+                },
+            ));
+        }
+        for (idx, level) in self.levels.iter().enumerate() {
+            let at = format!("{path}.levels[{idx}]");
+            if level.name.trim().is_empty() {
+                diagnostics.push(ConfigDiagnostic::error(
+                    &format!("{at}.name"),
+                    ConfigErrorKind::EmptyName,
+                ));
+            } else if let Some(first) = self.levels.iter().position(|l| l.name == level.name) {
+                if first < idx {
+                    diagnostics.push(ConfigDiagnostic::error(
+                        &format!("{at}.name"),
+                        ConfigErrorKind::DuplicateName {
+                            name: level.name.clone(),
+                            first: format!("{path}.levels[{first}]"),
+                        },
+                    ));
+                }
+            }
+            if level.minimum < Decimal::ZERO {
+                diagnostics.push(ConfigDiagnostic::error(
+                    &format!("{at}.minimum"),
+                    ConfigErrorKind::OutOfRange {
+                        expected: "a minimum of zero or more".to_owned(),
+                        found: level.minimum.to_string(),
+                    },
+                ));
+            }
+            if let Some(previous) = idx.checked_sub(1).and_then(|p| self.levels.get(p)) {
+                if level.minimum <= previous.minimum {
+                    diagnostics.push(ConfigDiagnostic::error(
+                        &format!("{at}.minimum"),
+                        ConfigErrorKind::NotAscending {
+                            previous: previous.minimum.to_string(),
+                            found: level.minimum.to_string(),
+                        },
+                    ));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_and_distances_at_the_boundaries() {
+        let vip = VipConfig::reference();
+        assert_eq!(vip.level(Decimal::from(999)), None);
+        assert_eq!(vip.level(Decimal::from(1000)), Some(0));
+        assert_eq!(vip.level(Decimal::from(20_000)), Some(2));
+        assert_eq!(vip.distance(Decimal::from(20_000), None), None);
+        let d = vip
+            .distance(Decimal::new(99_999, 2), Some(Decimal::ZERO))
+            .unwrap();
+        assert_eq!(
+            (d.next_level.as_str(), d.amount),
+            ("silver", Decimal::new(1, 2))
+        );
+        assert_eq!(d.purchases_at_aov, None);
+        let d = vip
+            .distance(Decimal::from(4000), Some(Decimal::from(1000)))
+            .unwrap();
+        assert_eq!(d.purchases_at_aov, Some(1));
+        let points = VipConfig {
+            basis: VipBasis::Points,
+            ..vip
+        };
+        let d = points
+            .distance(Decimal::from(10), Some(Decimal::from(5)))
+            .unwrap();
+        assert_eq!(d.purchases_at_aov, None);
+    }
+
+    #[test]
+    fn checks_report_every_problem() {
+        let mut vip = VipConfig::reference();
+        vip.levels[1].minimum = Decimal::from(-1);
+        vip.levels[2].name = "silver".to_owned();
+        vip.levels[0].minimum = Decimal::from(-1);
+        vip.levels.push(VipLevelSpec {
+            name: String::new(),
+            minimum: Decimal::from(30_000),
+            benefits: vec![],
+        });
+        let mut diagnostics = Vec::new();
+        vip.check("vip", &mut diagnostics);
+        let messages: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            messages,
+            vec![
+                "vip.levels[0].minimum: expected a minimum of zero or more, found `-1`",
+                "vip.levels[1].minimum: expected a minimum of zero or more, found `-1`",
+                "vip.levels[1].minimum: expected a value above `-1`, found `-1`",
+                "vip.levels[2].name: duplicate name `silver`: first used at `vip.levels[0]`",
+                "vip.levels[3].name: expected a name, found an empty one",
+            ]
+        );
+    }
+}
