@@ -1,7 +1,8 @@
 //! The one command that shows what the crate does, on data shipped in the repository:
 //! a synthetic base of 2,000 customers of a Chinese web shop (see `generate_data`),
 //! validated leniently, folded into per-customer facts as of the last second of 2024
-//! in Shanghai, and summarised, ending with a BG/NBD fit on its repeat-purchase
+//! in Shanghai, and summarised; then segmented by the reference policy (tiers,
+//! lifecycle stages, RFM segments), ending with a BG/NBD fit on its repeat-purchase
 //! summary.
 //!
 //! ```sh
@@ -13,9 +14,9 @@ use std::error::Error;
 use chrono::{DateTime, Utc};
 use patronage::predict::{fit_bgnbd, FitOptions, ObservationTable};
 use patronage::{
-    Aggregator, Birthday, Currency, Customer, CustomerId, FactsOptions, FrequencyBand, Interaction,
-    InteractionKind, Mode, Money, Order, OrderId, OrderStatus, Records, Refund,
-    RepeatSummaryBuilder, Source, Validator, VipLevel,
+    Aggregator, Birthday, Config, Currency, Customer, CustomerId, Dimension, FactsOptions,
+    FrequencyBand, Interaction, InteractionKind, Mode, Money, Order, OrderId, OrderStatus, Records,
+    Refund, RepeatSummaryBuilder, Segmenter, Source, Validator, VipLevel,
 };
 use rust_decimal::Decimal;
 
@@ -173,7 +174,32 @@ fn main() -> Result<(), Box<dyn Error>> {
         }
     }
 
-    // 3. The repeat-purchase summary that the BG/NBD model fits (R28).
+    // 3. Segmentation (R6–R10, R12): tier, lifecycle stage and RFM segment of every
+    //    customer by the reference policy (SPEC §8), with R `rfm`'s segment summary.
+    let config = Config::reference();
+    let (segmenter, warnings) = Segmenter::new(&config, table.currency())?;
+    for warning in &warnings {
+        println!("config warning: {warning}");
+    }
+    let segmentation = segmenter.segment(&table, options.as_of_date())?;
+    for (title, dimension) in [
+        ("tier", Dimension::Tier),
+        ("lifecycle stage", Dimension::Stage),
+        ("RFM segment (R rfm 0.3.0 table)", Dimension::RfmSegment),
+    ] {
+        println!("\n== customers per {title} ==");
+        for row in segmentation.summary(&dimension)? {
+            let aov = row
+                .average_order_value
+                .map_or_else(|| "-".to_owned(), |aov| aov.to_string());
+            println!(
+                "  {:<20} {:>6} customers {:>7} purchases   AOV {:>8}",
+                row.segment, row.customers, row.purchases, aov
+            );
+        }
+    }
+
+    // 4. The repeat-purchase summary that the BG/NBD model fits (R28).
     let mut builder = RepeatSummaryBuilder::new(options.as_of_date()).time_zone(options.time_zone);
     for order in &accepted.orders {
         builder.add_order(order)?;

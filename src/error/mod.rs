@@ -56,6 +56,15 @@ pub enum Error {
     /// Facts could not be aggregated or merged.
     #[error(transparent)]
     Facts(#[from] FactsError),
+    /// A rule, expression or decision table was rejected, or failed to evaluate.
+    #[error(transparent)]
+    Rule(#[from] RuleError),
+    /// The policy document (config) was rejected.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// A segmentation could not be computed.
+    #[error(transparent)]
+    Segment(#[from] SegmentError),
     /// A model could not be fitted or evaluated.
     #[error(transparent)]
     Predict(#[from] PredictError),
@@ -74,5 +83,8 @@ mod tests {
         assert_error::<RecordError>();
         assert_error::<FactsError>();
         assert_error::<PredictError>();
+        assert_error::<RuleError>();
+        assert_error::<ConfigError>();
+        assert_error::<SegmentError>();
     }
 }
