@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::error::Severity;
+
 /// A segmentation that cannot be computed: an invalid score setting, columns of
 /// different lengths, or money that overflows.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -147,20 +149,10 @@ impl ConfigError {
     }
 }
 
-/// How serious a diagnostic is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum ConfigSeverity {
-    /// The config cannot be used.
-    Error,
-    /// The config works, but probably not as meant.
-    Warning,
-}
-
 /// One problem of a config, at a path such as `tiers.rows[2].recency_days`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConfigDiagnostic {
-    severity: ConfigSeverity,
+    severity: Severity,
     path: String,
     kind: ConfigErrorKind,
 }
@@ -171,7 +163,7 @@ impl fmt::Display for ConfigDiagnostic {
             write!(f, "{}: ", self.path)?;
         }
         write!(f, "{}", self.kind)?;
-        if self.severity == ConfigSeverity::Warning {
+        if self.severity == Severity::Warning {
             f.write_str(" (warning)")?;
         }
         Ok(())
@@ -181,7 +173,7 @@ impl fmt::Display for ConfigDiagnostic {
 impl ConfigDiagnostic {
     pub(crate) fn error(path: &str, kind: ConfigErrorKind) -> ConfigDiagnostic {
         ConfigDiagnostic {
-            severity: ConfigSeverity::Error,
+            severity: Severity::Error,
             path: path.to_owned(),
             kind,
         }
@@ -189,7 +181,7 @@ impl ConfigDiagnostic {
 
     pub(crate) fn warning(path: &str, kind: ConfigErrorKind) -> ConfigDiagnostic {
         ConfigDiagnostic {
-            severity: ConfigSeverity::Warning,
+            severity: Severity::Warning,
             path: path.to_owned(),
             kind,
         }
@@ -206,13 +198,13 @@ impl ConfigDiagnostic {
     }
 
     /// Error or warning.
-    pub fn severity(&self) -> ConfigSeverity {
+    pub fn severity(&self) -> Severity {
         self.severity
     }
 
     /// Whether it is an error.
     pub fn is_error(&self) -> bool {
-        self.severity == ConfigSeverity::Error
+        self.severity == Severity::Error
     }
 
     /// Where in the document, e.g. `tiers.rows[2].recency_days`.
@@ -295,7 +287,7 @@ mod tests {
         ));
         let diagnostic = ConfigDiagnostic::error("", ConfigErrorKind::EmptyName).prefixed("vip");
         assert_eq!(diagnostic.path(), "vip");
-        assert_eq!(diagnostic.severity(), ConfigSeverity::Error);
+        assert_eq!(diagnostic.severity(), Severity::Error);
         let single = ConfigError::new(vec![diagnostic]);
         assert_eq!(
             single.to_string(),
