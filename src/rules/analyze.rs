@@ -985,9 +985,18 @@ fn build_fast(table: &Table) -> Option<FastPath> {
                 }
             }
         }
+        let mut flat = vec![0u64; words * classes];
+        for (class, set) in sets.iter().enumerate() {
+            for (word, bits) in set.0.iter().enumerate() {
+                if let Some(slot) = flat.get_mut(word * classes + class) {
+                    *slot = *bits;
+                }
+            }
+        }
         columns.push(IndexColumn {
             column: lookup_column,
-            sets: sets.into_iter().map(|b| b.0).collect(),
+            classes,
+            sets: flat,
         });
     }
     let mut fast = FastPath {
@@ -1024,9 +1033,8 @@ fn build_dense(table: &Table, fast: &FastPath) -> Option<Vec<Hit>> {
     for _ in 0..size {
         acc.fill(u64::MAX);
         for (column, &class) in fast.columns.iter().zip(&classes) {
-            let set = column.sets.get(class)?;
-            for (a, s) in acc.iter_mut().zip(set) {
-                *a &= s;
+            for (word, a) in acc.iter_mut().enumerate() {
+                *a &= column.word(word, class);
             }
         }
         let candidates = Bits(acc.clone());

@@ -65,7 +65,12 @@ pub(crate) enum LookupColumn {
 pub(crate) struct IndexColumn {
     pub(crate) column: LookupColumn,
     /// Per class, a bit set over rows (`words` words each).
-    pub(crate) sets: Vec<Vec<u64>>,
+    /// The number of classes (missing included).
+    pub(crate) classes: usize,
+    /// The rows accepting each class, word-major: word `w` of class `c` is at
+    /// `w * classes + c`, so the first 64 rows of every class sit together — the
+    /// block a `first` decision usually needs.
+    pub(crate) sets: Vec<u64>,
 }
 
 /// The row index of a table, and the dense decision table when there is one.
@@ -82,8 +87,9 @@ pub(crate) struct FastPath {
 
 /// The candidate rows for one record, in table order: the `and` of the inputs' sets.
 pub(crate) struct Candidates<'a> {
-    sets: [&'a [u64]; MAX_INDEXED_INPUTS],
-    n_sets: usize,
+    columns: &'a [IndexColumn],
+    /// The class of each input.
+    classes: [usize; MAX_INDEXED_INPUTS],
     words: usize,
     /// The next word to load.
     word: usize,
@@ -97,14 +103,13 @@ impl FastPath {
     /// the classes.
     #[inline]
     fn sets<'a, F: Fields + ?Sized>(&'a self, fields: &F) -> Option<Candidates<'a>> {
-        let mut sets: [&[u64]; MAX_INDEXED_INPUTS] = [&[]; MAX_INDEXED_INPUTS];
-        for (slot, column) in sets.iter_mut().zip(&self.columns) {
-            let class = column.column.class(fields)?;
-            *slot = column.sets.get(class)?;
+        let mut classes = [0usize; MAX_INDEXED_INPUTS];
+        for (slot, column) in classes.iter_mut().zip(&self.columns) {
+            *slot = column.column.class(fields)?;
         }
         Some(Candidates {
-            sets,
-            n_sets: self.columns.len(),
+            columns: &self.columns,
+            classes,
             words: self.words,
             word: 0,
             base: 0,
@@ -148,10 +153,10 @@ impl Candidates<'_> {
     #[inline]
     pub(crate) fn first_failing(&self, row: usize) -> Option<usize> {
         let (word, bit) = (row / 64, row % 64);
-        self.sets
+        self.columns
             .iter()
-            .take(self.n_sets)
-            .position(|set| set.get(word).map_or(true, |w| w & (1 << bit) == 0))
+            .zip(&self.classes)
+            .position(|(column, &class)| column.word(word, class) & (1 << bit) == 0)
     }
 }
 
@@ -170,8 +175,8 @@ impl Iterator for Candidates<'_> {
                 return None;
             }
             let mut acc = u64::MAX;
-            for set in self.sets.iter().take(self.n_sets) {
-                acc &= set.get(self.word).copied().unwrap_or(0);
+            for (column, &class) in self.columns.iter().zip(&self.classes) {
+                acc &= column.word(self.word, class);
                 if acc == 0 {
                     break;
                 }
@@ -180,6 +185,17 @@ impl Iterator for Candidates<'_> {
             self.word += 1;
             self.current = acc;
         }
+    }
+}
+
+impl IndexColumn {
+    /// Word `word` of the row set of `class`.
+    #[inline]
+    pub(crate) fn word(&self, word: usize, class: usize) -> u64 {
+        self.sets
+            .get(word * self.classes + class)
+            .copied()
+            .unwrap_or(0)
     }
 }
 
