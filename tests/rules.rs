@@ -1342,3 +1342,130 @@ fn evaluation_allocates_nothing() {
     assert!(!truth);
     assert_eq!(matched, [0, 1]);
 }
+
+// ---- the SPEC R8 reference tier table (examples/data/rules/tiers.*) ----------------
+
+fn facts_schema() -> Schema {
+    Schema::from_fields([
+        Field::integer("recency_days")
+            .optional()
+            .doc("days since the last purchase; missing for non-purchasers"),
+        Field::integer("frequency").doc("purchases in the last 365 days"),
+        Field::number("monetary_top_share")
+            .optional()
+            .doc("share of purchasers who spent strictly more"),
+        Field::date("first_purchase").optional(),
+        Field::symbol(
+            "stage",
+            [
+                "registered",
+                "potential",
+                "new",
+                "active",
+                "dormant",
+                "churned",
+            ],
+        ),
+    ])
+    .expect("schema")
+}
+
+#[test]
+fn reference_tiers() {
+    let schema = facts_schema();
+    let doc: TableDoc =
+        toml::from_str(include_str!("../examples/data/rules/tiers.toml")).expect("toml");
+    let json: TableDoc =
+        serde_json::from_str(include_str!("../examples/data/rules/tiers.json")).expect("json");
+    assert_eq!(doc, json);
+    let table = Table::compile(&doc, &schema).expect("tier table");
+    let diagnostics: Vec<String> = table
+        .diagnostics()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(diagnostics, Vec::<String>::new());
+    let tier = |values: &[(&str, &str)]| {
+        let mut record = Record::new(&schema);
+        for (name, text) in values {
+            record.set_text(&schema, name, text).expect("value");
+        }
+        let hit = table.decide(&record, ctx());
+        assert_eq!(table.explain(&record, ctx()).hit, hit);
+        table
+            .symbol_output(hit)
+            .and_then(|id| table.symbol_name(id))
+            .unwrap_or("none")
+            .to_owned()
+    };
+    let purchaser = |recency: &str, frequency: &str, share: &str, first: &str, stage: &str| {
+        tier(&[
+            ("recency_days", recency),
+            ("frequency", frequency),
+            ("monetary_top_share", share),
+            ("first_purchase", first),
+            ("stage", stage),
+        ])
+    };
+    assert_eq!(
+        purchaser("12", "3", "0.1", "2023-01-01", "active"),
+        "high_value_active"
+    );
+    assert_eq!(
+        purchaser("12", "3", "0.3", "2023-01-01", "active"),
+        "mid_value_active"
+    );
+    assert_eq!(purchaser("5", "1", "0.9", "2024-06-25", "new"), "new");
+    assert_eq!(
+        purchaser("120", "0", "0.9", "2023-01-01", "dormant"),
+        "dormant"
+    );
+    assert_eq!(
+        purchaser("200", "0", "0.9", "2023-01-01", "churned"),
+        "churned"
+    );
+    assert_eq!(
+        purchaser("60", "1", "0.7", "2023-01-01", "active"),
+        "low_value"
+    );
+    assert_eq!(
+        tier(&[("frequency", "0"), ("stage", "potential")]),
+        "potential"
+    );
+    assert_eq!(
+        tier(&[("frequency", "0"), ("stage", "registered")]),
+        "registered"
+    );
+}
+
+#[test]
+fn unknown_keys_in_documents_are_rejected() {
+    let err = toml::from_str::<TableDoc>(
+        r#"
+        name = "t"
+        hit_polcy = "first"
+        "#,
+    )
+    .expect_err("unknown key");
+    assert!(
+        err.to_string()
+            .contains("unknown field `hit_polcy`, expected one of"),
+        "{err}"
+    );
+    let err = toml::from_str::<TableDoc>(
+        r#"
+        name = "t"
+        rows = [{ wen = ["-"] }]
+        "#,
+    )
+    .expect_err("unknown row key");
+    assert!(err.to_string().contains("unknown field `wen`"), "{err}");
+    let err = serde_json::from_str::<patronage::rules::RuleDoc>(
+        r#"{"name": "r", "when": "x > 1", "priority": 2}"#,
+    )
+    .expect_err("unknown rule key");
+    assert!(
+        err.to_string().contains("unknown field `priority`"),
+        "{err}"
+    );
+}
