@@ -1469,3 +1469,84 @@ fn unknown_keys_in_documents_are_rejected() {
         "{err}"
     );
 }
+
+#[test]
+fn very_large_tables_load_with_a_warning() {
+    // 20,000 rows with distinct bounds: too many classes for exact analysis and for the
+    // index, so the table is evaluated row by row, and says so.
+    let schema = Schema::from_fields([Field::integer("a"), Field::integer("b")]).expect("schema");
+    let rows = (0..20_000)
+        .map(|i| patronage::rules::RowDoc {
+            name: None,
+            when: vec![
+                patronage::rules::CellDoc::Text(format!("[{}..{}]", i, i + 5)),
+                patronage::rules::CellDoc::Text(format!("[{}..{}]", 2 * i, 2 * i + 1)),
+            ],
+            condition: None,
+            then: vec![],
+        })
+        .collect();
+    let doc = TableDoc {
+        name: "huge".to_owned(),
+        doc: String::new(),
+        hit_policy: HitPolicy::Unique,
+        aggregation: None,
+        complete: true,
+        inputs: ["a", "b"]
+            .map(|n| patronage::rules::InputDoc::Expr(n.to_owned()))
+            .to_vec(),
+        outputs: vec![],
+        rows,
+        default: None,
+    };
+    let table = Table::compile(&doc, &schema).expect("table");
+    let messages: Vec<String> = table
+        .diagnostics()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        messages,
+        ["warning: table `huge`: the table is too large to analyse: its 20000 rows distinguish too many input values; it was not checked for unreachable rows, overlaps or gaps"]
+    );
+    let mut record = Record::new(&schema);
+    record.set(id(0), 19_990);
+    record.set(id(1), 39_978);
+    assert_eq!(table.decide(&record, ctx()), Hit::Row(19_989));
+}
+
+#[test]
+fn overlap_checks_stop_within_their_work_limit() {
+    let schema = Schema::from_fields([Field::integer("a")]).expect("schema");
+    let rows = (0..2_100)
+        .map(|i| patronage::rules::RowDoc {
+            name: None,
+            when: vec![patronage::rules::CellDoc::Text(format!("{}", 2 * i))],
+            condition: None,
+            then: vec![],
+        })
+        .collect();
+    let doc = TableDoc {
+        name: "wide".to_owned(),
+        doc: String::new(),
+        hit_policy: HitPolicy::Unique,
+        aggregation: None,
+        complete: false,
+        inputs: vec![patronage::rules::InputDoc::Expr("a".to_owned())],
+        outputs: vec![],
+        rows,
+        default: None,
+    };
+    let table = Table::compile(&doc, &schema).expect("table");
+    let messages: Vec<String> = table
+        .diagnostics()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    // Row pairs are checked in order (1, 2), (1, 3), (2, 3), …: the 2,000,000th pair
+    // falls in row 2001.
+    assert_eq!(
+        messages,
+        ["warning: table `wide`: the table is too large to check every pair of rows for overlaps; rows from 2001 on were not checked"]
+    );
+}
