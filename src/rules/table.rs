@@ -339,6 +339,20 @@ pub(crate) enum Test {
 ///
 /// Compiling a table analyses it ([`Table::diagnostics`]): rows that can never match,
 /// overlapping rows under `unique`/`any`, and gaps in a table declared `complete`.
+/// Findings are exact for rows whose cells are literal tests; rows with a `condition`
+/// or non-literal cells can be shadowed but never count as shadowing, so a reported
+/// unreachable row is always unreachable, and an overlap through a condition is a
+/// warning ("may overlap"). Analysis assumes fields not declared
+/// [`optional`](crate::rules::Field::optional) are present.
+///
+/// # Limits
+///
+/// Untrusted tables cannot exhaust the host: a table has at most [`MAX_ROWS`] rows
+/// and [`MAX_INPUTS`] inputs; each cell and expression is bounded as expressions are
+/// (`MAX_DEPTH`, `MAX_NODES`, `MAX_TEXT`); analysis spends a bounded amount of work
+/// and memory and reports what it did not check
+/// ([`DiagnosticCode::AnalysisLimit`](crate::DiagnosticCode::AnalysisLimit)); the row
+/// index is skipped beyond 32 MiB, and the table is then evaluated row by row.
 #[derive(Clone, Debug)]
 pub struct Table {
     pub(crate) name: String,
