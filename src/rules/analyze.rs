@@ -984,10 +984,7 @@ fn build_fast(table: &Table) -> Option<FastPath> {
         column.missing = true;
         let lookup_column = match &column.domain {
             Domain::Int { starts, .. } if matches!(input.ty(), Type::Integer | Type::Days) => {
-                LookupColumn::Int {
-                    field,
-                    starts: starts.clone(),
-                }
+                LookupColumn::int(field, starts.clone())
             }
             Domain::Int { starts, .. } if input.ty() == Type::Date => LookupColumn::Date {
                 field,
