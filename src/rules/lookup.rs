@@ -1,17 +1,18 @@
 //! The evaluation fast paths of decision tables.
 //!
-//! When every input of a table is a bare integer, days, symbol or bool field, the
-//! compiler cuts each input's domain into classes (see
+//! When every input of a table is a bare field (integer, days, number, money, date,
+//! symbol or bool), the compiler cuts each input's domain into classes (see
 //! [`analyze`](crate::rules::analyze)): intervals between the cells' bounds, the
 //! vocabulary, `false`/`true`, plus "missing". Two structures follow:
 //!
 //! - an **index**: for each input and class, the bit set of rows whose cell accepts
 //!   that class. Deciding is one class look-up per input (a direct table for small
-//!   integer spans such as scores, else a binary search over the column's bounds) and an `and` of the inputs' bit sets, word by word, visiting the
-//!   candidate rows in table order; rows whose cells are not all literal tests, or
-//!   that have a condition, are checked in full when they come up. For `first`, the
-//!   walk stops at the first word with a match: a 1,000-row table costs tens of
-//!   nanoseconds instead of a row-by-row scan.
+//!   integer spans such as scores, else a binary search over the column's bounds)
+//!   and an `and` of the inputs' bit sets, word by word, visiting the candidate rows
+//!   in table order; rows whose cells are not all literal tests, or that have a
+//!   condition, are checked in full when they come up. For `first`, the walk stops at
+//!   the first word with a match: a 1,000-row table costs tens of nanoseconds instead
+//!   of a row-by-row scan.
 //! - a **dense table** when the class space is small (at most [`MAX_DENSE`]
 //!   combinations) and every row is literal: the decision for every combination is
 //!   precomputed, and deciding is a few array reads (the 11-row RFM segment table has
