@@ -324,10 +324,11 @@ pub(crate) enum Test {
 /// one binary search per input and an `and` of bit sets, visiting candidate rows in
 /// table order — not a scan of every row. For small class spaces (the 11-row RFM table
 /// over 1–5 scores has 512 combinations) the decision for every combination is
-/// precomputed and a decision is a few array reads. Measured on one core: about 20 ns
-/// per customer for the RFM table and about 65 ns for a 1,000-row table (see the
-/// `rules/` benchmarks). Rows with a `condition` or non-literal cells are checked in
-/// full when they come up; inputs that are expressions use the row-by-row scan.
+/// precomputed and a decision is a few array reads. Measured on one core of a shared
+/// machine: 15–20 ns per customer for the RFM table, about 55 ns for a 1,000-row
+/// table whose row-by-row scan costs 2.5 µs (see the `rules/` benchmarks). Rows with
+/// a `condition` or non-literal cells are checked in full when they come up; inputs
+/// that are expressions use the row-by-row scan.
 ///
 /// # Missing values
 ///
