@@ -810,6 +810,11 @@ proptest! {
                 prop_assert_eq!(table.trace(&record, ctx(), &mut fast_rows), hit);
                 prop_assert_eq!(slow.trace(&record, ctx(), &mut slow_rows), hit);
                 prop_assert_eq!(&fast_rows, &slow_rows);
+                let (mut fast_matched, mut slow_matched) = (Vec::new(), Vec::new());
+                let fast_collected = table.collect(&record, ctx(), &mut fast_matched);
+                let slow_collected = slow.collect(&record, ctx(), &mut slow_matched);
+                prop_assert_eq!(fast_collected, slow_collected);
+                prop_assert_eq!(fast_matched, slow_matched);
                 let in_range = uu.map_or(true, |x| (0..=6).contains(&x)) && (0..=6).contains(&vv);
                 if !in_range {
                     continue;

@@ -872,9 +872,26 @@ impl Table {
     ) -> Collected {
         let start = rows.len();
         let mut inputs = InputCache::new();
-        for (index, row) in self.rows.iter().enumerate() {
-            if self.row_matches(row, &mut inputs, fields, ctx, &mut NoTrace, index) {
-                rows.push(index);
+        let candidates = self
+            .fast
+            .as_ref()
+            .and_then(|fast| Some((fast, fast.candidates(fields)?)));
+        if let Some((fast, candidates)) = candidates {
+            for index in candidates {
+                let Some(row) = self.rows.get(index) else {
+                    continue;
+                };
+                if fast.is_exact(index)
+                    || self.row_matches(row, &mut inputs, fields, ctx, &mut NoTrace, index)
+                {
+                    rows.push(index);
+                }
+            }
+        } else {
+            for (index, row) in self.rows.iter().enumerate() {
+                if self.row_matches(row, &mut inputs, fields, ctx, &mut NoTrace, index) {
+                    rows.push(index);
+                }
             }
         }
         let matched = rows.get(start..).unwrap_or_default();
