@@ -38,7 +38,7 @@ pub struct RuleError {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Inner {
-    origin: RuleOrigin,
+    origin: Origin,
     source_text: Option<String>,
     span: Option<Span>,
     kind: RuleErrorKind,
@@ -48,7 +48,7 @@ struct Inner {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
-pub enum RuleOrigin {
+pub enum Origin {
     /// A named rule (a condition or expression).
     Rule {
         /// The rule's name.
@@ -280,7 +280,7 @@ pub struct Diagnostic {
 }
 
 impl RuleError {
-    pub(crate) fn new(origin: RuleOrigin, kind: RuleErrorKind) -> RuleError {
+    pub(crate) fn new(origin: Origin, kind: RuleErrorKind) -> RuleError {
         RuleError {
             inner: Box::new(Inner {
                 origin,
@@ -303,7 +303,7 @@ impl RuleError {
     }
 
     /// The rule, table (row, column) or schema field concerned.
-    pub fn origin(&self) -> &RuleOrigin {
+    pub fn origin(&self) -> &Origin {
         &self.inner.origin
     }
 
@@ -339,11 +339,11 @@ impl RuleError {
     }
 }
 
-impl fmt::Display for RuleOrigin {
+impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            RuleOrigin::Rule { name } => write!(f, "rule `{name}`"),
-            RuleOrigin::Table { table, row, column } => {
+            Origin::Rule { name } => write!(f, "rule `{name}`"),
+            Origin::Table { table, row, column } => {
                 write!(f, "table `{table}`")?;
                 if let Some(row) = row {
                     write!(f, ", row {}", row.saturating_add(1))?;
@@ -353,7 +353,7 @@ impl fmt::Display for RuleOrigin {
                 }
                 Ok(())
             }
-            RuleOrigin::Schema { field } => write!(f, "schema field `{field}`"),
+            Origin::Schema { field } => write!(f, "schema field `{field}`"),
         }
     }
 }

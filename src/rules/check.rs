@@ -1,7 +1,7 @@
 //! The checker: resolves names against the schema, checks types and currencies,
 //! rejects constant conditions, and lowers the syntax tree to compiled nodes.
 
-use crate::error::{RuleError, RuleErrorKind, RuleOrigin};
+use crate::error::{Origin, RuleError, RuleErrorKind};
 use crate::rules::ast::{ArithOp, CmpOp, Expr, ExprKind, Span};
 use crate::rules::compile::{Function, Node};
 use crate::rules::eval;
@@ -19,7 +19,7 @@ pub(crate) struct Ty {
 pub(crate) struct Checker<'s> {
     schema: &'s Schema,
     text: &'s str,
-    origin: RuleOrigin,
+    origin: Origin,
     depth: usize,
     /// Resolve bare names as symbols before fields (when reading a value's text).
     symbols_first: bool,
@@ -50,7 +50,7 @@ impl Ty {
 }
 
 impl<'s> Checker<'s> {
-    pub(crate) fn new(schema: &'s Schema, text: &'s str, origin: RuleOrigin) -> Checker<'s> {
+    pub(crate) fn new(schema: &'s Schema, text: &'s str, origin: Origin) -> Checker<'s> {
         Checker {
             schema,
             text,
@@ -688,7 +688,7 @@ pub(crate) fn parse_field_value(
     let decl = schema.field(field);
     let name = decl.map_or("", |f| f.name());
     let ty = decl.map_or(Type::Bool, crate::rules::schema::Field::ty);
-    let origin = RuleOrigin::Schema {
+    let origin = Origin::Schema {
         field: name.to_owned(),
     };
     let parsed = parser::parse_expr(text);

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{RuleError, RuleOrigin};
+use crate::error::{Origin, RuleError};
 use crate::rules::ast::{ArithOp, CmpOp, Expr, ExprKind, UnaryTests};
 use crate::rules::check::Checker;
 use crate::rules::eval::{self, Context, Truth};
@@ -240,7 +240,7 @@ impl Program {
         schema: &Schema,
         want: Option<Type>,
     ) -> Result<Program, RuleError> {
-        let origin = RuleOrigin::Rule {
+        let origin = Origin::Rule {
             name: name.to_owned(),
         };
         let mut checker = Checker::new(schema, text, origin);
@@ -337,11 +337,7 @@ impl Program {
 /// Checks the shape of a structured tree before it is printed: its depth (printing a
 /// tree deeper than the limit would recurse without bound) and the operand counts of
 /// `and` / `or` (a one-operand `and` would print as its operand alone).
-pub(crate) fn check_tree(
-    origin_of: &RuleOrigin,
-    expr: &Expr,
-    depth: usize,
-) -> Result<(), RuleError> {
+pub(crate) fn check_tree(origin_of: &Origin, expr: &Expr, depth: usize) -> Result<(), RuleError> {
     let origin = || origin_of.clone();
     if depth > crate::rules::parser::MAX_DEPTH {
         return Err(RuleError::new(
@@ -385,8 +381,8 @@ pub(crate) fn check_tree(
         .try_for_each(|child| check_tree(origin_of, child, depth + 1))
 }
 
-fn rule_origin(name: &str) -> RuleOrigin {
-    RuleOrigin::Rule {
+fn rule_origin(name: &str) -> Origin {
+    Origin::Rule {
         name: name.to_owned(),
     }
 }
@@ -408,7 +404,7 @@ fn rule_origin(name: &str) -> RuleOrigin {
 pub fn parse(name: &str, text: &str) -> Result<Expr, RuleError> {
     parser::parse_expr(text).map_err(|e| {
         RuleError::new(
-            RuleOrigin::Rule {
+            Origin::Rule {
                 name: name.to_owned(),
             },
             e.kind,
@@ -504,7 +500,7 @@ impl Node {
 pub fn parse_cell(name: &str, text: &str) -> Result<UnaryTests, RuleError> {
     parser::parse_cell(text).map_err(|e| {
         RuleError::new(
-            RuleOrigin::Table {
+            Origin::Table {
                 table: name.to_owned(),
                 row: None,
                 column: None,

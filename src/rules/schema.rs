@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{RuleError, RuleErrorKind, RuleOrigin};
+use crate::error::{Origin, RuleError, RuleErrorKind};
 use crate::money::Currency;
 use crate::rules::value::{ElementType, SymbolId, Type, Value, ValueRef};
 
@@ -341,7 +341,7 @@ impl Schema {
     /// not an identifier or repeats, or a range is given for a non-integer field or has
     /// `lo > hi`; [`RuleErrorKind::TooLarge`] beyond [`MAX_FIELDS`] fields.
     pub fn add(&mut self, field: Field) -> Result<FieldId, RuleError> {
-        let origin = RuleOrigin::Schema {
+        let origin = Origin::Schema {
             field: field.name.clone(),
         };
         let fail = |kind| Err(RuleError::new(origin.clone(), kind));
@@ -585,7 +585,7 @@ impl Record {
     pub fn set_text(&mut self, schema: &Schema, name: &str, text: &str) -> Result<(), RuleError> {
         let Some(id) = schema.field_id(name) else {
             return Err(RuleError::new(
-                RuleOrigin::Schema {
+                Origin::Schema {
                     field: name.to_owned(),
                 },
                 RuleErrorKind::UnknownField {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Diagnostic, RuleError, RuleErrorKind, RuleOrigin};
+use crate::error::{Diagnostic, Origin, RuleError, RuleErrorKind};
 use crate::rules::analyze;
 use crate::rules::ast::{CmpOp, Expr, UnaryTest, UnaryTests};
 use crate::rules::check::{backticked, coerce, Checker, Ty};
@@ -383,7 +383,7 @@ impl Table {
     /// `collect`, or a table beyond [`MAX_ROWS`] rows or [`MAX_INPUTS`] inputs.
     /// Analysis findings are not errors: see [`Table::diagnostics`].
     pub fn compile(doc: &TableDoc, schema: &Schema) -> Result<Table, RuleError> {
-        let origin = |row: Option<usize>, column: Option<&str>| RuleOrigin::Table {
+        let origin = |row: Option<usize>, column: Option<&str>| Origin::Table {
             table: doc.name.clone(),
             row,
             column: column.map(str::to_owned),
@@ -1235,7 +1235,7 @@ fn compile_cell(
     cell: &CellDoc,
     input: &Input,
     schema: &Schema,
-    origin: RuleOrigin,
+    origin: Origin,
 ) -> Result<Cell, RuleError> {
     let (text, source) = match cell {
         CellDoc::Text(text) => {
@@ -1374,7 +1374,7 @@ fn compile_outputs(
     cells: &[OutputDoc],
     outputs: &[Output],
     symbols: &mut Symbols,
-    origin: impl Fn(&str) -> RuleOrigin,
+    origin: impl Fn(&str) -> Origin,
 ) -> Result<Vec<Value>, RuleError> {
     cells
         .iter()
@@ -1387,7 +1387,7 @@ fn compile_output(
     cell: &OutputDoc,
     output: &Output,
     symbols: &mut Symbols,
-    origin: &RuleOrigin,
+    origin: &Origin,
 ) -> Result<Value, RuleError> {
     let mismatch = |found: &str| {
         RuleError::new(
@@ -1466,7 +1466,7 @@ fn priority_rank(outputs: &[Output], values: &[Value]) -> usize {
     }
 }
 
-fn expr_text(source: &ExprDoc, origin: &RuleOrigin) -> Result<String, RuleError> {
+fn expr_text(source: &ExprDoc, origin: &Origin) -> Result<String, RuleError> {
     match source {
         ExprDoc::Text(text) => Ok(text.clone()),
         ExprDoc::Tree(expr) => {
