@@ -810,6 +810,11 @@ proptest! {
                 prop_assert_eq!(table.trace(&record, ctx(), &mut fast_rows), hit);
                 prop_assert_eq!(slow.trace(&record, ctx(), &mut slow_rows), hit);
                 prop_assert_eq!(&fast_rows, &slow_rows);
+                let (mut fast_matched, mut slow_matched) = (Vec::new(), Vec::new());
+                let fast_collected = table.collect(&record, ctx(), &mut fast_matched);
+                let slow_collected = slow.collect(&record, ctx(), &mut slow_matched);
+                prop_assert_eq!(fast_collected, slow_collected);
+                prop_assert_eq!(fast_matched, slow_matched);
                 let in_range = uu.map_or(true, |x| (0..=6).contains(&x)) && (0..=6).contains(&vv);
                 if !in_range {
                     continue;
@@ -1341,4 +1346,212 @@ fn evaluation_allocates_nothing() {
     assert_eq!(hits.2, hits.0);
     assert!(!truth);
     assert_eq!(matched, [0, 1]);
+}
+
+// ---- the SPEC R8 reference tier table (examples/data/rules/tiers.*) ----------------
+
+fn facts_schema() -> Schema {
+    Schema::from_fields([
+        Field::integer("recency_days")
+            .optional()
+            .doc("days since the last purchase; missing for non-purchasers"),
+        Field::integer("frequency").doc("purchases in the last 365 days"),
+        Field::number("monetary_top_share")
+            .optional()
+            .doc("share of purchasers who spent strictly more"),
+        Field::date("first_purchase").optional(),
+        Field::symbol(
+            "stage",
+            [
+                "registered",
+                "potential",
+                "new",
+                "active",
+                "dormant",
+                "churned",
+            ],
+        ),
+    ])
+    .expect("schema")
+}
+
+#[test]
+fn reference_tiers() {
+    let schema = facts_schema();
+    let doc: TableDoc =
+        toml::from_str(include_str!("../examples/data/rules/tiers.toml")).expect("toml");
+    let json: TableDoc =
+        serde_json::from_str(include_str!("../examples/data/rules/tiers.json")).expect("json");
+    assert_eq!(doc, json);
+    let table = Table::compile(&doc, &schema).expect("tier table");
+    let diagnostics: Vec<String> = table
+        .diagnostics()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(diagnostics, Vec::<String>::new());
+    let tier = |values: &[(&str, &str)]| {
+        let mut record = Record::new(&schema);
+        for (name, text) in values {
+            record.set_text(&schema, name, text).expect("value");
+        }
+        let hit = table.decide(&record, ctx());
+        assert_eq!(table.explain(&record, ctx()).hit, hit);
+        table
+            .symbol_output(hit)
+            .and_then(|id| table.symbol_name(id))
+            .unwrap_or("none")
+            .to_owned()
+    };
+    let purchaser = |recency: &str, frequency: &str, share: &str, first: &str, stage: &str| {
+        tier(&[
+            ("recency_days", recency),
+            ("frequency", frequency),
+            ("monetary_top_share", share),
+            ("first_purchase", first),
+            ("stage", stage),
+        ])
+    };
+    assert_eq!(
+        purchaser("12", "3", "0.1", "2023-01-01", "active"),
+        "high_value_active"
+    );
+    assert_eq!(
+        purchaser("12", "3", "0.3", "2023-01-01", "active"),
+        "mid_value_active"
+    );
+    assert_eq!(purchaser("5", "1", "0.9", "2024-06-25", "new"), "new");
+    assert_eq!(
+        purchaser("120", "0", "0.9", "2023-01-01", "dormant"),
+        "dormant"
+    );
+    assert_eq!(
+        purchaser("200", "0", "0.9", "2023-01-01", "churned"),
+        "churned"
+    );
+    assert_eq!(
+        purchaser("60", "1", "0.7", "2023-01-01", "active"),
+        "low_value"
+    );
+    assert_eq!(
+        tier(&[("frequency", "0"), ("stage", "potential")]),
+        "potential"
+    );
+    assert_eq!(
+        tier(&[("frequency", "0"), ("stage", "registered")]),
+        "registered"
+    );
+}
+
+#[test]
+fn unknown_keys_in_documents_are_rejected() {
+    let err = toml::from_str::<TableDoc>(
+        r#"
+        name = "t"
+        hit_polcy = "first"
+        "#,
+    )
+    .expect_err("unknown key");
+    assert!(
+        err.to_string()
+            .contains("unknown field `hit_polcy`, expected one of"),
+        "{err}"
+    );
+    let err = toml::from_str::<TableDoc>(
+        r#"
+        name = "t"
+        rows = [{ wen = ["-"] }]
+        "#,
+    )
+    .expect_err("unknown row key");
+    assert!(err.to_string().contains("unknown field `wen`"), "{err}");
+    let err = serde_json::from_str::<patronage::rules::RuleDoc>(
+        r#"{"name": "r", "when": "x > 1", "priority": 2}"#,
+    )
+    .expect_err("unknown rule key");
+    assert!(
+        err.to_string().contains("unknown field `priority`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn very_large_tables_load_with_a_warning() {
+    // 20,000 rows with distinct bounds: too many classes for exact analysis and for the
+    // index, so the table is evaluated row by row, and says so.
+    let schema = Schema::from_fields([Field::integer("a"), Field::integer("b")]).expect("schema");
+    let rows = (0..20_000)
+        .map(|i| patronage::rules::RowDoc {
+            name: None,
+            when: vec![
+                patronage::rules::CellDoc::Text(format!("[{}..{}]", i, i + 5)),
+                patronage::rules::CellDoc::Text(format!("[{}..{}]", 2 * i, 2 * i + 1)),
+            ],
+            condition: None,
+            then: vec![],
+        })
+        .collect();
+    let doc = TableDoc {
+        name: "huge".to_owned(),
+        doc: String::new(),
+        hit_policy: HitPolicy::Unique,
+        aggregation: None,
+        complete: true,
+        inputs: ["a", "b"]
+            .map(|n| patronage::rules::InputDoc::Expr(n.to_owned()))
+            .to_vec(),
+        outputs: vec![],
+        rows,
+        default: None,
+    };
+    let table = Table::compile(&doc, &schema).expect("table");
+    let messages: Vec<String> = table
+        .diagnostics()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        messages,
+        ["warning: table `huge`: the table is too large to analyse: its 20000 rows distinguish too many input values; it was not checked for unreachable rows, overlaps or gaps"]
+    );
+    let mut record = Record::new(&schema);
+    record.set(id(0), 19_990);
+    record.set(id(1), 39_978);
+    assert_eq!(table.decide(&record, ctx()), Hit::Row(19_989));
+}
+
+#[test]
+fn overlap_checks_stop_within_their_work_limit() {
+    let schema = Schema::from_fields([Field::integer("a")]).expect("schema");
+    let rows = (0..2_100)
+        .map(|i| patronage::rules::RowDoc {
+            name: None,
+            when: vec![patronage::rules::CellDoc::Text(format!("{}", 2 * i))],
+            condition: None,
+            then: vec![],
+        })
+        .collect();
+    let doc = TableDoc {
+        name: "wide".to_owned(),
+        doc: String::new(),
+        hit_policy: HitPolicy::Unique,
+        aggregation: None,
+        complete: false,
+        inputs: vec![patronage::rules::InputDoc::Expr("a".to_owned())],
+        outputs: vec![],
+        rows,
+        default: None,
+    };
+    let table = Table::compile(&doc, &schema).expect("table");
+    let messages: Vec<String> = table
+        .diagnostics()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    // Row pairs are checked in order (1, 2), (1, 3), (2, 3), …: the 2,000,000th pair
+    // falls in row 2001.
+    assert_eq!(
+        messages,
+        ["warning: table `wide`: the table is too large to check every pair of rows for overlaps; rows from 2001 on were not checked"]
+    );
 }

@@ -3,7 +3,9 @@
 //! - `rules/compile/table/50_rows`: check, compile and analyse a 50-row table.
 //! - `rules/eval/first_hit/11_rows_1m`: the R `rfm` 0.2.x segment table over 1M
 //!   customers held in columns (throughput in customers).
-//! - `rules/eval/first_hit/1000_rows_1m`: a 1,000-row first-hit table over 1M customers.
+//! - `rules/eval/first_hit/1000_rows_1m`: a 1,000-row first-hit table over 1M customers;
+//!   `rules/eval/first_hit/1000_rows_100k_scan`: the same table forced onto the
+//!   row-by-row scan, over 100,000 customers, for comparison.
 //! - `rules/trace/first_hit/11_rows_1m`, `rules/trace/first_hit/1000_rows_100k`: the
 //!   same tables with the structured trace (`Table::trace`, a reused buffer).
 //! - `rules/explain/first_hit/11_rows_10k`, `rules/explain/first_hit/1000_rows_10k`:
@@ -208,7 +210,23 @@ pub(crate) fn define(c: &mut Criterion) {
     group.bench_function("eval/first_hit/1000_rows_1m", |b| {
         b.iter(|| decide_all(&big_table, &big_columns, 1_000_000, &big_expected));
     });
+    // The same table with an extra input that is an expression: no index, the
+    // row-by-row scan (for comparison).
+    let mut scan_doc = big_doc.clone();
+    scan_doc.inputs.push(patronage::rules::InputDoc::Expr(
+        "recency_days + 0".to_owned(),
+    ));
+    for row in &mut scan_doc.rows {
+        row.when
+            .push(patronage::rules::CellDoc::Text("-".to_owned()));
+    }
+    let scan_table = Table::compile(&scan_doc, &big_schema).expect("scan table");
+    group.throughput(Throughput::Elements(100_000));
+    group.bench_function("eval/first_hit/1000_rows_100k_scan", |b| {
+        b.iter(|| decide_all(&scan_table, &big_columns, 100_000, &big_expected));
+    });
 
+    group.throughput(Throughput::Elements(1_000_000));
     group.bench_function("trace/first_hit/11_rows_1m", |b| {
         let mut rows = Vec::new();
         b.iter(|| {
@@ -290,6 +308,5 @@ pub(crate) fn define(c: &mut Criterion) {
             assert_eq!(matched, program_expected);
         });
     });
-    drop(big_doc);
     group.finish();
 }

@@ -29,8 +29,16 @@ use crate::rules::value::{SymbolId, Type, Value};
 const MAX_PIECES: usize = 20_000;
 /// The most gap diagnostics reported for one table.
 const MAX_GAPS: usize = 5;
-/// The most box operations analysis spends on one table before it stops.
+/// The most box operations (and, separately, row pairs) analysis spends on one table
+/// before it stops and says what it did not check.
 const ANALYSIS_BUDGET: usize = 2_000_000;
+/// The most bits the row boxes of one table may hold (32 MiB).
+const MAX_ANALYSIS_BITS: usize = 1 << 28;
+/// The most row numbers listed in one diagnostic.
+const MAX_LISTED: usize = 20;
+/// The most words (of 64 rows each) the row index of one table may hold, all inputs
+/// together (32 MiB); larger tables are evaluated row by row.
+const MAX_INDEX_WORDS: usize = 1 << 22;
 
 pub(crate) struct Analysis {
     pub(crate) diagnostics: Vec<Diagnostic>,
@@ -83,6 +91,28 @@ pub(crate) fn analyze(table: &Table) -> Analysis {
     let columns: Vec<Column> = (0..table.inputs.len())
         .map(|c| column(table, c, true))
         .collect();
+    // Each row's box holds one bit per class of every input: bound that memory.
+    let bits_per_row: usize = columns
+        .iter()
+        .map(|c| (c.present + usize::from(c.missing)).div_ceil(64) * 64)
+        .sum();
+    if bits_per_row.saturating_mul(table.rows.len()) > MAX_ANALYSIS_BITS {
+        let diagnostics = vec![Diagnostic {
+            severity: Severity::Warning,
+            code: DiagnosticCode::AnalysisLimit,
+            table: table.name.clone(),
+            row: None,
+            row_name: None,
+            message: format!(
+                "the table is too large to analyse: its {} rows distinguish too many input values; it was not checked for unreachable rows, overlaps or gaps",
+                table.rows.len()
+            ),
+        }];
+        return Analysis {
+            diagnostics,
+            fast: build_fast(table),
+        };
+    }
     let boxes: Vec<Option<RowBox>> = table
         .rows
         .iter()
@@ -189,7 +219,14 @@ pub(crate) fn analyze(table: &Table) -> Analysis {
     }
 
     if !gave_up.is_empty() {
-        let rows: Vec<String> = gave_up.iter().map(|r| (r + 1).to_string()).collect();
+        let mut rows: Vec<String> = gave_up
+            .iter()
+            .take(MAX_LISTED)
+            .map(|r| (r + 1).to_string())
+            .collect();
+        if gave_up.len() > MAX_LISTED {
+            rows.push(format!("and {} more", gave_up.len() - MAX_LISTED));
+        }
         diagnostics.push(diag(
             Severity::Warning,
             DiagnosticCode::AnalysisLimit,
@@ -202,8 +239,22 @@ pub(crate) fn analyze(table: &Table) -> Analysis {
     }
 
     if matches!(table.hit_policy, HitPolicy::Unique | HitPolicy::Any) {
-        for j in 0..over.len() {
+        let mut pairs = ANALYSIS_BUDGET;
+        'rows: for j in 0..over.len() {
             for i in 0..j {
+                pairs = pairs.saturating_sub(1);
+                if pairs == 0 {
+                    diagnostics.push(diag(
+                        Severity::Warning,
+                        DiagnosticCode::AnalysisLimit,
+                        None,
+                        format!(
+                            "the table is too large to check every pair of rows for overlaps; rows from {} on were not checked",
+                            j + 1
+                        ),
+                    ));
+                    break 'rows;
+                }
                 let (Some(a), Some(b)) = (over.get(i), over.get(j)) else {
                     continue;
                 };
@@ -213,10 +264,10 @@ pub(crate) fn analyze(table: &Table) -> Analysis {
                 {
                     continue;
                 }
-                let meet: RowBox = a.iter().zip(b).map(|(x, y)| x.and(y)).collect();
-                if meet.iter().any(Bits::is_empty) {
+                if a.iter().zip(b).any(|(x, y)| !x.intersects(y)) {
                     continue;
                 }
+                let meet: RowBox = a.iter().zip(b).map(|(x, y)| x.and(y)).collect();
                 // With literal cells only, the overlap is certain; otherwise it depends
                 // on the conditions or non-literal cells.
                 let certain =
@@ -308,6 +359,10 @@ enum Cover {
 fn cover(target: &RowBox, rows: &[usize], boxes: &[Option<RowBox>], budget: &mut usize) -> Cover {
     // A single row that contains the target is the clearest report.
     for &j in rows {
+        *budget = budget.saturating_sub(1);
+        if *budget == 0 {
+            return Cover::GaveUp;
+        }
         if let Some(Some(b)) = boxes.get(j) {
             if target.iter().zip(b).all(|(t, c)| t.is_subset(c)) {
                 return Cover::Covered(vec![j]);
@@ -342,7 +397,7 @@ fn cover(target: &RowBox, rows: &[usize], boxes: &[Option<RowBox>], budget: &mut
 
 /// Pushes the pieces of `a \ b` to `out`; returns whether `b` took anything away.
 fn subtract_into(a: RowBox, b: &RowBox, out: &mut Vec<RowBox>) -> bool {
-    if a.iter().zip(b).any(|(x, y)| x.and(y).is_empty()) {
+    if a.iter().zip(b).any(|(x, y)| !x.intersects(y)) {
         out.push(a);
         return false;
     }
@@ -914,6 +969,7 @@ fn build_fast(table: &Table) -> Option<FastPath> {
     let n_rows = table.rows.len();
     let words = n_rows.div_ceil(64);
     let mut columns = Vec::with_capacity(table.inputs.len());
+    let mut index_words: usize = 0;
     let mut exact = Bits::full(n_rows);
     for (index, row) in table.rows.iter().enumerate() {
         if row.condition.is_some() {
@@ -928,10 +984,7 @@ fn build_fast(table: &Table) -> Option<FastPath> {
         column.missing = true;
         let lookup_column = match &column.domain {
             Domain::Int { starts, .. } if matches!(input.ty(), Type::Integer | Type::Days) => {
-                LookupColumn::Int {
-                    field,
-                    starts: starts.clone(),
-                }
+                LookupColumn::int(field, starts.clone())
             }
             Domain::Int { starts, .. } if input.ty() == Type::Date => LookupColumn::Date {
                 field,
@@ -970,6 +1023,10 @@ fn build_fast(table: &Table) -> Option<FastPath> {
             _ => return None,
         };
         let classes = column.present + 1;
+        index_words = index_words.checked_add(classes.checked_mul(words)?)?;
+        if index_words > MAX_INDEX_WORDS {
+            return None;
+        }
         let mut sets = vec![Bits::empty(n_rows); classes];
         for (index, row) in table.rows.iter().enumerate() {
             let literal = row.cells.get(c).and_then(|cell| cell_set(&column, cell));
@@ -985,9 +1042,18 @@ fn build_fast(table: &Table) -> Option<FastPath> {
                 }
             }
         }
+        let mut flat = vec![0u64; words * classes];
+        for (class, set) in sets.iter().enumerate() {
+            for (word, bits) in set.0.iter().enumerate() {
+                if let Some(slot) = flat.get_mut(word * classes + class) {
+                    *slot = *bits;
+                }
+            }
+        }
         columns.push(IndexColumn {
             column: lookup_column,
-            sets: sets.into_iter().map(|b| b.0).collect(),
+            classes,
+            sets: flat,
         });
     }
     let mut fast = FastPath {
@@ -1024,9 +1090,8 @@ fn build_dense(table: &Table, fast: &FastPath) -> Option<Vec<Hit>> {
     for _ in 0..size {
         acc.fill(u64::MAX);
         for (column, &class) in fast.columns.iter().zip(&classes) {
-            let set = column.sets.get(class)?;
-            for (a, s) in acc.iter_mut().zip(set) {
-                *a &= s;
+            for (word, a) in acc.iter_mut().enumerate() {
+                *a &= column.word(word, class);
             }
         }
         let candidates = Bits(acc.clone());
@@ -1123,6 +1188,10 @@ impl Bits {
 
     fn and_not(&self, other: &Bits) -> Bits {
         Bits(self.0.iter().zip(&other.0).map(|(a, b)| a & !b).collect())
+    }
+
+    fn intersects(&self, other: &Bits) -> bool {
+        self.0.iter().zip(&other.0).any(|(a, b)| a & b != 0)
     }
 
     fn is_empty(&self) -> bool {

@@ -1,17 +1,18 @@
 //! The evaluation fast paths of decision tables.
 //!
-//! When every input of a table is a bare integer, days, symbol or bool field, the
-//! compiler cuts each input's domain into classes (see
+//! When every input of a table is a bare field (integer, days, number, money, date,
+//! symbol or bool), the compiler cuts each input's domain into classes (see
 //! [`analyze`](crate::rules::analyze)): intervals between the cells' bounds, the
 //! vocabulary, `false`/`true`, plus "missing". Two structures follow:
 //!
 //! - an **index**: for each input and class, the bit set of rows whose cell accepts
-//!   that class. Deciding is one class look-up per input (a binary search over the
-//!   column's bounds) and an `and` of the inputs' bit sets, word by word, visiting the
-//!   candidate rows in table order; rows whose cells are not all literal tests, or
-//!   that have a condition, are checked in full when they come up. For `first`, the
-//!   walk stops at the first word with a match: a 1,000-row table costs tens of
-//!   nanoseconds instead of a row-by-row scan.
+//!   that class. Deciding is one class look-up per input (a direct table for small
+//!   integer spans such as scores, else a binary search over the column's bounds)
+//!   and an `and` of the inputs' bit sets, word by word, visiting the candidate rows
+//!   in table order; rows whose cells are not all literal tests, or that have a
+//!   condition, are checked in full when they come up. For `first`, the walk stops at
+//!   the first word with a match: a 1,000-row table costs tens of nanoseconds instead
+//!   of a row-by-row scan.
 //! - a **dense table** when the class space is small (at most [`MAX_DENSE`]
 //!   combinations) and every row is literal: the decision for every combination is
 //!   precomputed, and deciding is a few array reads (the 11-row RFM segment table has
@@ -31,6 +32,8 @@ use crate::rules::value::{SymbolId, ValueRef};
 
 /// The largest class space precomputed as a dense table.
 pub(crate) const MAX_DENSE: usize = 4096;
+/// The widest span of integer bounds mapped to classes by a direct table.
+pub(crate) const MAX_DIRECT_SPAN: i64 = 1024;
 /// The most inputs the index handles (class look-ups are kept on the stack).
 pub(crate) const MAX_INDEXED_INPUTS: usize = 16;
 
@@ -40,6 +43,15 @@ pub(crate) enum LookupColumn {
     /// Class *i* starts at `starts[i]` (sorted, `starts[0] == i64::MIN`); missing is
     /// class `starts.len()`.
     Int { field: FieldId, starts: Vec<i64> },
+    /// Integers over a small span of bounds (scores, counts): the class of
+    /// `base + k` is `direct[k]`; below `base` it is 0, above the span `last`;
+    /// missing is class `last + 1`.
+    IntDirect {
+        field: FieldId,
+        base: i64,
+        direct: Vec<u16>,
+        last: usize,
+    },
     /// Class *i* is `symbols[i]`; missing is class `symbols.len()`.
     Sym {
         field: FieldId,
@@ -65,7 +77,12 @@ pub(crate) enum LookupColumn {
 pub(crate) struct IndexColumn {
     pub(crate) column: LookupColumn,
     /// Per class, a bit set over rows (`words` words each).
-    pub(crate) sets: Vec<Vec<u64>>,
+    /// The number of classes (missing included).
+    pub(crate) classes: usize,
+    /// The rows accepting each class, word-major: word `w` of class `c` is at
+    /// `w * classes + c`, so the first 64 rows of every class sit together — the
+    /// block a `first` decision usually needs.
+    pub(crate) sets: Vec<u64>,
 }
 
 /// The row index of a table, and the dense decision table when there is one.
@@ -82,8 +99,9 @@ pub(crate) struct FastPath {
 
 /// The candidate rows for one record, in table order: the `and` of the inputs' sets.
 pub(crate) struct Candidates<'a> {
-    sets: [&'a [u64]; MAX_INDEXED_INPUTS],
-    n_sets: usize,
+    columns: &'a [IndexColumn],
+    /// The class of each input.
+    classes: [usize; MAX_INDEXED_INPUTS],
     words: usize,
     /// The next word to load.
     word: usize,
@@ -97,14 +115,13 @@ impl FastPath {
     /// the classes.
     #[inline]
     fn sets<'a, F: Fields + ?Sized>(&'a self, fields: &F) -> Option<Candidates<'a>> {
-        let mut sets: [&[u64]; MAX_INDEXED_INPUTS] = [&[]; MAX_INDEXED_INPUTS];
-        for (slot, column) in sets.iter_mut().zip(&self.columns) {
-            let class = column.column.class(fields)?;
-            *slot = column.sets.get(class)?;
+        let mut classes = [0usize; MAX_INDEXED_INPUTS];
+        for (slot, column) in classes.iter_mut().zip(&self.columns) {
+            *slot = column.column.class(fields)?;
         }
         Some(Candidates {
-            sets,
-            n_sets: self.columns.len(),
+            columns: &self.columns,
+            classes,
             words: self.words,
             word: 0,
             base: 0,
@@ -148,10 +165,10 @@ impl Candidates<'_> {
     #[inline]
     pub(crate) fn first_failing(&self, row: usize) -> Option<usize> {
         let (word, bit) = (row / 64, row % 64);
-        self.sets
+        self.columns
             .iter()
-            .take(self.n_sets)
-            .position(|set| set.get(word).map_or(true, |w| w & (1 << bit) == 0))
+            .zip(&self.classes)
+            .position(|(column, &class)| column.word(word, class) & (1 << bit) == 0)
     }
 }
 
@@ -170,8 +187,8 @@ impl Iterator for Candidates<'_> {
                 return None;
             }
             let mut acc = u64::MAX;
-            for set in self.sets.iter().take(self.n_sets) {
-                acc &= set.get(self.word).copied().unwrap_or(0);
+            for (column, &class) in self.columns.iter().zip(&self.classes) {
+                acc &= column.word(self.word, class);
                 if acc == 0 {
                     break;
                 }
@@ -183,7 +200,54 @@ impl Iterator for Candidates<'_> {
     }
 }
 
+impl IndexColumn {
+    /// Word `word` of the row set of `class`.
+    #[inline]
+    pub(crate) fn word(&self, word: usize, class: usize) -> u64 {
+        self.sets
+            .get(word * self.classes + class)
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
 impl LookupColumn {
+    /// The column for integer classes starting at `starts` (`starts[0] == i64::MIN`):
+    /// a direct table when the bounds span at most [`MAX_DIRECT_SPAN`] values.
+    pub(crate) fn int(field: FieldId, starts: Vec<i64>) -> LookupColumn {
+        let direct = match (starts.get(1), starts.last()) {
+            (Some(&base), Some(&top))
+                if top
+                    .checked_sub(base)
+                    .is_some_and(|span| span < MAX_DIRECT_SPAN) =>
+            {
+                let last = starts.len() - 1;
+                let mut table = Vec::new();
+                let mut class = 1usize;
+                for v in base..=top {
+                    while starts.get(class + 1).is_some_and(|s| *s <= v) {
+                        class += 1;
+                    }
+                    table.push(u16::try_from(class).ok());
+                }
+                table
+                    .into_iter()
+                    .collect::<Option<Vec<u16>>>()
+                    .map(|direct| (base, direct, last))
+            }
+            _ => None,
+        };
+        match direct {
+            Some((base, direct, last)) => LookupColumn::IntDirect {
+                field,
+                base,
+                direct,
+                last,
+            },
+            None => LookupColumn::Int { field, starts },
+        }
+    }
+
     pub(crate) fn classes(&self) -> usize {
         match self {
             LookupColumn::Int { starts, .. } | LookupColumn::Date { starts, .. } => {
@@ -191,6 +255,7 @@ impl LookupColumn {
             }
             LookupColumn::Number { breaks, .. } => 2 * breaks.len() + 2,
             LookupColumn::Money { breaks, .. } => 2 * breaks.len() + 2,
+            LookupColumn::IntDirect { last, .. } => last + 2,
             LookupColumn::Sym { symbols, .. } => symbols.len() + 1,
             LookupColumn::Bool { .. } => 3,
         }
@@ -204,6 +269,22 @@ impl LookupColumn {
                 Some(ValueRef::Integer(v) | ValueRef::Days(v)) => {
                     // `starts[0]` is `i64::MIN`, so the partition point is at least 1.
                     starts.partition_point(|s| *s <= v).checked_sub(1)
+                }
+                Some(_) => None,
+            },
+            LookupColumn::IntDirect {
+                field,
+                base,
+                direct,
+                last,
+            } => match fields.value(*field) {
+                None => Some(last + 1),
+                Some(ValueRef::Integer(v) | ValueRef::Days(v)) => {
+                    if v < *base {
+                        return Some(0);
+                    }
+                    let offset = usize::try_from(v.wrapping_sub(*base)).unwrap_or(usize::MAX);
+                    Some(direct.get(offset).map_or(*last, |c| usize::from(*c)))
                 }
                 Some(_) => None,
             },
@@ -255,5 +336,37 @@ fn cont_class<T: PartialOrd>(breaks: &[T], v: &T) -> usize {
         2 * below + 1
     } else {
         2 * below
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::value::Value;
+
+    #[test]
+    fn direct_integer_classes_match_the_search() {
+        let field = FieldId::from_index(0).expect("id");
+        let starts = vec![i64::MIN, -3, 0, 1, 5, 9];
+        let direct = LookupColumn::int(field, starts.clone());
+        assert!(matches!(direct, LookupColumn::IntDirect { .. }));
+        let search = LookupColumn::Int {
+            field,
+            starts: starts.clone(),
+        };
+        for v in (-20..20).chain([i64::MIN, i64::MAX, i64::MIN + 1]) {
+            let record = [Some(Value::Integer(v))];
+            assert_eq!(
+                direct.class(record.as_slice()),
+                search.class(record.as_slice()),
+                "{v}"
+            );
+        }
+        let missing: [Option<Value>; 1] = [None];
+        assert_eq!(direct.class(missing.as_slice()), Some(starts.len()));
+        assert_eq!(direct.classes(), search.classes());
+        // A wide span keeps the binary search.
+        let wide = LookupColumn::int(field, vec![i64::MIN, 0, 1_000_000]);
+        assert!(matches!(wide, LookupColumn::Int { .. }));
     }
 }

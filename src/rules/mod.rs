@@ -34,8 +34,9 @@
 //! | literals | `30`, `0.20`, `100 CNY`, `true`, `"text"`, `2024-06-30`, `30 days`, `gold` |
 //!
 //! A bare name is a field of the schema, or — next to a symbol field — one of that
-//! field's symbols (`stage == active`); when a name is both, the field wins. Functions:
-//! `days_since`, `days_until`, `as_of`, `abs`, `min`, `max`, `coalesce`, `len`, `year`, `month`, `day_of_month`.
+//! field's symbols (`stage == active`); when a name is both, the field wins.
+//! Functions: `days_since`, `days_until`, `as_of`, `abs`, `min`, `max`, `coalesce`,
+//! `len`, `year`, `month`, `day_of_month`. `=` is accepted for `==`.
 //! The structured form of an expression is the serde form of [`Expr`]; it parses to
 //! the same tree as the text, and [`Expr`]'s `Display` prints text that parses back to
 //! the same tree.
@@ -48,6 +49,31 @@
 //! Three-valued logic: a comparison with a missing value is *unknown*, and only
 //! *true* matches. A missing value therefore never matches silently; a rule that wants
 //! it says so with `is missing`, `coalesce`, or the cell `-`. See [`Program`].
+//!
+//! # Why it is built this way
+//!
+//! Users of rules engines keep asking the same things of them (GoRules zen,
+//! json-rules-engine and DMN tools are the references here):
+//!
+//! - *Why did — or didn't — this rule fire?* Every decision can be explained: the
+//!   values read, the deciding row, and for each other row its first failing cell.
+//!   Explaining runs the same evaluation with a recorder, so it cannot disagree with
+//!   deciding, and [`Table::trace`] records the structured trace into a reused buffer.
+//! - *Reject bad rules when they load, not at run time.* Rules are type-checked
+//!   against the schema, unknown names get a "did you mean", money must match its
+//!   currency, conditions that cannot vary are refused, and decision tables are
+//!   analysed for unreachable rows, overlaps and gaps — all with messages that point
+//!   at the rule, row and cell, with a caret under the text.
+//! - *Dates and missing values are first-class*: `as_of` is a parameter, durations
+//!   are days, and three-valued logic keeps a missing value from ever matching by
+//!   accident.
+//! - *Large tables stay fast*: tables over bare fields are indexed by input class, so
+//!   a 1,000-row table costs tens of nanoseconds per decision, not a scan.
+//!
+//! All the DMN hit policies are offered (`unique`, `first`, `priority`, `any`,
+//! `collect` with `count`/`sum`/`min`/`max`, `rule_order`); `first` is the default
+//! because it is what segment tables such as R `rfm`'s mean, and its shadowed rows are
+//! exactly what analysis reports.
 //!
 //! # Time
 //!

@@ -156,10 +156,17 @@ impl Parser {
     }
 
     fn error(&self, expected: &str) -> SyntaxError {
+        let mut found = describe(self.peek());
+        if let Tok::Ident(word) = self.peek() {
+            let lower = word.to_ascii_lowercase();
+            if lower != *word && crate::rules::schema::KEYWORDS.contains(&lower.as_str()) {
+                found = format!("{found} (keywords are lowercase: write `{lower}`)");
+            }
+        }
         SyntaxError {
             kind: RuleErrorKind::Syntax {
                 expected: expected.to_owned(),
-                found: describe(self.peek()),
+                found,
             },
             span: self.span(),
         }
@@ -456,7 +463,9 @@ impl Parser {
                 self.pos += 1;
                 return self.node(ExprKind::Days(days), span.to(end));
             }
-            if word.len() == 3 && word.bytes().all(|b| b.is_ascii_uppercase()) {
+            let keyword =
+                crate::rules::schema::KEYWORDS.contains(&word.to_ascii_lowercase().as_str());
+            if word.len() == 3 && word.bytes().all(|b| b.is_ascii_uppercase()) && !keyword {
                 let end = self.span();
                 let Ok(currency) = Currency::try_new(&word) else {
                     return Err(SyntaxError {

@@ -324,10 +324,11 @@ pub(crate) enum Test {
 /// one binary search per input and an `and` of bit sets, visiting candidate rows in
 /// table order — not a scan of every row. For small class spaces (the 11-row RFM table
 /// over 1–5 scores has 512 combinations) the decision for every combination is
-/// precomputed and a decision is a few array reads. Measured on one core: about 20 ns
-/// per customer for the RFM table and about 65 ns for a 1,000-row table (see the
-/// `rules/` benchmarks). Rows with a `condition` or non-literal cells are checked in
-/// full when they come up; inputs that are expressions use the row-by-row scan.
+/// precomputed and a decision is a few array reads. Measured on one core of a shared
+/// machine: 15–20 ns per customer for the RFM table, about 55 ns for a 1,000-row
+/// table whose row-by-row scan costs 2.5 µs (see the `rules/` benchmarks). Rows with
+/// a `condition` or non-literal cells are checked in full when they come up; inputs
+/// that are expressions use the row-by-row scan.
 ///
 /// # Missing values
 ///
@@ -339,6 +340,20 @@ pub(crate) enum Test {
 ///
 /// Compiling a table analyses it ([`Table::diagnostics`]): rows that can never match,
 /// overlapping rows under `unique`/`any`, and gaps in a table declared `complete`.
+/// Findings are exact for rows whose cells are literal tests; rows with a `condition`
+/// or non-literal cells can be shadowed but never count as shadowing, so a reported
+/// unreachable row is always unreachable, and an overlap through a condition is a
+/// warning ("may overlap"). Analysis assumes fields not declared
+/// [`optional`](crate::rules::Field::optional) are present.
+///
+/// # Limits
+///
+/// Untrusted tables cannot exhaust the host: a table has at most [`MAX_ROWS`] rows
+/// and [`MAX_INPUTS`] inputs; each cell and expression is bounded as expressions are
+/// (`MAX_DEPTH`, `MAX_NODES`, `MAX_TEXT`); analysis spends a bounded amount of work
+/// and memory and reports what it did not check
+/// ([`DiagnosticCode::AnalysisLimit`](crate::DiagnosticCode::AnalysisLimit)); the row
+/// index is skipped beyond 32 MiB, and the table is then evaluated row by row.
 #[derive(Clone, Debug)]
 pub struct Table {
     pub(crate) name: String,
@@ -857,9 +872,26 @@ impl Table {
     ) -> Collected {
         let start = rows.len();
         let mut inputs = InputCache::new();
-        for (index, row) in self.rows.iter().enumerate() {
-            if self.row_matches(row, &mut inputs, fields, ctx, &mut NoTrace, index) {
-                rows.push(index);
+        let candidates = self
+            .fast
+            .as_ref()
+            .and_then(|fast| Some((fast, fast.candidates(fields)?)));
+        if let Some((fast, candidates)) = candidates {
+            for index in candidates {
+                let Some(row) = self.rows.get(index) else {
+                    continue;
+                };
+                if fast.is_exact(index)
+                    || self.row_matches(row, &mut inputs, fields, ctx, &mut NoTrace, index)
+                {
+                    rows.push(index);
+                }
+            }
+        } else {
+            for (index, row) in self.rows.iter().enumerate() {
+                if self.row_matches(row, &mut inputs, fields, ctx, &mut NoTrace, index) {
+                    rows.push(index);
+                }
             }
         }
         let matched = rows.get(start..).unwrap_or_default();
