@@ -809,6 +809,9 @@ proptest! {
         t in 0.1f64..100.0,
         dt in 0.1f64..100.0,
     ) {
+        // The expectation is defined only where the hypergeometric parameter
+        // `a + b + x - 1` is positive (an error otherwise, tested in errors.toml).
+        prop_assume!(params.a() + params.b() + observation.frequency() > 1.0);
         let near = params.expected_purchases(&observation, t).unwrap();
         let far = params.expected_purchases(&observation, t + dt).unwrap();
         prop_assert!(near >= 0.0, "{near}");
