@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{PredictError, PredictErrorKind};
-use crate::predict::optimize::{invert_spd, minimize};
+use crate::predict::optimize::{invert_spd, minimize_or_fail, penalized_objective};
 use crate::predict::special::{digamma, hyp2f1, ln_add_exp, ln_gamma};
 use crate::predict::{FitOptions, FitReport, Observation, ObservationTable};
 
@@ -432,32 +432,12 @@ pub fn fit_bgnbd(table: &ObservationTable, options: &FitOptions) -> Result<BgNbd
     let groups = Groups::new(table, scale);
     let total_weight = table.len() as f64;
     let penalizer = options.penalizer;
-    let objective = |theta: &[f64; 4]| {
-        let params = theta.map(f64::exp);
-        let (ll, gradient) = ll_and_gradient(&groups, &params);
-        let penalty: f64 = params.iter().map(|p| p * p).sum();
-        let value = -ll / total_weight + penalizer * penalty;
-        let mut log_gradient = [0.0; 4];
-        for ((out, g), p) in log_gradient.iter_mut().zip(gradient).zip(params) {
-            *out = p * (-g / total_weight + 2.0 * penalizer * p);
-        }
-        (value, log_gradient)
-    };
-    let minimum = minimize(
-        objective,
-        [0.0; 4],
-        options.tolerance,
-        options.max_iterations,
-    )
-    .ok_or_else(|| PredictError::new(PredictErrorKind::NonFiniteLikelihood { model: MODEL }))?;
-    if !minimum.converged {
-        return Err(PredictError::new(PredictErrorKind::NotConverged {
-            model: MODEL,
-            iterations: minimum.iterations,
-            gradient_norm: minimum.gradient_norm,
-            tolerance: options.tolerance,
-        }));
-    }
+    let objective = penalized_objective(
+        |params: &[f64; 4]| ll_and_gradient(&groups, params),
+        total_weight,
+        penalizer,
+    );
+    let minimum = minimize_or_fail(MODEL, objective, options)?;
     let [r, alpha_scaled, a, b] = minimum.point.map(f64::exp);
     let scaled = BgNbdParams::new(r, alpha_scaled, a, b)?;
     let standard_errors = scaled

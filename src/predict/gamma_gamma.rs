@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{PredictError, PredictErrorKind};
 use crate::predict::bgnbd::{check_parameter, symmetrize};
-use crate::predict::optimize::{invert_spd, minimize};
+use crate::predict::optimize::{invert_spd, minimize_or_fail, penalized_objective};
 use crate::predict::special::{digamma, ln_gamma};
 use crate::predict::{FitOptions, FitReport, Observation, ObservationTable};
 
@@ -289,32 +289,12 @@ pub fn fit_gamma_gamma(
     let groups = SpendGroups::new(&buyers, scale);
     let total_weight = n_buyers as f64;
     let penalizer = options.penalizer;
-    let objective = |theta: &[f64; 3]| {
-        let params = theta.map(f64::exp);
-        let (ll, gradient) = groups.ll_and_gradient(&params);
-        let penalty: f64 = params.iter().map(|p| p * p).sum();
-        let value = -ll / total_weight + penalizer * penalty;
-        let mut log_gradient = [0.0; 3];
-        for ((out, g), p) in log_gradient.iter_mut().zip(gradient).zip(params) {
-            *out = p * (-g / total_weight + 2.0 * penalizer * p);
-        }
-        (value, log_gradient)
-    };
-    let minimum = minimize(
-        objective,
-        [0.0; 3],
-        options.tolerance,
-        options.max_iterations,
-    )
-    .ok_or_else(|| PredictError::new(PredictErrorKind::NonFiniteLikelihood { model: MODEL }))?;
-    if !minimum.converged {
-        return Err(PredictError::new(PredictErrorKind::NotConverged {
-            model: MODEL,
-            iterations: minimum.iterations,
-            gradient_norm: minimum.gradient_norm,
-            tolerance: options.tolerance,
-        }));
-    }
+    let objective = penalized_objective(
+        |params: &[f64; 3]| groups.ll_and_gradient(params),
+        total_weight,
+        penalizer,
+    );
+    let minimum = minimize_or_fail(MODEL, objective, options)?;
     let [p, q, v_scaled] = minimum.point.map(f64::exp);
     let standard_errors = groups
         .standard_errors([p, q, v_scaled], penalizer * total_weight)

@@ -8,6 +8,9 @@
 //! positive definite. Nothing here depends on the order of floating-point events
 //! outside this function, so the same data always gives the same iterates.
 
+use crate::error::{PredictError, PredictErrorKind};
+use crate::predict::FitOptions;
+
 /// The largest step (max-norm, in log-parameter space) tried by the line search:
 /// a factor of e⁴ ≈ 55 on any parameter per iteration.
 const MAX_STEP: f64 = 4.0;
@@ -17,6 +20,61 @@ const MAX_BACKTRACKS: u32 = 60;
 
 /// Armijo sufficient-decrease constant.
 const ARMIJO: f64 = 1e-4;
+
+/// The objective every model fit minimises, over log-parameters `θ = ln p`: the mean
+/// negative log-likelihood plus the L2 penalty `penalizer · Σ p²` (the penalty of
+/// `lifetimes`' `penalizer_coef`), with its gradient by the chain rule `∂/∂θ = p ∂/∂p`.
+///
+/// `ll_and_gradient` returns the total log-likelihood at the parameters `p` and its
+/// gradient in `p`; `total_weight` is the number of customers it sums over.
+pub(crate) fn penalized_objective<const N: usize>(
+    ll_and_gradient: impl Fn(&[f64; N]) -> (f64, [f64; N]),
+    total_weight: f64,
+    penalizer: f64,
+) -> impl Fn(&[f64; N]) -> (f64, [f64; N]) {
+    move |theta: &[f64; N]| {
+        let params = theta.map(f64::exp);
+        let (ll, gradient) = ll_and_gradient(&params);
+        let penalty: f64 = params.iter().map(|p| p * p).sum();
+        let value = -ll / total_weight + penalizer * penalty;
+        let mut log_gradient = [0.0; N];
+        for ((out, g), p) in log_gradient.iter_mut().zip(gradient).zip(params) {
+            *out = p * (-g / total_weight + 2.0 * penalizer * p);
+        }
+        (value, log_gradient)
+    }
+}
+
+/// [`minimize`] from `θ = 0` (all parameters 1) with the fit options' tolerance and
+/// iteration budget, turning its failures into the model's typed errors.
+///
+/// # Errors
+///
+/// [`PredictErrorKind::NonFiniteLikelihood`] when the objective is not finite at the
+/// start, and [`PredictErrorKind::NotConverged`] when the gradient norm does not reach
+/// the tolerance within the budget.
+pub(crate) fn minimize_or_fail<const N: usize>(
+    model: &'static str,
+    objective: impl FnMut(&[f64; N]) -> (f64, [f64; N]),
+    options: &FitOptions,
+) -> Result<Minimum<N>, PredictError> {
+    let minimum = minimize(
+        objective,
+        [0.0; N],
+        options.tolerance,
+        options.max_iterations,
+    )
+    .ok_or_else(|| PredictError::new(PredictErrorKind::NonFiniteLikelihood { model }))?;
+    if !minimum.converged {
+        return Err(PredictError::new(PredictErrorKind::NotConverged {
+            model,
+            iterations: minimum.iterations,
+            gradient_norm: minimum.gradient_norm,
+            tolerance: options.tolerance,
+        }));
+    }
+    Ok(minimum)
+}
 
 /// Where the minimiser stopped.
 #[derive(Clone, Debug, PartialEq)]

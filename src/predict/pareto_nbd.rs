@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{PredictError, PredictErrorKind};
 use crate::predict::bgnbd::{check_horizon, check_parameter, logistic, symmetrize};
-use crate::predict::optimize::{invert_spd, minimize};
+use crate::predict::optimize::{invert_spd, minimize_or_fail};
 use crate::predict::special::{hyp2f1, ln_add_exp, ln_gamma};
 use crate::predict::{FitOptions, FitReport, Observation, ObservationTable};
 
@@ -375,21 +375,7 @@ pub fn fit_pareto_nbd(
         }
         (value, gradient)
     };
-    let minimum = minimize(
-        objective,
-        [0.0; 4],
-        options.tolerance,
-        options.max_iterations,
-    )
-    .ok_or_else(|| PredictError::new(PredictErrorKind::NonFiniteLikelihood { model: MODEL }))?;
-    if !minimum.converged {
-        return Err(PredictError::new(PredictErrorKind::NotConverged {
-            model: MODEL,
-            iterations: minimum.iterations,
-            gradient_norm: minimum.gradient_norm,
-            tolerance: options.tolerance,
-        }));
-    }
+    let minimum = minimize_or_fail(MODEL, objective, options)?;
     let scaled = minimum.point.map(f64::exp);
     let [r, alpha_scaled, s, beta_scaled] = scaled;
     let params = ParetoNbdParams::new(r, alpha_scaled / scale, s, beta_scaled / scale)?;
