@@ -449,34 +449,12 @@ pub fn quantile_thresholds(sorted: &[Decimal], bins: Bins) -> Result<Vec<Decimal
     if sorted.is_empty() {
         return Ok(Vec::new());
     }
-    let n_minus_1 = (sorted.len() - 1) as u64;
-    let b = u64::from(bins.0);
-    let mut thresholds = Vec::with_capacity(usize::from(bins.0) - 1);
-    for k in 1..b {
-        let h = n_minus_1 * k;
-        let lo = (h / b) as usize;
-        let rem = h % b;
-        let low = sorted.get(lo).copied().unwrap_or_default();
-        let q = if rem == 0 {
-            low
-        } else {
-            let high = sorted.get(lo + 1).copied().unwrap_or(low);
-            let step = high
-                .checked_sub(low)
-                .and_then(|d| d.checked_mul(Decimal::from(rem)))
-                .and_then(|d| d.checked_div(Decimal::from(b)))
-                .ok_or_else(|| {
-                    SegmentError::overflow(format!("{low} + ({high} - {low}) * {rem} / {b}"))
-                })?;
-            low.checked_add(step)
-                .ok_or_else(|| SegmentError::overflow(format!("{low} + {step}")))?
-        };
-        let t = q
-            .checked_add(Decimal::ONE)
-            .ok_or_else(|| SegmentError::overflow(format!("{q} + 1")))?;
-        thresholds.push(t.normalize());
-    }
-    Ok(thresholds)
+    type7_thresholds(sorted.len() as u64, bins, |idx| {
+        usize::try_from(idx)
+            .ok()
+            .and_then(|idx| sorted.get(idx))
+            .copied()
+    })
 }
 
 /// Scores by *quantile thresholds* — the R package `rfm`'s method: the thresholds of
@@ -741,32 +719,7 @@ impl ValueCounts {
         if total == 0 {
             return Ok(Vec::new());
         }
-        let b = u64::from(bins.0);
-        let mut thresholds = Vec::with_capacity(usize::from(bins.0) - 1);
-        for k in 1..b {
-            let h = (total - 1) * k;
-            let (lo, rem) = (h / b, h % b);
-            let low = self.nth(lo);
-            let q = if rem == 0 {
-                low
-            } else {
-                let high = self.nth(lo + 1);
-                let step = high
-                    .checked_sub(low)
-                    .and_then(|d| d.checked_mul(Decimal::from(rem)))
-                    .and_then(|d| d.checked_div(Decimal::from(b)))
-                    .ok_or_else(|| {
-                        SegmentError::overflow(format!("{low} + ({high} - {low}) * {rem} / {b}"))
-                    })?;
-                low.checked_add(step)
-                    .ok_or_else(|| SegmentError::overflow(format!("{low} + {step}")))?
-            };
-            let t = q
-                .checked_add(Decimal::ONE)
-                .ok_or_else(|| SegmentError::overflow(format!("{q} + 1")))?;
-            thresholds.push(t.normalize());
-        }
-        Ok(thresholds)
+        type7_thresholds(total, bins, |idx| Some(self.nth(idx)))
     }
 
     /// For each distinct value, ascending, how many counted values are strictly greater
@@ -795,6 +748,46 @@ impl ValueCounts {
         }
         last
     }
+}
+
+/// R's `quantile()` type 7 at `k / bins` for `k = 1 .. bins - 1`, plus one (the R `rfm`
+/// rule), over `total` ascending values read through `nth` (0-based). Interpolation is
+/// exact in `Decimal`: `x[lo] + (x[lo + 1] - x[lo]) · rem / bins` where
+/// `(total - 1) · k = lo · bins + rem`.
+fn type7_thresholds(
+    total: u64,
+    bins: Bins,
+    nth: impl Fn(u64) -> Option<Decimal>,
+) -> Result<Vec<Decimal>, SegmentError> {
+    if total == 0 {
+        return Ok(Vec::new());
+    }
+    let b = u64::from(bins.0);
+    let mut thresholds = Vec::with_capacity(usize::from(bins.0) - 1);
+    for k in 1..b {
+        let h = (total - 1) * k;
+        let (lo, rem) = (h / b, h % b);
+        let low = nth(lo).unwrap_or_default();
+        let q = if rem == 0 {
+            low
+        } else {
+            let high = nth(lo + 1).unwrap_or(low);
+            let step = high
+                .checked_sub(low)
+                .and_then(|d| d.checked_mul(Decimal::from(rem)))
+                .and_then(|d| d.checked_div(Decimal::from(b)))
+                .ok_or_else(|| {
+                    SegmentError::overflow(format!("{low} + ({high} - {low}) * {rem} / {b}"))
+                })?;
+            low.checked_add(step)
+                .ok_or_else(|| SegmentError::overflow(format!("{low} + {step}")))?
+        };
+        let t = q
+            .checked_add(Decimal::ONE)
+            .ok_or_else(|| SegmentError::overflow(format!("{q} + 1")))?;
+        thresholds.push(t.normalize());
+    }
+    Ok(thresholds)
 }
 
 #[cfg(test)]
