@@ -20,6 +20,7 @@
 //! - Events after `as_of` are ignored and counted ([`Aggregator::ignored_after_as_of`]).
 
 mod aggregate;
+mod batch;
 mod hash;
 mod repeat;
 mod table;
@@ -31,6 +32,7 @@ use serde::{Deserialize, Serialize};
 
 pub(crate) use self::aggregate::check_refund_amount;
 pub use self::aggregate::{Aggregator, PartialFacts};
+pub use self::batch::BatchError;
 pub use self::hash::{FxBuildHasher, FxHasher};
 pub use self::repeat::{RepeatSummary, RepeatSummaryBuilder};
 pub use self::table::FactsTable;
