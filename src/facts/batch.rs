@@ -3,12 +3,13 @@
 //! run in turn.
 
 use chrono::NaiveDate;
+use rust_decimal::Decimal;
 
 use crate::customer::CustomerId;
-use crate::error::{RecordError, RecordErrorKind, RecordRef};
+use crate::error::{MoneyError, RecordError, RecordErrorKind, RecordRef};
 use crate::facts::aggregate::{check_dated_purchase, check_dated_refund, DatedEvent};
 use crate::facts::{day_of_date, Clock, FactsOptions, FactsTable, PartialFacts};
-use crate::money::Money;
+use crate::money::{Currency, Money};
 
 /// A columnar batch of dated events that cannot be folded
 /// ([`FactsTable::from_dated_events`]).
@@ -168,12 +169,14 @@ impl FactsTable {
             return Err(BatchError::TooManyRows { max, found: n_rows });
         }
         let clock = Clock::new(options);
-        let mut keys: Vec<EventKey> = Vec::with_capacity(n_rows);
+        let kept = |date: &NaiveDate| day_of_date(*date) <= clock.as_of_day;
+        // Pass 1, in input order: every row's checks; which id bits vary.
+        let mut first_id = None;
+        let mut varying = 0_u64;
         for (row, ((customer, date), amount)) in
             customers.iter().zip(dates).zip(amounts).enumerate()
         {
-            let event = classify(*customer, *date, *amount);
-            let checked = match event {
+            let checked = match classify(*customer, *date, *amount) {
                 Classified::Purchase(record) => {
                     check_dated_purchase(record, *amount, options.currency)
                 }
@@ -185,6 +188,32 @@ impl FactsTable {
                 row,
                 error: Box::new(error),
             })?;
+            if kept(date) {
+                varying |= customer.0 ^ *first_id.get_or_insert(customer.0);
+            }
+        }
+        // Pass 2 and 3: partition the kept rows by their top varying id bits, in input
+        // order, into `events` (one memory-bound scatter, carrying the amounts along).
+        let top_bits = u64::BITS - varying.leading_zeros();
+        let width = top_bits.min(partition_bits(n_rows));
+        let shift = top_bits - width;
+        let bucket_of = |customer: CustomerId| bucket(customer.0, shift, width);
+        let mut starts = vec![0_usize; (1_usize << width) + 1];
+        for (customer, _) in customers.iter().zip(dates).filter(|(_, date)| kept(date)) {
+            if let Some(count) = starts.get_mut(bucket_of(*customer) + 1) {
+                *count += 1;
+            }
+        }
+        let mut total = 0;
+        for start in &mut starts {
+            total += *start;
+            *start = total;
+        }
+        let mut events = vec![EventRecord::default(); total];
+        let mut next = starts.clone();
+        for (row, ((customer, date), amount)) in
+            customers.iter().zip(dates).zip(amounts).enumerate()
+        {
             let day = day_of_date(*date);
             if day > clock.as_of_day {
                 continue;
@@ -193,55 +222,62 @@ impl FactsTable {
             let Ok(row) = u32::try_from(row) else {
                 continue;
             };
-            keys.push(EventKey {
-                customer: customer.0,
-                day,
-                row,
-            });
+            if let Some(slot) = next.get_mut(bucket_of(*customer)) {
+                if let Some(out) = events.get_mut(*slot) {
+                    *out = EventRecord {
+                        customer: customer.0,
+                        amount: amount.amount,
+                        day,
+                        row,
+                    };
+                }
+                *slot += 1;
+            }
         }
-        let keys = radix_sort_by_key(keys, |key| key.customer);
-        let n_customers = keys
+        // Each bucket fits in cache: sort it there, stably, on the remaining bits.
+        let largest = starts
+            .windows(2)
+            .map(|pair| match pair {
+                [a, b] => b - a,
+                _ => 0,
+            })
+            .max()
+            .unwrap_or(0);
+        let mut scratch = vec![EventRecord::default(); largest];
+        for pair in starts.windows(2) {
+            if let [a, b] = pair {
+                if let (Some(bucket), Some(scratch)) =
+                    (events.get_mut(*a..*b), scratch.get_mut(..b - a))
+                {
+                    msd_sort(bucket, scratch, shift);
+                }
+            }
+        }
+        drop(scratch);
+        let n_customers = events
             .windows(2)
             .filter(|pair| matches!(pair, [a, b] if a.customer != b.customer))
             .count()
-            + usize::from(!keys.is_empty());
+            + usize::from(!events.is_empty());
         let mut table = FactsTable::with_core_capacity(options.currency, n_customers);
         let window_days = options.frequency_window_days;
-        for run in keys.chunk_by(|a, b| a.customer == b.customer) {
+        for run in events.chunk_by(|a, b| a.customer == b.customer) {
             let mut partial = PartialFacts::default();
-            for key in run {
-                let row = key.row as usize;
-                let Some(amount) = amounts.get(row) else {
-                    // Unreachable: every key's row indexes the checked columns.
-                    continue;
-                };
-                let event = if is_refund(*amount) {
+            for event in run {
+                let dated = if event.amount.is_sign_negative() && !event.amount.is_zero() {
                     DatedEvent::Refund {
                         // Negating a `Decimal` flips its sign bit: it cannot overflow.
-                        amount: -amount.amount,
+                        amount: -event.amount,
                     }
                 } else {
                     DatedEvent::Purchase {
-                        day: key.day,
-                        amount: amount.amount,
+                        day: event.day,
+                        amount: event.amount,
                     }
                 };
                 partial
-                    .apply_dated(event, clock, window_days)
-                    .map_err(|e| {
-                        let date = dates.get(row).copied().unwrap_or(NaiveDate::MIN);
-                        let record = match classify(CustomerId(key.customer), date, *amount) {
-                            Classified::Purchase(record) | Classified::Refund(record, _) => record,
-                        };
-                        BatchError::Row {
-                            row,
-                            error: Box::new(RecordError::new(
-                                record,
-                                "amount",
-                                RecordErrorKind::Money(e),
-                            )),
-                        }
-                    })?;
+                    .apply_dated(dated, clock, window_days)
+                    .map_err(|e| overflow(event, dates, amounts, options.currency, e))?;
             }
             if let Some(first) = run.first() {
                 table.push_partial(CustomerId(first.customer), &partial, clock, options);
@@ -252,12 +288,132 @@ impl FactsTable {
     }
 }
 
-/// What the columnar path sorts: a row's customer, day number and index.
-#[derive(Clone, Copy, Debug)]
-struct EventKey {
+/// What the columnar path sorts: a kept row's customer, amount, day number and index
+/// (32 bytes).
+#[derive(Clone, Copy, Debug, Default)]
+struct EventRecord {
     customer: u64,
+    amount: Decimal,
     day: i32,
     row: u32,
+}
+
+/// The error of a row whose event overflows its customer's totals.
+#[cold]
+fn overflow(
+    event: &EventRecord,
+    dates: &[NaiveDate],
+    amounts: &[Money],
+    currency: Currency,
+    error: MoneyError,
+) -> BatchError {
+    let row = event.row as usize;
+    let date = dates.get(row).copied().unwrap_or(NaiveDate::MIN);
+    let amount = amounts
+        .get(row)
+        .copied()
+        .unwrap_or(Money::new(event.amount, currency));
+    let (Classified::Purchase(record) | Classified::Refund(record, _)) =
+        classify(CustomerId(event.customer), date, amount);
+    BatchError::Row {
+        row,
+        error: Box::new(RecordError::new(
+            record,
+            "amount",
+            RecordErrorKind::Money(error),
+        )),
+    }
+}
+
+/// A stable insertion sort by customer id, for short runs.
+fn insertion_sort(events: &mut [EventRecord]) {
+    for end in 1..events.len() {
+        let mut at = end;
+        while let (Some(before), Some(event)) = (at.checked_sub(1), events.get(at)) {
+            match events.get(before) {
+                Some(previous) if previous.customer > event.customer => {
+                    events.swap(before, at);
+                    at = before;
+                }
+                _ => break,
+            }
+        }
+    }
+}
+
+/// The number of id bits the first partition uses: about 4,096 rows per bucket
+/// (128 KiB of records, which an L2 cache holds), at most 12 bits.
+fn partition_bits(n_rows: usize) -> u32 {
+    (usize::BITS - (n_rows / 4_096).leading_zeros()).min(12)
+}
+
+/// The `width`-bit digit of `id` starting at bit `shift`.
+#[inline]
+fn bucket(id: u64, shift: u32, width: u32) -> usize {
+    let mask = (1_u64 << width) - 1;
+    // `width <= 12`: the masked digit fits any `usize`.
+    (id.checked_shr(shift).unwrap_or(0) & mask) as usize
+}
+
+/// Sorts `events` stably by customer id, knowing that they agree on every id bit at
+/// or above `bits_left`: a most-significant-digit radix sort with 8-bit digits
+/// through `scratch` (as long as `events`), skipping digits every event shares, and
+/// the standard library's stable sort for short runs.
+fn msd_sort(events: &mut [EventRecord], scratch: &mut [EventRecord], bits_left: u32) {
+    const SHORT: usize = 48;
+    if bits_left == 0 {
+        return;
+    }
+    if events.len() <= SHORT {
+        insertion_sort(events);
+        return;
+    }
+    let n = events.len();
+    let mut bits_left = bits_left;
+    let mut counts = [0_usize; 257];
+    let (shift, width) = loop {
+        let width = bits_left.min(8);
+        let shift = bits_left - width;
+        counts.fill(0);
+        for event in events.iter() {
+            if let Some(count) = counts.get_mut(bucket(event.customer, shift, width) + 1) {
+                *count += 1;
+            }
+        }
+        if !counts.contains(&n) {
+            break (shift, width);
+        }
+        if shift == 0 {
+            return;
+        }
+        bits_left = shift;
+    };
+    let mut total = 0;
+    for count in &mut counts {
+        total += *count;
+        *count = total;
+    }
+    let mut next = counts;
+    for event in events.iter() {
+        if let Some(slot) = next.get_mut(bucket(event.customer, shift, width)) {
+            if let Some(out) = scratch.get_mut(*slot) {
+                *out = *event;
+            }
+            *slot += 1;
+        }
+    }
+    if let Some(sorted) = scratch.get(..n) {
+        events.copy_from_slice(sorted);
+    }
+    for pair in counts.windows(2) {
+        if let [a, b] = pair {
+            if let (Some(part), Some(scratch)) = (events.get_mut(*a..*b), scratch.get_mut(*a..*b)) {
+                if b - a > 1 {
+                    msd_sort(part, scratch, shift);
+                }
+            }
+        }
+    }
 }
 
 /// A row read as the aggregator's calls read it: a purchase (`amount ≥ 0`) or a
