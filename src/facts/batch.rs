@@ -105,13 +105,17 @@ impl FactsTable {
     ///
     /// # Cost
     ///
-    /// No hash map and no per-customer [`Facts`](crate::Facts): one pass checks the
-    /// rows and builds 16-byte `(customer, day, row)` keys; a stable LSD radix sort
-    /// on the 64-bit ids (11-bit digits, digits that every key shares skipped) groups
-    /// each customer's events in their input order; each run is folded with the same
-    /// per-event rule as the aggregator and written straight into the columns, in
-    /// customer-id order. Interaction columns (a batch of dated events has none) are
-    /// filled in bulk. Memory: about 40 bytes per row at the peak.
+    /// No hash map and no per-customer [`Facts`](crate::Facts). One pass checks the
+    /// rows in input order and finds which id bits vary; one scatter moves each kept
+    /// row, as a 32-byte `(customer, amount, day, row)` record, into a part by its top
+    /// varying id bits (about 4,096 rows a part, so a part fits in cache), keeping
+    /// input order; each part is sorted stably by id in cache with an MSD radix sort
+    /// (8-bit digits, digits every id shares skipped); then each customer's run is
+    /// folded with the same per-event rule as the aggregator and written straight
+    /// into the columns, in customer-id order. Equal ids keep their input order, so a
+    /// customer's amounts are added in the aggregator's order. Interaction columns (a
+    /// batch of dated events has none) are filled in bulk. Memory beyond the table:
+    /// 32 bytes per row, plus a scratch part.
     ///
     /// # Errors
     ///
@@ -455,10 +459,10 @@ const SMALL: usize = 512;
 ///
 /// # Why
 ///
-/// Sorting 10 million 16-byte keys by a comparison sort costs about `n log n`
-/// mispredicted comparisons; the radix sort reads and scatters each key a fixed
-/// number of times, sequentially, and keeps equal keys in input order, which the fold
-/// needs to add each customer's amounts in the aggregator's order.
+/// [`Aggregator::into_table`](crate::Aggregator::into_table) sorts one 16-byte
+/// `(id, reference)` pair per customer: a comparison sort of millions of them costs
+/// about `n log n` mispredicted comparisons, the radix sort reads and scatters each
+/// pair a fixed number of times, sequentially.
 pub(crate) fn radix_sort_by_key<T: Copy>(items: Vec<T>, key: impl Fn(&T) -> u64) -> Vec<T> {
     let n = items.len();
     if n < SMALL {
