@@ -275,7 +275,7 @@ fn parse_orders(
     let capacity = bytes.len() / 40;
     let mut customers = Vec::with_capacity(capacity);
     let mut dates = Vec::with_capacity(capacity);
-    let mut minor_amounts: Vec<(i64, u32)> = Vec::with_capacity(capacity);
+    let mut amounts = Vec::with_capacity(capacity);
     let mut currency: Option<Currency> = None;
     let mut fields: Vec<&[u8]> = Vec::with_capacity(columns.len());
     for (line_idx, line) in lines.enumerate() {
@@ -330,16 +330,12 @@ fn parse_orders(
         if kind != Kind::Nothing {
             customers.push(CustomerId(customer_id));
             dates.push(date);
-            minor_amounts.push((amount_minor, scale));
+            // `--currency` wins over the file's column, as in `main`; the column's code
+            // is the first row's (a different one later is an error above).
+            let code = default_currency.or(currency).unwrap_or(Currency::CNY);
+            amounts.push(Money::new(Decimal::new(amount_minor, scale), code));
         }
     }
-    // `--currency` wins over the file's column, as in `main`; the column's code is
-    // known once every row is read.
-    let code = default_currency.or(currency).unwrap_or(Currency::CNY);
-    let amounts = minor_amounts
-        .into_iter()
-        .map(|(minor, scale)| Money::new(Decimal::new(minor, scale), code))
-        .collect();
     Ok(Orders {
         customers,
         dates,
