@@ -252,7 +252,10 @@ pub(super) enum DatedEvent {
 /// additions. When the reference zone is UTC, an instant's date is integer division;
 /// other zones use a cache of UTC days with a constant offset (a zone look-up only on
 /// a cache miss or a day with a transition). Orders known only by their calendar date
-/// (as in CSV exports) fold directly with [`Aggregator::add_purchase_on`].
+/// (as in CSV exports) fold directly with [`Aggregator::add_purchase_on`]. A whole
+/// batch of such events already in columns goes faster through
+/// [`FactsTable::from_dated_events`], which sorts instead of probing a map: at
+/// millions of customers each probe here misses the cache.
 ///
 /// # Shards
 ///

@@ -1,6 +1,8 @@
 //! Per-customer facts as of an instant (R4): the streaming, mergeable [`Aggregator`],
-//! the [`Facts`] of one customer, the columnar [`FactsTable`] of a whole base, and the
-//! repeat-purchase summary that feeds the BG/NBD and Gamma-Gamma models (R28).
+//! the [`Facts`] of one customer, the columnar [`FactsTable`] of a whole base (also
+//! built in bulk from dated events in columns, [`FactsTable::from_dated_events`], with
+//! the aggregator's per-event rule), and the repeat-purchase summary that feeds the
+//! BG/NBD and Gamma-Gamma models (R28).
 //!
 //! # Definitions
 //!
