@@ -28,7 +28,7 @@ use std::time::Instant;
 
 use chrono::NaiveDate;
 use patronage::{
-    Aggregator, Config, Currency, CustomerId, Money, ScoreMethod, SegmentPreset, Segmenter,
+    Config, Currency, CustomerId, FactsTable, Money, ScoreMethod, SegmentPreset, Segmenter,
     SegmentsConfig,
 };
 use rust_decimal::Decimal;
@@ -39,7 +39,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let started = Instant::now();
     let bytes =
         std::fs::read(&args.orders).map_err(|e| format!("cannot read `{}`: {e}", args.orders))?;
-    let orders = parse_orders(&bytes)?;
+    let orders = parse_orders(&bytes, args.currency)?;
     drop(bytes);
     let parse_s = started.elapsed().as_secs_f64();
 
@@ -72,22 +72,8 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     let started = Instant::now();
     let options = config.facts_options_on(args.as_of, currency)?;
-    let mut aggregator = Aggregator::with_capacity(options, orders.rows.len() / 4);
-    for order in &orders.rows {
-        let customer = CustomerId(order.customer_id);
-        let amount = Decimal::new(order.amount_minor, order.scale);
-        match order.kind {
-            Kind::Purchase => {
-                aggregator.add_purchase_on(customer, order.date, Money::new(amount, currency))?;
-            }
-            Kind::Refund => {
-                let refunded = Money::new(-amount, currency);
-                aggregator.add_refund_on(customer, order.date, refunded)?;
-            }
-            Kind::Nothing => {}
-        }
-    }
-    let facts = aggregator.into_table();
+    let facts =
+        FactsTable::from_dated_events(&options, &orders.customers, &orders.dates, &orders.amounts)?;
     let segmentation = segmenter.segment(&facts, args.as_of)?;
     let counts = segmentation.rfm_segment_counts();
     let compute_s = started.elapsed().as_secs_f64();
@@ -255,25 +241,22 @@ enum Kind {
     Nothing,
 }
 
-/// One parsed row: the amount is `amount_minor / 10^scale`, exactly.
-#[derive(Clone, Copy, Debug)]
-struct ParsedOrder {
-    customer_id: u64,
-    date: NaiveDate,
-    amount_minor: i64,
-    scale: u32,
-    kind: Kind,
-}
-
+/// The rows that change the facts, in columns (a purchase has a positive amount, a
+/// refund a negative one); cancelled, fully refunded and zero rows are left out.
 struct Orders {
-    rows: Vec<ParsedOrder>,
+    customers: Vec<CustomerId>,
+    dates: Vec<NaiveDate>,
+    amounts: Vec<Money>,
     currency: Option<Currency>,
 }
 
 /// Parses the CSV by hand: split on bytes, integers and dates read digit by digit,
 /// amounts straight to exact minor units. Fields are not quoted in order exports; a
 /// quoted field is an error rather than a silent misread.
-fn parse_orders(bytes: &[u8]) -> Result<Orders, Box<dyn Error>> {
+fn parse_orders(
+    bytes: &[u8],
+    default_currency: Option<Currency>,
+) -> Result<Orders, Box<dyn Error>> {
     let mut lines = bytes.split(|&b| b == b'\n');
     let header = lines
         .next()
@@ -289,7 +272,10 @@ fn parse_orders(bytes: &[u8]) -> Result<Orders, Box<dyn Error>> {
     let status_col = find("status");
     let currency_col = find("currency");
 
-    let mut rows = Vec::with_capacity(bytes.len() / 40);
+    let capacity = bytes.len() / 40;
+    let mut customers = Vec::with_capacity(capacity);
+    let mut dates = Vec::with_capacity(capacity);
+    let mut amounts = Vec::with_capacity(capacity);
     let mut currency: Option<Currency> = None;
     let mut fields: Vec<&[u8]> = Vec::with_capacity(columns.len());
     for (line_idx, line) in lines.enumerate() {
@@ -341,15 +327,21 @@ fn parse_orders(bytes: &[u8]) -> Result<Orders, Box<dyn Error>> {
                 .into())
             }
         };
-        rows.push(ParsedOrder {
-            customer_id,
-            date,
-            amount_minor,
-            scale,
-            kind,
-        });
+        if kind != Kind::Nothing {
+            customers.push(CustomerId(customer_id));
+            dates.push(date);
+            // `--currency` wins over the file's column, as in `main`; the column's code
+            // is the first row's (a different one later is an error above).
+            let code = default_currency.or(currency).unwrap_or(Currency::CNY);
+            amounts.push(Money::new(Decimal::new(amount_minor, scale), code));
+        }
     }
-    Ok(Orders { rows, currency })
+    Ok(Orders {
+        customers,
+        dates,
+        amounts,
+        currency,
+    })
 }
 
 fn trim_cr(line: &[u8]) -> &[u8] {

@@ -6,7 +6,7 @@ use std::hint::black_box;
 use chrono::{DateTime, NaiveDate, Utc};
 use criterion::{BatchSize, Criterion, Throughput};
 use patronage::{
-    Aggregator, Currency, CustomerId, FactsOptions, Money, Order, OrderId, OrderStatus,
+    Aggregator, Currency, CustomerId, FactsOptions, FactsTable, Money, Order, OrderId, OrderStatus,
 };
 use rust_decimal::Decimal;
 
@@ -99,6 +99,59 @@ pub(crate) fn define(c: &mut Criterion) {
             agg
         });
     });
+    group.finish();
+
+    // The columnar bulk path on the same rows: purchases, with refunded and partially
+    // refunded orders' refunds as negative rows, as a CSV export carries them.
+    let mut customers = Vec::with_capacity(N_ORDERS);
+    let mut dates = Vec::with_capacity(N_ORDERS);
+    let mut amounts = Vec::with_capacity(N_ORDERS);
+    for (customer, date, amount) in &dated {
+        customers.push(*customer);
+        dates.push(*date);
+        amounts.push(*amount);
+    }
+    for (idx, order) in orders.iter().enumerate().step_by(25) {
+        customers.push(order.customer);
+        dates.push(dated[idx].1);
+        amounts.push(Money::new(-Decimal::new(50, 2), Currency::CNY));
+    }
+    let streamed = {
+        let mut agg = Aggregator::with_capacity(utc, N_CUSTOMERS as usize);
+        for ((customer, date), amount) in customers.iter().zip(&dates).zip(&amounts) {
+            if amount.amount.is_sign_negative() {
+                let refunded = Money::new(-amount.amount, amount.currency);
+                agg.add_refund_on(*customer, *date, refunded)
+                    .expect("valid synthetic refund");
+            } else {
+                agg.add_purchase_on(*customer, *date, *amount)
+                    .expect("valid synthetic purchase");
+            }
+        }
+        agg.into_table()
+    };
+    let mut group = c.benchmark_group("facts/batch");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(customers.len() as u64));
+    group.bench_function("dated/1m", |b| {
+        b.iter(|| {
+            let table = FactsTable::from_dated_events(
+                &utc,
+                black_box(&customers),
+                black_box(&dates),
+                black_box(&amounts),
+            )
+            .expect("valid synthetic rows");
+            assert_eq!(table.len(), n_customers);
+            assert_eq!(table.monetary(), streamed.monetary());
+            table
+        });
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("facts/fold");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(N_ORDERS as u64));
     group.bench_function("dated_purchases/1m", |b| {
         b.iter(|| {
             let mut agg = Aggregator::with_capacity(utc, N_CUSTOMERS as usize);

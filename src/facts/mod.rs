@@ -1,6 +1,8 @@
 //! Per-customer facts as of an instant (R4): the streaming, mergeable [`Aggregator`],
-//! the [`Facts`] of one customer, the columnar [`FactsTable`] of a whole base, and the
-//! repeat-purchase summary that feeds the BG/NBD and Gamma-Gamma models (R28).
+//! the [`Facts`] of one customer, the columnar [`FactsTable`] of a whole base (also
+//! built in bulk from dated events in columns, [`FactsTable::from_dated_events`], with
+//! the aggregator's per-event rule), and the repeat-purchase summary that feeds the
+//! BG/NBD and Gamma-Gamma models (R28).
 //!
 //! # Definitions
 //!
@@ -20,6 +22,7 @@
 //! - Events after `as_of` are ignored and counted ([`Aggregator::ignored_after_as_of`]).
 
 mod aggregate;
+mod batch;
 mod hash;
 mod repeat;
 mod table;
@@ -31,6 +34,7 @@ use serde::{Deserialize, Serialize};
 
 pub(crate) use self::aggregate::check_refund_amount;
 pub use self::aggregate::{Aggregator, PartialFacts};
+pub use self::batch::BatchError;
 pub use self::hash::{FxBuildHasher, FxHasher};
 pub use self::repeat::{RepeatSummary, RepeatSummaryBuilder};
 pub use self::table::FactsTable;

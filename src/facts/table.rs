@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::customer::{CustomerId, InteractionKind};
 use crate::error::{FactsError, FactsErrorKind};
-use crate::facts::{Facts, FrequencyBand, InteractionFacts, LOGIN_WEEKS};
+use crate::facts::{
+    Clock, Facts, FactsOptions, FrequencyBand, InteractionFacts, PartialFacts, LOGIN_WEEKS,
+};
 use crate::money::Currency;
 
 /// The facts of a whole customer base in columns: one `Vec` per field, rows ordered by
@@ -357,6 +359,103 @@ impl FactsTable {
         self.days_since_last_interaction
             .push(f.days_since_last_interaction);
         self.shown_interest.push(f.shown_interest);
+    }
+
+    /// An empty table with room for `n` rows in every column but the per-kind
+    /// interaction columns, which [`FactsTable::fill_interactions`] builds in bulk.
+    pub(super) fn with_core_capacity(currency: Currency, n: usize) -> FactsTable {
+        let mut table = FactsTable::with_capacity(currency, 0);
+        table.customer_ids.reserve_exact(n);
+        table.registered_on.reserve_exact(n);
+        table.days_since_registration.reserve_exact(n);
+        table.first_purchase.reserve_exact(n);
+        table.last_purchase.reserve_exact(n);
+        table.days_since_first_purchase.reserve_exact(n);
+        table.recency_days.reserve_exact(n);
+        table.purchases.reserve_exact(n);
+        table.frequency.reserve_exact(n);
+        table.frequency_band.reserve_exact(n);
+        table.monthly_average.reserve_exact(n);
+        table.quarterly_average.reserve_exact(n);
+        table.yearly_average.reserve_exact(n);
+        table.monetary.reserve_exact(n);
+        table.average_order_value.reserve_exact(n);
+        table.refunds.reserve_exact(n);
+        table.refunded.reserve_exact(n);
+        table.cancelled.reserve_exact(n);
+        table.weekly_logins.reserve_exact(n);
+        table.days_since_last_interaction.reserve_exact(n);
+        table.shown_interest.reserve_exact(n);
+        table
+    }
+
+    /// Appends a customer's row straight from its partial facts, every column but the
+    /// per-kind interaction columns (see [`FactsTable::fill_interactions`]); the caller
+    /// keeps rows sorted and unique.
+    #[inline]
+    pub(super) fn push_partial(
+        &mut self,
+        customer: CustomerId,
+        partial: &PartialFacts,
+        clock: Clock,
+        options: &FactsOptions,
+    ) {
+        let derived = partial.derive(clock, options);
+        self.customer_ids.push(customer);
+        self.registered_on.push(derived.registered_on);
+        self.days_since_registration
+            .push(derived.days_since_registration);
+        self.first_purchase.push(derived.first_purchase);
+        self.last_purchase.push(derived.last_purchase);
+        self.days_since_first_purchase
+            .push(derived.days_since_first_purchase);
+        self.recency_days.push(derived.recency_days);
+        self.purchases.push(partial.purchases);
+        self.frequency.push(partial.in_window);
+        self.frequency_band.push(derived.frequency_band);
+        self.monthly_average.push(derived.monthly_average);
+        self.quarterly_average.push(derived.quarterly_average);
+        self.yearly_average.push(derived.yearly_average);
+        self.monetary.push(partial.monetary);
+        self.average_order_value.push(derived.average_order_value);
+        self.refunds.push(partial.refunds);
+        self.refunded.push(partial.refunded);
+        self.cancelled.push(partial.cancelled);
+        self.weekly_logins.push(
+            partial
+                .interactions
+                .as_ref()
+                .map_or([0; LOGIN_WEEKS], |tally| tally.weekly_logins),
+        );
+        self.days_since_last_interaction
+            .push(derived.days_since_last_interaction);
+        self.shown_interest.push(derived.shown_interest);
+    }
+
+    /// Builds the per-kind interaction columns of a table filled with
+    /// [`FactsTable::push_partial`]: every row zero / `None` in bulk, then the rows
+    /// `(row, tally)` of the customers who interacted.
+    pub(super) fn fill_interactions<'a>(
+        &mut self,
+        tallies: impl IntoIterator<Item = (usize, &'a InteractionFacts)>,
+    ) {
+        let n = self.customer_ids.len();
+        self.interaction_counts = (0..InteractionKind::COUNT).map(|_| vec![0; n]).collect();
+        self.last_interactions = (0..InteractionKind::COUNT).map(|_| vec![None; n]).collect();
+        for (row, facts) in tallies {
+            for ((kind, counts), lasts) in InteractionKind::ALL
+                .iter()
+                .zip(&mut self.interaction_counts)
+                .zip(&mut self.last_interactions)
+            {
+                if let Some(slot) = counts.get_mut(row) {
+                    *slot = facts.count(*kind);
+                }
+                if let Some(slot) = lasts.get_mut(row) {
+                    *slot = facts.last(*kind);
+                }
+            }
+        }
     }
 
     /// The number of customers (rows).
