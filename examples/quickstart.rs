@@ -15,8 +15,8 @@ use chrono::{DateTime, Utc};
 use patronage::predict::{fit_bgnbd, FitOptions, ObservationTable};
 use patronage::{
     Aggregator, Birthday, Config, Currency, Customer, CustomerId, Dimension, FactsOptions,
-    FrequencyBand, Interaction, InteractionKind, Mode, Money, Order, OrderId, OrderStatus, Records,
-    Refund, RepeatSummaryBuilder, Segmenter, Source, Validator, VipLevel,
+    FrequencyBand, Interaction, InteractionKind, Money, Order, OrderId, OrderStatus, Records,
+    Refund, RepeatSummaryBuilder, Segmenter, Source, ValidationMode, Validator, VipLevel,
 };
 use rust_decimal::Decimal;
 
@@ -39,7 +39,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     );
 
     // 1. Validation (R5): lenient mode keeps going and reports every reject.
-    let report = Validator::validate(records, Mode::Lenient)?;
+    let report = Validator::validate(records, ValidationMode::Lenient)?;
     println!(
         "\n== validation: {} records rejected ==",
         report.rejected.len()

@@ -58,7 +58,7 @@
 //! | config | [`Config`]: thresholds, stage / tier / class tables, RFM settings, VIP levels; [`Config::reference()`] holds the source policy's defaults |
 //! | segmentation | [`Segmenter`], [`Segmentation`], population statistics ([`PopulationStats`], [`rank_scores`], [`quantile_scores`]), [`SegmentTable`], [`transitions`] |
 //! | [`predict`] | BG/NBD, Pareto/NBD, Gamma-Gamma and discounted CLV, fitted by maximum likelihood |
-//! | errors | one type per domain ([`MoneyError`], [`RecordError`], [`FactsError`], [`RuleError`], [`ConfigError`], [`SegmentError`], [`PredictError`]) and [`Error`] over all of them |
+//! | errors | one type per domain ([`MoneyError`], [`RecordError`], [`FactsError`], [`BatchError`], [`RuleError`], [`ConfigError`], [`SegmentError`], [`PredictError`]) and [`Error`] over all of them |
 //!
 //! # Purity, determinism and panics
 //!

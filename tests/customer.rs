@@ -95,8 +95,8 @@ struct Counts {
 }
 
 fn check_validation(case: &ValidationCase) {
-    use patronage::{Mode, Validator};
-    let report = Validator::validate(case.records.clone(), Mode::Lenient).unwrap();
+    use patronage::{ValidationMode, Validator};
+    let report = Validator::validate(case.records.clone(), ValidationMode::Lenient).unwrap();
     let messages: Vec<String> = report.rejected.iter().map(ToString::to_string).collect();
     assert_eq!(messages, case.rejects, "{}", case.name);
     let accepted = Counts {
@@ -131,7 +131,7 @@ fn check_validation(case: &ValidationCase) {
         serde_json::from_str::<Vec<patronage::Reject>>(&json).unwrap(),
         rejects
     );
-    match Validator::validate(case.records.clone(), Mode::Strict) {
+    match Validator::validate(case.records.clone(), ValidationMode::Strict) {
         Ok(strict) => assert!(case.rejects.is_empty() && strict.accepted == report.accepted),
         Err(e) => assert_eq!(Some(&e.to_string()), case.rejects.first(), "{}", case.name),
     }
@@ -149,7 +149,7 @@ fn validation_cases() {
 
 #[test]
 fn error_predicates_and_fields() {
-    use patronage::{Mode, RecordErrorKind, RecordRef, Validator};
+    use patronage::{RecordErrorKind, RecordRef, ValidationMode, Validator};
     let cases: ValidationCases =
         toml::from_str(include_str!("data/customer/validation.toml")).unwrap();
     let dup = cases
@@ -157,7 +157,7 @@ fn error_predicates_and_fields() {
         .iter()
         .find(|c| c.name == "duplicate ids")
         .unwrap();
-    let report = Validator::validate(dup.records.clone(), Mode::Lenient).unwrap();
+    let report = Validator::validate(dup.records.clone(), ValidationMode::Lenient).unwrap();
     assert!(report
         .rejected
         .iter()
@@ -180,7 +180,7 @@ fn error_predicates_and_fields() {
         .iter()
         .find(|c| c.name.starts_with("mixed"))
         .unwrap();
-    let report = Validator::validate(mixed.records.clone(), Mode::Lenient).unwrap();
+    let report = Validator::validate(mixed.records.clone(), ValidationMode::Lenient).unwrap();
     assert!(report.rejected[0].is_mixed_currency());
     assert!(!report.rejected[0].is_duplicate());
 }

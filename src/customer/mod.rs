@@ -29,7 +29,7 @@ pub use self::ids::{CustomerId, OrderId};
 pub use self::interaction::{Interaction, InteractionKind};
 pub use self::order::{Order, OrderStatus, Refund};
 pub use self::pii::{Email, PersonName, Phone};
-pub use self::validate::{Mode, Records, Reject, ValidationReport, Validator};
+pub use self::validate::{Records, Reject, ValidationMode, ValidationReport, Validator};
 
 use crate::error::{RecordError, RecordErrorKind, RecordRef};
 

@@ -15,7 +15,7 @@ use crate::money::{Currency, Money};
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
-pub enum Mode {
+pub enum ValidationMode {
     /// Fail on the first bad record.
     #[default]
     Strict,
@@ -100,7 +100,7 @@ impl ValidationReport {
 ///
 /// ```
 /// use chrono::{TimeZone, Utc};
-/// use patronage::{Customer, CustomerId, Mode, Order, OrderId, OrderStatus, Records, Validator};
+/// use patronage::{Customer, CustomerId, ValidationMode, Order, OrderId, OrderStatus, Records, Validator};
 ///
 /// let t = |d| Utc.with_ymd_and_hms(2024, 5, d, 10, 0, 0).single().ok_or("bad date");
 /// let mut alice = Customer::new(CustomerId(1));
@@ -113,11 +113,11 @@ impl ValidationReport {
 ///     ],
 ///     ..Records::default()
 /// };
-/// let report = Validator::validate(records.clone(), Mode::Lenient)?;
+/// let report = Validator::validate(records.clone(), ValidationMode::Lenient)?;
 /// assert_eq!(report.accepted.orders.len(), 1);
 /// assert_eq!(report.rejected[0].to_string(),
 ///     "order `2` of customer `1`: field `placed_at`: expected a time on or after registration at `2024-05-10 10:00:00 UTC`, found `2024-05-02 10:00:00 UTC`");
-/// assert!(Validator::validate(records, Mode::Strict).is_err());
+/// assert!(Validator::validate(records, ValidationMode::Strict).is_err());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, Default)]
@@ -147,17 +147,20 @@ impl Validator {
     ///
     /// # Errors
     ///
-    /// In [`Mode::Strict`], the first bad record's [`RecordError`]. In
-    /// [`Mode::Lenient`] this never fails: the errors are in the report.
-    pub fn validate(records: Records, mode: Mode) -> Result<ValidationReport, RecordError> {
+    /// In [`ValidationMode::Strict`], the first bad record's [`RecordError`]. In
+    /// [`ValidationMode::Lenient`] this never fails: the errors are in the report.
+    pub fn validate(
+        records: Records,
+        mode: ValidationMode,
+    ) -> Result<ValidationReport, RecordError> {
         let mut validator = Validator::new();
         let mut report = ValidationReport::default();
         let keep =
             |result: Result<(), RecordError>, rejected: &mut Vec<RecordError>| match (result, mode)
             {
                 (Ok(()), _) => Ok(true),
-                (Err(e), Mode::Strict) => Err(e),
-                (Err(e), Mode::Lenient) => {
+                (Err(e), ValidationMode::Strict) => Err(e),
+                (Err(e), ValidationMode::Lenient) => {
                     rejected.push(e);
                     Ok(false)
                 }

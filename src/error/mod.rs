@@ -56,6 +56,9 @@ pub enum Error {
     /// Facts could not be aggregated or merged.
     #[error(transparent)]
     Facts(#[from] FactsError),
+    /// A columnar batch of dated events could not be folded.
+    #[error(transparent)]
+    Batch(#[from] BatchError),
     /// A rule, expression or decision table was rejected, or failed to evaluate.
     #[error(transparent)]
     Rule(#[from] RuleError),
@@ -82,6 +85,7 @@ mod tests {
         assert_error::<MoneyError>();
         assert_error::<RecordError>();
         assert_error::<FactsError>();
+        assert_error::<BatchError>();
         assert_error::<PredictError>();
         assert_error::<RuleError>();
         assert_error::<ConfigError>();

@@ -247,7 +247,7 @@ pub(super) enum DatedEvent {
 ///
 /// # Cost
 ///
-/// One hash-map probe per event (with [`FxBuildHasher`]), no allocation per event (an
+/// One hash-map probe per event (with an Fx-style hasher: ids are assigned by the host, not chosen by an adversary), no allocation per event (an
 /// interaction allocates its customer's interaction counters once), checked `Decimal`
 /// additions. When the reference zone is UTC, an instant's date is integer division;
 /// other zones use a cache of UTC days with a constant offset (a zone look-up only on
@@ -551,7 +551,7 @@ impl Aggregator {
     ///
     /// ```
     /// use chrono::{TimeZone, Utc};
-    /// use patronage::{Aggregator, Currency, CustomerId, FactsOptions, Mode, Order, OrderId,
+    /// use patronage::{Aggregator, Currency, CustomerId, FactsOptions, ValidationMode, Order, OrderId,
     ///     OrderStatus, Records, Validator};
     ///
     /// let t = |d| Utc.with_ymd_and_hms(2024, 6, d, 12, 0, 0).single().ok_or("bad date");
@@ -562,7 +562,7 @@ impl Aggregator {
     ///     ],
     ///     ..Records::default()
     /// };
-    /// let report = Validator::validate(records, Mode::Lenient)?;
+    /// let report = Validator::validate(records, ValidationMode::Lenient)?;
     /// let mut agg = Aggregator::new(FactsOptions::new(t(30)?, Currency::CNY));
     /// agg.add_records(&report.accepted)?;
     /// assert_eq!((agg.len(), report.rejected.len()), (1, 1));

@@ -12,24 +12,12 @@ use std::hash::{BuildHasher, Hasher};
 /// order ids are assigned by the host, not chosen by an attacker, and the aggregator
 /// hashes one per event: at tens of millions of events SipHash is a measurable part of
 /// the fold, Fx is a few cycles. Do not use it for keys an outsider controls.
-///
-/// # Example
-///
-/// ```
-/// use std::collections::HashMap;
-/// use patronage::{CustomerId, FxBuildHasher};
-///
-/// let mut spend: HashMap<CustomerId, u32, FxBuildHasher> = HashMap::default();
-/// *spend.entry(CustomerId(7)).or_default() += 3;
-/// assert_eq!(spend.get(&CustomerId(7)), Some(&3));
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct FxBuildHasher;
+pub(crate) struct FxBuildHasher;
 
 /// The hasher built by [`FxBuildHasher`].
 #[derive(Clone, Copy, Debug, Default)]
-pub struct FxHasher {
+pub(crate) struct FxHasher {
     hash: u64,
 }
 
