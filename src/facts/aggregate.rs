@@ -247,8 +247,9 @@ pub(super) enum DatedEvent {
 ///
 /// # Cost
 ///
-/// One hash-map probe per event (with an Fx-style hasher: ids are assigned by the host, not chosen by an adversary), no allocation per event (an
-/// interaction allocates its customer's interaction counters once), checked `Decimal`
+/// One hash-map probe per event (with an Fx-style hasher: ids are assigned by the host,
+/// not chosen by an adversary), no allocation per event (an interaction allocates its
+/// customer's interaction counters once), checked `Decimal`
 /// additions. When the reference zone is UTC, an instant's date is integer division;
 /// other zones use a cache of UTC days with a constant offset (a zone look-up only on
 /// a cache miss or a day with a transition). Orders known only by their calendar date
