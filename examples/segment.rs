@@ -16,8 +16,9 @@
 //! amount and a cancelled or fully refunded order are not purchases and change nothing.
 //! Rows dated after `--as-of` are ignored.
 //!
-//! `--threads N` (default 1) lets the facts table be built on up to `N` threads
-//! ([`BatchOptions`]); the output is the same for every `N`.
+//! `--threads N` (default 1) lets the facts table be built, and the stage and tier
+//! tables be decided, on up to `N` threads ([`BatchOptions`], [`Segmenter::threads`]);
+//! the output is the same for every `N`.
 //!
 //! Output: one row per customer with a purchase, ordered by customer id, with the header
 //! `customer_id,recency_days,frequency,monetary,monetary_top_share,r_score,f_score,m_score,rfm_segment,tier,stage`.
@@ -70,6 +71,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         (None, None) => Currency::CNY,
     };
     let (segmenter, warnings) = Segmenter::new(&config, currency)?;
+    let segmenter = segmenter.threads(args.threads);
     for warning in &warnings {
         eprintln!("config warning: {warning}");
     }
