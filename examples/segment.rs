@@ -6,7 +6,7 @@
 //! ```text
 //! cargo run --release --example segment -- --orders FILE.csv --as-of YYYY-MM-DD
 //!     [--config FILE.json|FILE.toml] [--scores quantile|rank] [--rfm-table r-0.3|r-0.2]
-//!     [--frequency-window DAYS|all] [--currency CODE] [--timings]
+//!     [--frequency-window DAYS|all] [--currency CODE] [--threads N] [--timings]
 //! ```
 //!
 //! The CSV has a header with at least `customer_id`, `amount` and one of `order_date` /
@@ -16,6 +16,10 @@
 //! amount and a cancelled or fully refunded order are not purchases and change nothing.
 //! Rows dated after `--as-of` are ignored.
 //!
+//! `--threads N` (default 1) lets the facts table be built, and the stage and tier
+//! tables be decided, on up to `N` threads ([`BatchOptions`], [`Segmenter::threads`]);
+//! the output is the same for every `N`.
+//!
 //! Output: one row per customer with a purchase, ordered by customer id, with the header
 //! `customer_id,recency_days,frequency,monetary,monetary_top_share,r_score,f_score,m_score,rfm_segment,tier,stage`.
 //! With `--timings`, `parse_s=… compute_s=…` goes to stderr: *parse* is reading the file
@@ -24,12 +28,13 @@
 
 use std::error::Error;
 use std::io::{BufWriter, Write};
+use std::num::NonZeroUsize;
 use std::time::Instant;
 
 use chrono::NaiveDate;
 use patronage::{
-    Config, Currency, CustomerId, FactsTable, Money, ScoreMethod, SegmentPreset, Segmenter,
-    SegmentsConfig,
+    BatchOptions, Config, Currency, CustomerId, FactsTable, Money, ScoreMethod, SegmentPreset,
+    Segmenter, SegmentsConfig,
 };
 use rust_decimal::Decimal;
 
@@ -66,14 +71,21 @@ fn main() -> Result<(), Box<dyn Error>> {
         (None, None) => Currency::CNY,
     };
     let (segmenter, warnings) = Segmenter::new(&config, currency)?;
+    let segmenter = segmenter.threads(args.threads);
     for warning in &warnings {
         eprintln!("config warning: {warning}");
     }
 
     let started = Instant::now();
     let options = config.facts_options_on(args.as_of, currency)?;
-    let facts =
-        FactsTable::from_dated_events(&options, &orders.customers, &orders.dates, &orders.amounts)?;
+    let batch = BatchOptions::default().threads(args.threads);
+    let facts = FactsTable::from_dated_events_with(
+        &options,
+        &batch,
+        &orders.customers,
+        &orders.dates,
+        &orders.amounts,
+    )?;
     let segmentation = segmenter.segment(&facts, args.as_of)?;
     let counts = segmentation.rfm_segment_counts();
     let compute_s = started.elapsed().as_secs_f64();
@@ -152,12 +164,13 @@ struct Args {
     rfm_table: Option<SegmentPreset>,
     frequency_window: Option<Window>,
     currency: Option<Currency>,
+    threads: NonZeroUsize,
     timings: bool,
 }
 
 impl Args {
     fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, Box<dyn Error>> {
-        const USAGE: &str = "usage: segment --orders FILE.csv --as-of YYYY-MM-DD [--config FILE] [--scores quantile|rank] [--rfm-table r-0.3|r-0.2] [--frequency-window DAYS|all] [--currency CODE] [--timings]";
+        const USAGE: &str = "usage: segment --orders FILE.csv --as-of YYYY-MM-DD [--config FILE] [--scores quantile|rank] [--rfm-table r-0.3|r-0.2] [--frequency-window DAYS|all] [--currency CODE] [--threads N] [--timings]";
         let mut orders = None;
         let mut as_of = None;
         let mut parsed = Args {
@@ -168,6 +181,7 @@ impl Args {
             rfm_table: None,
             frequency_window: None,
             currency: None,
+            threads: NonZeroUsize::MIN,
             timings: false,
         };
         while let Some(flag) = args.next() {
@@ -212,6 +226,11 @@ impl Args {
                     });
                 }
                 "--currency" => parsed.currency = Some(value.parse::<Currency>()?),
+                "--threads" => {
+                    parsed.threads = value.parse::<NonZeroUsize>().map_err(|_| {
+                        format!("`--threads {value}`: expected a whole number of at least 1")
+                    })?;
+                }
                 _ => return Err(format!("unknown option `{flag}`\n{USAGE}").into()),
             }
         }

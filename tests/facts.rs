@@ -746,6 +746,10 @@ fn dated_rows() -> impl proptest::strategy::Strategy<Value = Vec<(CustomerId, Na
     proptest::collection::vec((customer, date, amount), 0..1_200)
 }
 
+fn batch_options(threads: usize) -> patronage::BatchOptions {
+    patronage::BatchOptions::default().threads(std::num::NonZeroUsize::new(threads).unwrap())
+}
+
 fn fold_dated(agg: &mut Aggregator, customer: CustomerId, date: NaiveDate, amount: Money) {
     if amount.amount.is_sign_negative() && !amount.amount.is_zero() {
         let refunded = Money::new(-amount.amount, amount.currency);
@@ -769,6 +773,10 @@ proptest::proptest! {
         let dates: Vec<NaiveDate> = rows.iter().map(|r| r.1).collect();
         let amounts: Vec<Money> = rows.iter().map(|r| r.2).collect();
         let batch = FactsTable::from_dated_events(&options, &customers, &dates, &amounts).unwrap();
+        for threads in [1, 2, 3] {
+            let with = FactsTable::from_dated_events_with(&options, &batch_options(threads), &customers, &dates, &amounts).unwrap();
+            proptest::prop_assert_eq!(&with, &batch, "{} threads", threads);
+        }
 
         let mut single = Aggregator::new(options);
         let mut shards = [Aggregator::new(options), Aggregator::new(options), Aggregator::new(options)];
@@ -883,5 +891,109 @@ fn dated_batch_equals_streaming_fold_when_partitioned() {
         fold_dated(&mut single, *customer, *date, *amount);
     }
     assert!(batch.len() > 8_000, "{}", batch.len());
+    for threads in [1, 2, 3, 5] {
+        let with = FactsTable::from_dated_events_with(
+            &options,
+            &batch_options(threads),
+            &customers,
+            &dates,
+            &amounts,
+        )
+        .unwrap();
+        assert_eq!(with, batch, "{threads} threads");
+    }
     assert_eq!(batch, single.into_table());
+}
+
+/// With several threads the error is the one of one thread: the first failing row in
+/// input order for a row check (wherever the chunks split), the first overflowing
+/// customer in id order for an overflow (whichever thread folds it).
+#[test]
+fn dated_batch_errors_do_not_depend_on_threads() {
+    use rust_decimal::Decimal;
+    let options = prop_options(0, Some(365));
+    let day = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+    let n = 20_000_usize;
+    let customers: Vec<CustomerId> = (0..n as u64)
+        .map(|i| CustomerId(i.wrapping_mul(0x9E37_79B9_7F4A_7C15)))
+        .collect();
+    let dates = vec![day; n];
+    let cny = |minor: i64| Money::new(Decimal::new(minor, 2), Currency::CNY);
+    let run = |amounts: &[Money], threads: usize| {
+        FactsTable::from_dated_events_with(
+            &options,
+            &batch_options(threads),
+            &customers,
+            &dates,
+            amounts,
+        )
+        .unwrap_err()
+    };
+
+    // Mixed currencies in the last chunk and in a middle one: the lower row wins.
+    for bad in [
+        vec![19_999],
+        vec![15_000, 19_999],
+        vec![7_001, 15_000],
+        vec![0, 7_001],
+    ] {
+        let mut amounts = vec![cny(1_000); n];
+        for row in &bad {
+            amounts[*row] = Money::new(Decimal::new(-5, 0), Currency::USD);
+        }
+        for threads in [1, 2, 3, 4, 7] {
+            let err = run(&amounts, threads);
+            assert_eq!(err.row(), Some(bad[0]), "{bad:?} {threads} threads");
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "row {}: refund of customer `{}` on 2024-06-01: field `amount`: expected an amount in `CNY`, found `5 USD`; convert it before folding",
+                    bad[0],
+                    customers[bad[0]]
+                ),
+                "{threads} threads"
+            );
+        }
+    }
+
+    // Overflows: two customers each overflow, one with a high id and one with a low
+    // id; the lowest id is reported, at its overflowing row, for every thread count.
+    let max = Money::new(Decimal::MAX, Currency::CNY);
+    let mut customers_overflow = customers.clone();
+    let (low, high) = (CustomerId(17), CustomerId(u64::MAX - 17));
+    let mut amounts = vec![cny(1_000); n];
+    for (row, id) in [(3, high), (9_000, low), (12_000, high), (19_000, low)] {
+        customers_overflow[row] = id;
+        amounts[row] = max;
+    }
+    for threads in [1, 2, 3, 4, 7] {
+        let err = FactsTable::from_dated_events_with(
+            &options,
+            &batch_options(threads),
+            &customers_overflow,
+            &dates,
+            &amounts,
+        )
+        .unwrap_err();
+        assert_eq!(err.row(), Some(19_000), "{threads} threads");
+        assert_eq!(
+            err.to_string(),
+            "row 19000: purchase of customer `17` on 2024-06-01: field `amount`: `79228162514264337593543950335 + 79228162514264337593543950335` overflows: amounts must stay within ±79228162514264337593543950335",
+            "{threads} threads"
+        );
+    }
+}
+
+#[test]
+fn batch_options_serde() {
+    let batch: patronage::BatchOptions = serde_json::from_str("{}").unwrap();
+    assert_eq!(batch, patronage::BatchOptions::default());
+    assert_eq!(batch.threads.get(), 1);
+    let batch: patronage::BatchOptions = serde_json::from_str(r#"{"threads": 3}"#).unwrap();
+    assert_eq!(batch, batch_options(3));
+    assert_eq!(serde_json::to_string(&batch).unwrap(), r#"{"threads":3}"#);
+    let err = serde_json::from_str::<patronage::BatchOptions>(r#"{"threads": 0}"#).unwrap_err();
+    assert!(err.to_string().contains("nonzero"), "{err}");
+    let err = serde_json::from_str::<patronage::BatchOptions>(r#"{"thread": 2}"#).unwrap_err();
+    assert!(err.to_string().contains("unknown field `thread`"), "{err}");
 }

@@ -2,8 +2,12 @@
 //! without a hash map, by sorting the events by customer and folding each customer's
 //! run in turn.
 
+use std::num::NonZeroUsize;
+use std::ops::Range;
+
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
 
 use crate::customer::CustomerId;
 use crate::error::{BatchError, MoneyError, RecordError, RecordErrorKind, RecordRef};
@@ -86,6 +90,53 @@ impl FactsTable {
         dates: &[NaiveDate],
         amounts: &[Money],
     ) -> Result<FactsTable, BatchError> {
+        FactsTable::from_dated_events_with(
+            options,
+            &BatchOptions::default(),
+            customers,
+            dates,
+            amounts,
+        )
+    }
+
+    /// [`FactsTable::from_dated_events`] run as `batch` says, on up to
+    /// [`BatchOptions::threads`] threads.
+    ///
+    /// The result, and the error, are the same (`==`) for every thread count: see
+    /// [`BatchOptions`] for how the work is split and why the threads are opt-in.
+    ///
+    /// # Errors
+    ///
+    /// Exactly those of [`FactsTable::from_dated_events`], whatever the thread count:
+    /// a row check reports the first failing row in input order, an overflow the
+    /// first overflowing customer in id order.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::num::NonZeroUsize;
+    /// use chrono::{NaiveDate, TimeZone, Utc};
+    /// use patronage::{BatchOptions, Currency, CustomerId, FactsOptions, FactsTable, Money};
+    ///
+    /// let as_of = Utc.with_ymd_and_hms(2024, 12, 31, 23, 59, 59).single().ok_or("bad date")?;
+    /// let options = FactsOptions::new(as_of, Currency::CNY);
+    /// let day = NaiveDate::from_ymd_opt(2024, 12, 1).ok_or("bad date")?;
+    /// let customers: Vec<CustomerId> = (0..10_000_u64).map(|i| CustomerId(i % 997)).collect();
+    /// let dates = vec![day; customers.len()];
+    /// let amounts = vec![Money::new(rust_decimal::Decimal::new(1_250, 2), Currency::CNY); customers.len()];
+    /// let two = BatchOptions::default().threads(NonZeroUsize::new(2).ok_or("zero")?);
+    /// let table = FactsTable::from_dated_events_with(&options, &two, &customers, &dates, &amounts)?;
+    /// assert_eq!(table, FactsTable::from_dated_events(&options, &customers, &dates, &amounts)?);
+    /// assert_eq!(table.len(), 997);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_dated_events_with(
+        options: &FactsOptions,
+        batch: &BatchOptions,
+        customers: &[CustomerId],
+        dates: &[NaiveDate],
+        amounts: &[Money],
+    ) -> Result<FactsTable, BatchError> {
         let n_rows = customers.len();
         for (column, found) in [("dates", dates.len()), ("amounts", amounts.len())] {
             if found != n_rows {
@@ -100,99 +151,413 @@ impl FactsTable {
         if n_rows > max {
             return Err(BatchError::TooManyRows { max, found: n_rows });
         }
-        let clock = Clock::new(options);
-        let kept = |date: &NaiveDate| day_of_date(*date) <= clock.as_of_day;
-        // Pass 1, in input order: every row's checks; which id bits vary.
+        let columns = Columns {
+            options,
+            clock: Clock::new(options),
+            customers,
+            dates,
+            amounts,
+        };
+        let threads = batch.threads.get();
+        // Contiguous row chunks in input order, one a thread.
+        let n_chunks = threads.min(n_rows / MIN_ROWS_PER_THREAD).max(1);
+        let step = n_rows.div_ceil(n_chunks);
+        let chunks: Vec<Range<usize>> = (0..n_chunks)
+            .map(|chunk| {
+                let start = chunk.saturating_mul(step).min(n_rows);
+                start..start.saturating_add(step).min(n_rows)
+            })
+            .collect();
+
+        // Pass 1, in input order: every row's checks; which id bits vary. The chunks
+        // are in input order, so the first chunk with an error holds the first failing
+        // row.
         let mut first_id = None;
         let mut varying = 0_u64;
-        for (row, ((customer, date), amount)) in
-            customers.iter().zip(dates).zip(amounts).enumerate()
-        {
-            let checked = match classify(*customer, *date, *amount) {
-                Classified::Purchase(record) => {
-                    check_dated_purchase(record, *amount, options.currency)
-                }
-                Classified::Refund(record, refunded) => {
-                    check_dated_refund(record, refunded, options.currency)
-                }
-            };
-            checked.map_err(|error| BatchError::Row {
-                row,
-                error: Box::new(error),
-            })?;
-            if kept(date) {
-                varying |= customer.0 ^ *first_id.get_or_insert(customer.0);
+        for scanned in run_each(chunks.clone(), |rows| columns.scan(rows)) {
+            let (first, bits) = scanned?;
+            if let Some(first) = first {
+                varying |= bits | (first ^ *first_id.get_or_insert(first));
             }
         }
-        // Pass 2 and 3: partition the kept rows by their top varying id bits, in input
-        // order, into `events` (one memory-bound scatter, carrying the amounts along).
+
+        // Pass 2: each chunk counts its kept rows per part (the top varying id bits).
         let top_bits = u64::BITS - varying.leading_zeros();
         let width = top_bits.min(partition_bits(n_rows));
         let shift = top_bits - width;
-        let bucket_of = |customer: CustomerId| bucket(customer.0, shift, width);
-        let mut starts = vec![0_usize; (1_usize << width) + 1];
-        for (customer, _) in customers.iter().zip(dates).filter(|(_, date)| kept(date)) {
-            if let Some(count) = starts.get_mut(bucket_of(*customer) + 1) {
-                *count += 1;
+        let n_parts = 1_usize << width;
+        let counts = run_each(chunks.clone(), |rows| {
+            columns.count_parts(rows, n_parts, shift, width)
+        });
+        // Part `p` is `events[starts[p]..starts[p + 1]]`; inside it, each chunk's rows
+        // in chunk order, so in input order.
+        let mut starts = Vec::with_capacity(n_parts + 1);
+        let mut total = 0_usize;
+        for part in 0..n_parts {
+            starts.push(total);
+            for chunk_counts in &counts {
+                total += chunk_counts.get(part).copied().unwrap_or(0);
             }
         }
-        let mut total = 0;
-        for start in &mut starts {
-            total += *start;
-            *start = total;
-        }
+        starts.push(total);
+
+        // Pass 3: each chunk scatters its kept rows into its own region of each part.
         let mut events = vec![EventRecord::default(); total];
-        let mut next = starts.clone();
-        for (row, ((customer, date), amount)) in
+        let mut regions: Vec<Vec<&mut [EventRecord]>> =
+            (0..n_chunks).map(|_| Vec::with_capacity(n_parts)).collect();
+        let mut rest: &mut [EventRecord] = &mut events;
+        for part in 0..n_parts {
+            for (chunk_regions, chunk_counts) in regions.iter_mut().zip(&counts) {
+                let len = chunk_counts.get(part).copied().unwrap_or(0);
+                let (region, tail) = std::mem::take(&mut rest)
+                    .split_at_mut_checked(len)
+                    .unwrap_or_default();
+                chunk_regions.push(region);
+                rest = tail;
+            }
+        }
+        drop(counts);
+        run_each(
+            chunks.into_iter().zip(regions).collect(),
+            |(rows, regions)| {
+                columns.scatter(rows, regions, shift, width);
+            },
+        );
+
+        // Consecutive parts make one group a thread, about as many rows each; the
+        // groups cover increasing id ranges. Each group sorts its parts in cache.
+        let n_groups = threads.min(n_parts);
+        let mut bounds = vec![0_usize];
+        for group in 1..n_groups {
+            let target = (total / n_groups).saturating_mul(group);
+            let previous = bounds.last().copied().unwrap_or(0);
+            bounds.push(
+                starts
+                    .partition_point(|start| *start < target)
+                    .clamp(previous, n_parts),
+            );
+        }
+        bounds.push(n_parts);
+        let mut groups = Vec::with_capacity(n_groups);
+        let mut rest: &mut [EventRecord] = &mut events;
+        for pair in bounds.windows(2) {
+            let [low, high] = pair else { continue };
+            let Some(part_starts) = starts.get(*low..=*high) else {
+                continue;
+            };
+            let first = part_starts.first().copied().unwrap_or(0);
+            let len = part_starts.last().copied().unwrap_or(first) - first;
+            let (group, tail) = std::mem::take(&mut rest)
+                .split_at_mut_checked(len)
+                .unwrap_or_default();
+            rest = tail;
+            let parts: Vec<usize> = part_starts.iter().map(|start| start - first).collect();
+            groups.push((group, parts));
+        }
+        let sizes = run_each(groups, |(group, parts)| {
+            sort_parts(group, &parts, shift);
+            group.len()
+        });
+
+        // Fold each customer's run, in id order: the first group straight into the
+        // table on this thread, the others into lists pushed after it, in order.
+        let mut offsets = Vec::with_capacity(sizes.len());
+        let mut offset = 0;
+        for size in sizes {
+            offsets.push(offset..offset + size);
+            offset += size;
+        }
+        let mut offsets = offsets.into_iter();
+        let first = offsets
+            .next()
+            .and_then(|range| events.get(range))
+            .unwrap_or_default();
+        let rest: Vec<&[EventRecord]> = offsets.filter_map(|range| events.get(range)).collect();
+        let n_customers = customer_count(first)
+            + rest
+                .iter()
+                .map(|group| customer_count(group))
+                .sum::<usize>();
+        let mut table = FactsTable::with_core_capacity(options.currency, n_customers);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = rest
+                .into_iter()
+                .map(|group| {
+                    scope.spawn(move || {
+                        let mut folded = Vec::with_capacity(customer_count(group));
+                        columns
+                            .fold_runs(group, |customer, partial| folded.push((customer, partial)))
+                            .map(|()| folded)
+                    })
+                })
+                .collect();
+            let mut outcome = columns.fold_runs(first, |customer, partial| {
+                table.push_partial(customer, &partial, columns.clock, options);
+            });
+            for handle in handles {
+                let folded = handle
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p));
+                match (&outcome, folded) {
+                    (Ok(()), Ok(folded)) => {
+                        for (customer, partial) in folded {
+                            table.push_partial(customer, &partial, columns.clock, options);
+                        }
+                    }
+                    (Ok(()), Err(error)) => outcome = Err(error),
+                    (Err(_), _) => {}
+                }
+            }
+            outcome
+        })?;
+        table.fill_interactions(std::iter::empty());
+        Ok(table)
+    }
+}
+
+/// How [`FactsTable::from_dated_events_with`] runs the bulk path. The default is what
+/// [`FactsTable::from_dated_events`] does: one thread, the caller's.
+///
+/// # Why threads are opt-in
+///
+/// A library does not know what else its host runs: a web server already busy on
+/// every core, a job scheduler that grants a process a fixed number of cores, a
+/// notebook that runs several shards side by side. So the crate starts no thread
+/// unless asked, keeps no pool, reads no environment variable, and asks for no
+/// dependency: the host says how many threads one call may use, and the call runs
+/// them with [`std::thread::scope`] and joins them before it returns.
+///
+/// # Results do not depend on the count
+///
+/// The table (and the error) is the same (`==`) for every thread count. The rows are
+/// checked in contiguous chunks, in input order, and the first chunk with a failing
+/// row reports it; each chunk scatters its rows into its own region of each part, in
+/// input order, so a part holds its rows in input order whatever the chunking; parts
+/// cover disjoint, increasing id ranges, so consecutive parts are sorted and folded
+/// per thread and the folds are appended in id order. A customer's amounts are thus
+/// added in input order, exactly as on one thread.
+///
+/// # Cost
+///
+/// Checking, scattering, sorting and folding run in parallel; pushing the folded
+/// customers of all but the first group into the table runs on the caller's thread
+/// after them. Below a few thousand rows a second thread does not pay for itself:
+/// each chunk gets at least 256 rows, and a batch under 4,096 rows is one part.
+///
+/// # Example
+///
+/// ```
+/// use std::num::NonZeroUsize;
+/// use patronage::BatchOptions;
+///
+/// let batch = BatchOptions::default();
+/// assert_eq!(batch.threads.get(), 1);
+/// let batch: BatchOptions = serde_json::from_str(r#"{"threads": 2}"#)?;
+/// assert_eq!(batch, BatchOptions::default().threads(NonZeroUsize::new(2).ok_or("zero")?));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct BatchOptions {
+    /// The most threads one call uses, the caller's included (default 1).
+    pub threads: NonZeroUsize,
+}
+
+impl Default for BatchOptions {
+    fn default() -> BatchOptions {
+        BatchOptions {
+            threads: NonZeroUsize::MIN,
+        }
+    }
+}
+
+impl BatchOptions {
+    /// These options with at most `threads` threads a call, the caller's included.
+    #[must_use]
+    pub fn threads(self, threads: NonZeroUsize) -> BatchOptions {
+        BatchOptions { threads, ..self }
+    }
+}
+
+/// The fewest rows a checking / scattering thread gets.
+const MIN_ROWS_PER_THREAD: usize = 256;
+
+/// Runs `work` on each item, the first on the caller's thread and the others on
+/// scoped threads, and returns the results in item order.
+fn run_each<I: Send, R: Send>(items: Vec<I>, work: impl Fn(I) -> R + Sync) -> Vec<R> {
+    let mut items = items.into_iter();
+    let Some(first) = items.next() else {
+        return Vec::new();
+    };
+    if items.len() == 0 {
+        return vec![work(first)];
+    }
+    std::thread::scope(|scope| {
+        let work = &work;
+        let handles: Vec<_> = items.map(|item| scope.spawn(move || work(item))).collect();
+        let mut results = Vec::with_capacity(handles.len() + 1);
+        results.push(work(first));
+        for handle in handles {
+            results.push(
+                handle
+                    .join()
+                    .unwrap_or_else(|payload| std::panic::resume_unwind(payload)),
+            );
+        }
+        results
+    })
+}
+
+/// The number of customers (runs of equal ids) in sorted events.
+fn customer_count(events: &[EventRecord]) -> usize {
+    events
+        .windows(2)
+        .filter(|pair| matches!(pair, [a, b] if a.customer != b.customer))
+        .count()
+        + usize::from(!events.is_empty())
+}
+
+/// Sorts each part of `events` (`parts` holds their starts and the end) stably by id.
+fn sort_parts(events: &mut [EventRecord], parts: &[usize], shift: u32) {
+    let largest = parts
+        .windows(2)
+        .map(|pair| match pair {
+            [a, b] => b - a,
+            _ => 0,
+        })
+        .max()
+        .unwrap_or(0);
+    let mut scratch = vec![EventRecord::default(); largest];
+    for pair in parts.windows(2) {
+        if let [a, b] = pair {
+            if let (Some(part), Some(scratch)) = (events.get_mut(*a..*b), scratch.get_mut(..b - a))
+            {
+                msd_sort(part, scratch, shift);
+            }
+        }
+    }
+}
+
+/// The input columns and what every pass needs to read them.
+#[derive(Clone, Copy)]
+struct Columns<'a> {
+    options: &'a FactsOptions,
+    clock: Clock,
+    customers: &'a [CustomerId],
+    dates: &'a [NaiveDate],
+    amounts: &'a [Money],
+}
+
+impl Columns<'_> {
+    /// Checks `rows` in order: the first failing row's error, or the first kept id
+    /// and the id bits where the kept ids differ from it.
+    fn scan(&self, rows: Range<usize>) -> Result<(Option<u64>, u64), BatchError> {
+        let base = rows.start;
+        let mut first_id = None;
+        let mut varying = 0_u64;
+        let (Some(customers), Some(dates), Some(amounts)) = (
+            self.customers.get(rows.clone()),
+            self.dates.get(rows.clone()),
+            self.amounts.get(rows),
+        ) else {
+            return Ok((None, 0));
+        };
+        let currency = self.options.currency;
+        for (offset, ((customer, date), amount)) in
+            customers.iter().zip(dates).zip(amounts).enumerate()
+        {
+            let checked = match classify(*customer, *date, *amount) {
+                Classified::Purchase(record) => check_dated_purchase(record, *amount, currency),
+                Classified::Refund(record, refunded) => {
+                    check_dated_refund(record, refunded, currency)
+                }
+            };
+            checked.map_err(|error| BatchError::Row {
+                row: base + offset,
+                error: Box::new(error),
+            })?;
+            if day_of_date(*date) <= self.clock.as_of_day {
+                varying |= customer.0 ^ *first_id.get_or_insert(customer.0);
+            }
+        }
+        Ok((first_id, varying))
+    }
+
+    /// How many kept rows of `rows` fall in each of the `n_parts` parts.
+    fn count_parts(
+        &self,
+        rows: Range<usize>,
+        n_parts: usize,
+        shift: u32,
+        width: u32,
+    ) -> Vec<usize> {
+        let mut counts = vec![0_usize; n_parts];
+        let (Some(customers), Some(dates)) =
+            (self.customers.get(rows.clone()), self.dates.get(rows))
+        else {
+            return counts;
+        };
+        for (customer, date) in customers.iter().zip(dates) {
+            if day_of_date(*date) <= self.clock.as_of_day {
+                if let Some(count) = counts.get_mut(bucket(customer.0, shift, width)) {
+                    *count += 1;
+                }
+            }
+        }
+        counts
+    }
+
+    /// Moves the kept rows of `rows`, in order, into `regions` (one a part, each
+    /// exactly as long as the chunk's count for it).
+    fn scatter(
+        &self,
+        rows: Range<usize>,
+        mut regions: Vec<&mut [EventRecord]>,
+        shift: u32,
+        width: u32,
+    ) {
+        let base = rows.start;
+        let (Some(customers), Some(dates), Some(amounts)) = (
+            self.customers.get(rows.clone()),
+            self.dates.get(rows.clone()),
+            self.amounts.get(rows),
+        ) else {
+            return;
+        };
+        for (offset, ((customer, date), amount)) in
             customers.iter().zip(dates).zip(amounts).enumerate()
         {
             let day = day_of_date(*date);
-            if day > clock.as_of_day {
+            if day > self.clock.as_of_day {
                 continue;
             }
             // `row < n_rows <= u32::MAX`, checked above.
-            let Ok(row) = u32::try_from(row) else {
+            let Ok(row) = u32::try_from(base + offset) else {
                 continue;
             };
-            if let Some(slot) = next.get_mut(bucket_of(*customer)) {
-                if let Some(out) = events.get_mut(*slot) {
+            if let Some(region) = regions.get_mut(bucket(customer.0, shift, width)) {
+                if let Some((out, tail)) = std::mem::take(region).split_first_mut() {
                     *out = EventRecord {
                         customer: customer.0,
                         amount: amount.amount,
                         day,
                         row,
                     };
-                }
-                *slot += 1;
-            }
-        }
-        // Each bucket fits in cache: sort it there, stably, on the remaining bits.
-        let largest = starts
-            .windows(2)
-            .map(|pair| match pair {
-                [a, b] => b - a,
-                _ => 0,
-            })
-            .max()
-            .unwrap_or(0);
-        let mut scratch = vec![EventRecord::default(); largest];
-        for pair in starts.windows(2) {
-            if let [a, b] = pair {
-                if let (Some(bucket), Some(scratch)) =
-                    (events.get_mut(*a..*b), scratch.get_mut(..b - a))
-                {
-                    msd_sort(bucket, scratch, shift);
+                    *region = tail;
                 }
             }
         }
-        drop(scratch);
-        let n_customers = events
-            .windows(2)
-            .filter(|pair| matches!(pair, [a, b] if a.customer != b.customer))
-            .count()
-            + usize::from(!events.is_empty());
-        let mut table = FactsTable::with_core_capacity(options.currency, n_customers);
-        let window_days = options.frequency_window_days;
+    }
+
+    /// Folds each customer's run of sorted `events` in order and hands it to `sink`;
+    /// the first overflowing event's error stops the fold.
+    fn fold_runs(
+        &self,
+        events: &[EventRecord],
+        mut sink: impl FnMut(CustomerId, PartialFacts),
+    ) -> Result<(), BatchError> {
+        let window_days = self.options.frequency_window_days;
         for run in events.chunk_by(|a, b| a.customer == b.customer) {
             let mut partial = PartialFacts::default();
             for event in run {
@@ -208,15 +573,16 @@ impl FactsTable {
                     }
                 };
                 partial
-                    .apply_dated(dated, clock, window_days)
-                    .map_err(|e| overflow(event, dates, amounts, options.currency, e))?;
+                    .apply_dated(dated, self.clock, window_days)
+                    .map_err(|e| {
+                        overflow(event, self.dates, self.amounts, self.options.currency, e)
+                    })?;
             }
             if let Some(first) = run.first() {
-                table.push_partial(CustomerId(first.customer), &partial, clock, options);
+                sink(CustomerId(first.customer), partial);
             }
         }
-        table.fill_interactions(std::iter::empty());
-        Ok(table)
+        Ok(())
     }
 }
 

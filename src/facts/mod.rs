@@ -34,6 +34,7 @@ use serde::{Deserialize, Serialize};
 
 pub(crate) use self::aggregate::check_refund_amount;
 pub use self::aggregate::{Aggregator, PartialFacts};
+pub use self::batch::BatchOptions;
 pub(crate) use self::hash::FxBuildHasher;
 pub use self::repeat::{RepeatSummary, RepeatSummaryBuilder};
 pub use self::table::FactsTable;

@@ -1,6 +1,8 @@
 //! [`Segmenter`] (a config checked and compiled once) and [`Segmentation`] (its result for
 //! a whole customer base).
 
+use std::num::NonZeroUsize;
+
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -12,7 +14,7 @@ use crate::error::{
 };
 use crate::facts::{FactsTable, FrequencyBand};
 use crate::money::Currency;
-use crate::rules::{ColumnRow, Context, Schema, TableExplanation};
+use crate::rules::{ColumnRow, Columns, Context, FieldId, Schema, TableExplanation, ValueRef};
 use crate::segment::class::{class_names, ClassTable, DEFAULT_ROW, NO_ROW};
 use crate::segment::fields::{
     idx, schema, SegmentColumns, SymbolMaps, Vocabularies, SEGMENT_FIELDS,
@@ -65,6 +67,7 @@ pub struct Segmenter {
     classes: Vec<ClassTable>,
     symbols: SymbolMaps,
     schema: Schema,
+    threads: NonZeroUsize,
 }
 
 impl Segmenter {
@@ -172,9 +175,44 @@ impl Segmenter {
                 classes,
                 symbols,
                 schema: full_schema,
+                threads: NonZeroUsize::MIN,
             },
             diagnostics,
         ))
+    }
+
+    /// This segmenter deciding the stage, tier and class tables on up to `threads`
+    /// threads a call, the caller's included (the default is 1: the caller's thread
+    /// only).
+    ///
+    /// The result is the same (`==`) for every count: each table decides each
+    /// customer from that customer's row alone, so the rows are split into contiguous
+    /// chunks (at least 1,024 customers each), decided on scoped threads
+    /// ([`std::thread::scope`]), and the chunks' columns concatenated in order.
+    /// Scores and thresholds are computed once, before, on the caller's thread.
+    ///
+    /// # Why threads are opt-in
+    ///
+    /// A library does not decide its host's concurrency: the host may already be busy
+    /// on every core or may run several segmentations side by side. So the crate starts
+    /// no thread unless asked, keeps no pool and reads no environment variable (see
+    /// [`BatchOptions`](crate::BatchOptions) for the facts table's bulk path).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::num::NonZeroUsize;
+    /// use patronage::{Config, Currency, FactsTable, Segmenter};
+    ///
+    /// let (segmenter, _warnings) = Segmenter::new(&Config::reference(), Currency::CNY)?;
+    /// let segmenter = segmenter.threads(NonZeroUsize::new(2).ok_or("zero")?);
+    /// let as_of = chrono::NaiveDate::from_ymd_opt(2024, 12, 31).ok_or("bad date")?;
+    /// assert!(segmenter.segment(&FactsTable::new(Currency::CNY), as_of)?.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn threads(self, threads: NonZeroUsize) -> Segmenter {
+        Segmenter { threads, ..self }
     }
 
     /// The currency of the amounts.
@@ -269,18 +307,14 @@ impl Segmenter {
             tier: &[],
             symbols: &self.symbols,
         };
-        let (mut stage, mut stage_rule) = (Vec::new(), Vec::new());
-        self.stages
-            .decide_all(&columns, ctx, &mut stage, &mut stage_rule);
+        let threads = self.threads.get();
+        let (stage, stage_rule) = decide_in_chunks(&self.stages, &columns, ctx, threads);
         columns.stage = &stage;
-        let (mut tier, mut tier_rule) = (Vec::new(), Vec::new());
-        self.tiers
-            .decide_all(&columns, ctx, &mut tier, &mut tier_rule);
+        let (tier, tier_rule) = decide_in_chunks(&self.tiers, &columns, ctx, threads);
         columns.tier = &tier;
         let mut classes = Vec::with_capacity(self.classes.len());
         for table in &self.classes {
-            let (mut class, mut rule) = (Vec::new(), Vec::new());
-            table.decide_all(&columns, ctx, &mut class, &mut rule);
+            let (class, rule) = decide_in_chunks(table, &columns, ctx, threads);
             classes.push(ClassColumn {
                 table: table.table.name().to_owned(),
                 names: table.names.clone(),
@@ -732,6 +766,76 @@ impl Segmentation {
     }
 }
 
+/// The fewest customers a deciding thread gets.
+const MIN_ROWS_PER_THREAD: usize = 1_024;
+
+/// Decides every row of `columns` with `table`, in contiguous chunks of rows on up to
+/// `threads` threads (the first on the caller's), concatenated in row order.
+fn decide_in_chunks(
+    table: &ClassTable,
+    columns: &SegmentColumns<'_>,
+    ctx: Context,
+    threads: usize,
+) -> (Vec<u8>, Vec<u16>) {
+    let n = columns.len();
+    let n_chunks = threads.min(n / MIN_ROWS_PER_THREAD).max(1);
+    let (mut classes, mut rules) = (Vec::new(), Vec::new());
+    if n_chunks == 1 {
+        table.decide_all(columns, ctx, &mut classes, &mut rules);
+        return (classes, rules);
+    }
+    let step = n.div_ceil(n_chunks);
+    let decide = |chunk: usize| {
+        let start = chunk.saturating_mul(step).min(n);
+        let rows = RowRange {
+            columns,
+            start,
+            len: start.saturating_add(step).min(n) - start,
+        };
+        let (mut classes, mut rules) = (Vec::new(), Vec::new());
+        table.decide_all(&rows, ctx, &mut classes, &mut rules);
+        (classes, rules)
+    };
+    std::thread::scope(|scope| {
+        let decide = &decide;
+        let handles: Vec<_> = (1..n_chunks)
+            .map(|chunk| scope.spawn(move || decide(chunk)))
+            .collect();
+        (classes, rules) = decide(0);
+        classes.reserve(n - classes.len());
+        rules.reserve(n - rules.len());
+        for handle in handles {
+            let (chunk_classes, chunk_rules) = handle
+                .join()
+                .unwrap_or_else(|payload| std::panic::resume_unwind(payload));
+            classes.extend(chunk_classes);
+            rules.extend(chunk_rules);
+        }
+    });
+    (classes, rules)
+}
+
+/// Rows `start..start + len` of a column store, seen as rows `0..len`.
+struct RowRange<'a, C> {
+    columns: &'a C,
+    start: usize,
+    len: usize,
+}
+
+impl<C: Columns> Columns for RowRange<'_, C> {
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn value(&self, field: FieldId, row: usize) -> Option<ValueRef<'_>> {
+        if row < self.len {
+            self.columns.value(field, self.start.checked_add(row)?)
+        } else {
+            None
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -749,6 +853,47 @@ mod tests {
     fn customer_segment_is_small() {
         // A row view is returned by value from `iter()`; keep it a few words.
         assert!(std::mem::size_of::<CustomerSegment<'_>>() <= 160);
+    }
+
+    /// Every thread count gives the same segmentation: 30,000 customers with varied
+    /// facts, the reference policy (stage, tier and class tables), 1 to 5 threads.
+    #[test]
+    fn segmentation_does_not_depend_on_threads() {
+        use crate::money::Money;
+        let as_of = NaiveDate::from_ymd_opt(2024, 12, 31).unwrap();
+        let mut config = Config::reference();
+        config.facts.frequency_window_days = Some(365);
+        let options = config.facts_options_on(as_of, Currency::CNY).unwrap();
+        let mut state = 11_u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            state >> 20
+        };
+        let (mut customers, mut dates, mut amounts) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..120_000 {
+            customers.push(CustomerId(next() % 30_000));
+            dates.push(as_of - chrono::Duration::days((next() % 900) as i64));
+            let minor = (next() % 200_000) as i64 - 10_000;
+            amounts.push(Money::new(Decimal::new(minor, 2), Currency::CNY));
+        }
+        let facts = FactsTable::from_dated_events(&options, &customers, &dates, &amounts).unwrap();
+        assert!(facts.len() > 29_000, "{}", facts.len());
+        let (segmenter, _) = Segmenter::new(&config, Currency::CNY).unwrap();
+        assert!(!segmenter.classes.is_empty());
+        let one = segmenter.segment(&facts, as_of).unwrap();
+        let stages: std::collections::BTreeSet<&str> = one.iter().map(|row| row.stage).collect();
+        let tiers: std::collections::BTreeSet<&str> = one.iter().map(|row| row.tier).collect();
+        assert!(stages.len() > 2 && tiers.len() > 2, "{stages:?} {tiers:?}");
+        for threads in [1, 2, 3, 5] {
+            let several = segmenter
+                .clone()
+                .threads(NonZeroUsize::new(threads).unwrap())
+                .segment(&facts, as_of)
+                .unwrap();
+            assert_eq!(several, one, "{threads} threads");
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@
 #   tests/peer/check.sh             # 1m orders (200,000 customers)
 #   SIZE=10m tests/peer/check.sh    # 10m orders (2,000,000 customers)
 #   TIMINGS=1 tests/peer/check.sh   # also print the example's parse_s / compute_s
+#   THREADS=2 tests/peer/check.sh   # build the facts table on 2 threads (default 1)
 #
 # It creates its own Python venv under tests/peer/venv with only what the generator
 # needs (numpy, pyarrow, pinned as in ../shared/bench/requirements.txt), generates the
@@ -61,9 +62,11 @@ fi
 out="$data/segments_$size.csv"
 timing=()
 [[ -n "${TIMINGS:-}" ]] && timing=(--timings)
+threads="${THREADS:-1}"
+[[ "$threads" =~ ^[1-9][0-9]*$ ]] || { echo "peer check: THREADS must be a whole number of at least 1, not '$threads'" >&2; exit 2; }
 (cd "$repo" && cargo run --release --quiet --example segment -- \
   --orders "$orders" --as-of 2024-12-31 --scores rank --rfm-table r-0.2 \
-  --frequency-window all "${timing[@]}") > "$out"
+  --frequency-window all --threads "$threads" "${timing[@]}") > "$out"
 
 got="$("$venv/bin/python" - "$out" <<'PY'
 import csv, sys
@@ -94,4 +97,4 @@ if [[ "$got" != "$expected" ]]; then
   echo "  got:      $got" >&2
   exit 1
 fi
-echo "peer check passed at $size: $got"
+echo "peer check passed at $size (threads $threads): $got"
