@@ -176,30 +176,21 @@ impl RfmConfig {
 #[serde(deny_unknown_fields)]
 pub struct FactsConfig {
     /// The company's reference time zone (default UTC), in which instants become dates.
-    #[serde(default = "utc")]
+    #[serde(default = "crate::facts::utc")]
     pub time_zone: Tz,
     /// The frequency window in days (default 365); `null` / absent counts all time.
-    #[serde(default = "default_window")]
+    #[serde(default = "crate::facts::default_window")]
     pub frequency_window_days: Option<u32>,
     /// Frequency band thresholds (default 24 / 4 / 1 purchases in the window).
     #[serde(default)]
     pub frequency_bands: FrequencyBands,
 }
 
-fn utc() -> Tz {
-    Tz::UTC
-}
-
-#[allow(clippy::unnecessary_wraps)] // serde's `default` needs the field's type
-fn default_window() -> Option<u32> {
-    Some(365)
-}
-
 impl Default for FactsConfig {
     fn default() -> FactsConfig {
         FactsConfig {
-            time_zone: Tz::UTC,
-            frequency_window_days: default_window(),
+            time_zone: crate::facts::utc(),
+            frequency_window_days: crate::facts::default_window(),
             frequency_bands: FrequencyBands::default(),
         }
     }

@@ -81,12 +81,14 @@ pub struct FactsOptions {
     pub frequency_bands: FrequencyBands,
 }
 
-fn utc() -> Tz {
+/// The default reference time zone (UTC); shared with the config's facts section.
+pub(crate) fn utc() -> Tz {
     Tz::UTC
 }
 
+/// The default frequency window, 365 days (SPEC §8); shared with the config.
 #[allow(clippy::unnecessary_wraps)] // serde's `default` needs the field's type
-fn default_window() -> Option<u32> {
+pub(crate) fn default_window() -> Option<u32> {
     Some(365)
 }
 
