@@ -340,61 +340,49 @@ impl Parser {
     }
 
     fn sum(&mut self) -> Result<Expr, SyntaxError> {
-        let mut chain = 0;
-        let result = self.sum_chain(&mut chain);
-        for _ in 0..chain {
-            self.leave();
-        }
-        result
-    }
-
-    /// A left-nested chain: each operator adds a level of nesting to the tree.
-    fn sum_chain(&mut self, chain: &mut usize) -> Result<Expr, SyntaxError> {
-        let mut left = self.product()?;
-        loop {
-            let op = match self.peek() {
-                Tok::Plus => ArithOp::Add,
-                Tok::Minus => ArithOp::Sub,
-                _ => return Ok(left),
-            };
-            self.pos += 1;
-            *chain += 1;
-            self.enter()?;
-            let right = self.product()?;
-            let span = left.span.to(right.span);
-            left = self.node(
-                ExprKind::Arith {
-                    op,
-                    left: Box::new(left),
-                    right: Box::new(right),
-                },
-                span,
-            )?;
-        }
+        self.arith_level(Parser::product, |tok| match tok {
+            Tok::Plus => Some(ArithOp::Add),
+            Tok::Minus => Some(ArithOp::Sub),
+            _ => None,
+        })
     }
 
     fn product(&mut self) -> Result<Expr, SyntaxError> {
+        self.arith_level(Parser::unary, |tok| match tok {
+            Tok::Star => Some(ArithOp::Mul),
+            Tok::Slash => Some(ArithOp::Div),
+            _ => None,
+        })
+    }
+
+    /// One precedence level of arithmetic: `operand (op operand)*`, nested to the left.
+    /// Each operator adds a level of nesting to the tree; the levels are left again
+    /// whatever the outcome.
+    fn arith_level(
+        &mut self,
+        operand: fn(&mut Parser) -> Result<Expr, SyntaxError>,
+        op_of: fn(&Tok) -> Option<ArithOp>,
+    ) -> Result<Expr, SyntaxError> {
         let mut chain = 0;
-        let result = self.product_chain(&mut chain);
+        let result = self.arith_chain(operand, op_of, &mut chain);
         for _ in 0..chain {
             self.leave();
         }
         result
     }
 
-    /// A left-nested chain: each operator adds a level of nesting to the tree.
-    fn product_chain(&mut self, chain: &mut usize) -> Result<Expr, SyntaxError> {
-        let mut left = self.unary()?;
-        loop {
-            let op = match self.peek() {
-                Tok::Star => ArithOp::Mul,
-                Tok::Slash => ArithOp::Div,
-                _ => return Ok(left),
-            };
+    fn arith_chain(
+        &mut self,
+        operand: fn(&mut Parser) -> Result<Expr, SyntaxError>,
+        op_of: fn(&Tok) -> Option<ArithOp>,
+        chain: &mut usize,
+    ) -> Result<Expr, SyntaxError> {
+        let mut left = operand(self)?;
+        while let Some(op) = op_of(self.peek()) {
             self.pos += 1;
             *chain += 1;
             self.enter()?;
-            let right = self.unary()?;
+            let right = operand(self)?;
             let span = left.span.to(right.span);
             left = self.node(
                 ExprKind::Arith {
@@ -405,6 +393,7 @@ impl Parser {
                 span,
             )?;
         }
+        Ok(left)
     }
 
     fn unary(&mut self) -> Result<Expr, SyntaxError> {
