@@ -7,9 +7,7 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{
-    ConfigDiagnostic, ConfigError, ConfigErrorKind, SegmentError, SegmentErrorKind,
-};
+use crate::diagnostic::{ConfigDiagnostic, ConfigError, ConfigErrorKind};
 use crate::facts::{FactsOptions, FrequencyBands};
 use crate::money::Currency;
 use crate::rules::TableDoc;
@@ -17,6 +15,7 @@ use crate::segment::{
     reference_stage_table, reference_tier_table, symbol_table, Bins, CutPoints, MonetaryBands,
     RecencyBuckets, SegmentPreset, SegmentTable, Segmenter, VipConfig,
 };
+use crate::segment::{SegmentError, SegmentErrorKind};
 
 /// How RFM scores are computed (the *classic* 1–n scores of R6).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]

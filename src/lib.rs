@@ -86,12 +86,14 @@
 )]
 
 // ---- errors ----------------------------------------------------------------
+mod diagnostic;
 mod error;
+pub use crate::diagnostic::{ConfigDiagnostic, ConfigError, ConfigErrorKind};
 pub use crate::error::*;
 
 // ---- money: currencies and exact amounts ----------------------------------
 mod money;
-pub use crate::money::{Currency, Money};
+pub use crate::money::{Currency, Money, MoneyError, MoneyErrorKind};
 
 // ---- records: customers, orders, interactions ------------------------------
 mod customer;
@@ -114,6 +116,7 @@ pub use crate::segment::*;
 
 // ---- prediction: BG/NBD, Gamma-Gamma, CLV -----------------------------------
 pub mod predict;
+pub use crate::predict::{PredictError, PredictErrorKind};
 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

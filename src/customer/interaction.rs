@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::customer::CustomerId;
-use crate::error::RecordRef;
+use crate::customer::RecordRef;
 
 /// What kind of interaction (R3).
 ///

@@ -9,6 +9,7 @@
 
 mod changelog;
 mod consent;
+mod error;
 mod ids;
 mod interaction;
 mod order;
@@ -25,13 +26,12 @@ use serde::{Deserialize, Serialize};
 
 pub use self::changelog::{diff, Change, ChangeEntry, PiiDisplay};
 pub use self::consent::{Channel, Consent, ConsentState};
+pub use self::error::{RecordError, RecordErrorKind, RecordRef};
 pub use self::ids::{CustomerId, OrderId};
 pub use self::interaction::{Interaction, InteractionKind};
 pub use self::order::{Order, OrderStatus, Refund};
 pub use self::pii::{Email, PersonName, Phone};
 pub use self::validate::{Records, Reject, ValidationMode, ValidationReport, Validator};
-
-use crate::error::{RecordError, RecordErrorKind, RecordRef};
 
 /// A customer record (R1).
 ///

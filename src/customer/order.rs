@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::customer::{CustomerId, OrderId, Source};
-use crate::error::{RecordError, RecordErrorKind, RecordRef};
+use crate::customer::{RecordError, RecordErrorKind, RecordRef};
 use crate::money::Money;
 
 /// An order (R2): who, when, how much, its status and where it was placed.

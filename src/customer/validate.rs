@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::customer::{Customer, CustomerId, Interaction, Order, OrderId, Refund};
-use crate::error::{RecordError, RecordErrorKind, RecordRef};
+use crate::customer::{RecordError, RecordErrorKind, RecordRef};
 use crate::facts::FxBuildHasher;
 use crate::money::{Currency, Money};
 

@@ -1,31 +1,22 @@
-//! The crate's error types, one per failure domain, and [`Error`], a convenience
-//! wrapper over all of them for hosts that only propagate.
+//! [`Error`], a convenience wrapper over the crate's error types for hosts that only
+//! propagate.
 //!
-//! Each domain error is a struct with a `kind()` accessor returning a
-//! `#[non_exhaustive]` kind enum, so a host can branch on what went wrong while the
-//! message (lowercase, naming the record, rule or field, and saying what was expected)
-//! goes straight to a log or a user.
-
-// ---- money ----
-mod money;
-pub use self::money::*;
-
-// ---- records ----
-mod record;
-pub use self::record::*;
+//! Each domain keeps its own error type in its own `error.rs` file (`money`, `customer`,
+//! `facts`, `rules`, `segment`, `predict`; the config's diagnostics in `diagnostic`).
+//! Each is a struct with a `kind()` accessor returning a `#[non_exhaustive]` kind enum,
+//! so a host can branch on what went wrong while the message (lowercase, naming the
+//! record, rule or field, and saying what was expected) goes straight to a log or a user.
 
 // ---- rules ----
 mod rule;
 pub use self::rule::*;
 
-// ---- config ----
-mod config;
-pub use self::config::*;
-
-// ---- predict ----
-mod predict;
-pub use self::predict::*;
-
+use crate::customer::RecordError;
+use crate::diagnostic::ConfigError;
+use crate::facts::{BatchError, FactsError};
+use crate::money::MoneyError;
+use crate::predict::PredictError;
+use crate::segment::SegmentError;
 /// Any error of this crate.
 ///
 /// Functions return their domain's error type; this enum exists so a host can use `?`

@@ -8,15 +8,15 @@ use rust_decimal::Decimal;
 use crate::customer::{
     Customer, CustomerId, Interaction, InteractionKind, Order, OrderStatus, Records, Refund,
 };
-use crate::error::{
-    FactsError, FactsErrorKind, MoneyError, MoneyErrorKind, RecordError, RecordErrorKind, RecordRef,
-};
+use crate::customer::{RecordError, RecordErrorKind, RecordRef};
 use crate::facts::batch::radix_sort_by_key;
 use crate::facts::{
     date_of_day, day_of_date, Clock, Facts, FactsOptions, FactsTable, FrequencyBand, FxBuildHasher,
     InteractionFacts, ZoneDays, LOGIN_WEEKS,
 };
+use crate::facts::{FactsError, FactsErrorKind};
 use crate::money::{Currency, Money};
+use crate::money::{MoneyError, MoneyErrorKind};
 
 /// What one customer's events add up to so far: the mergeable state behind [`Facts`].
 ///

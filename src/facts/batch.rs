@@ -10,9 +10,11 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::customer::CustomerId;
-use crate::error::{BatchError, MoneyError, RecordError, RecordErrorKind, RecordRef};
+use crate::customer::{RecordError, RecordErrorKind, RecordRef};
 use crate::facts::aggregate::{check_dated_purchase, check_dated_refund, DatedEvent};
+use crate::facts::BatchError;
 use crate::facts::{day_of_date, Clock, FactsOptions, FactsTable, PartialFacts};
+use crate::money::MoneyError;
 use crate::money::{Currency, Money};
 
 impl FactsTable {

@@ -23,6 +23,7 @@
 
 mod aggregate;
 mod batch;
+mod error;
 mod hash;
 mod repeat;
 mod table;
@@ -35,6 +36,7 @@ use serde::{Deserialize, Serialize};
 pub(crate) use self::aggregate::check_refund_amount;
 pub use self::aggregate::{Aggregator, PartialFacts};
 pub use self::batch::BatchOptions;
+pub use self::error::{BatchError, FactsError, FactsErrorKind};
 pub(crate) use self::hash::FxBuildHasher;
 pub use self::repeat::{RepeatSummary, RepeatSummaryBuilder};
 pub use self::table::FactsTable;

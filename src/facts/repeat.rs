@@ -9,8 +9,9 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::customer::{CustomerId, Order};
-use crate::error::{MoneyError, MoneyErrorKind, RecordError, RecordErrorKind};
+use crate::customer::{RecordError, RecordErrorKind};
 use crate::facts::{day_of_date, FxBuildHasher};
+use crate::money::{MoneyError, MoneyErrorKind};
 
 /// One customer's repeat-purchase summary over a calibration period, in the convention
 /// of the reference implementations (Fader–Hardie; `lifetimes`, `BTYD`).
@@ -133,7 +134,7 @@ impl RepeatSummaryBuilder {
     ) -> Result<(), RecordError> {
         if value.is_sign_negative() && !value.is_zero() {
             return Err(RecordError::new(
-                crate::error::RecordRef::DatedPurchase { customer, date },
+                crate::customer::RecordRef::DatedPurchase { customer, date },
                 "amount",
                 RecordErrorKind::WrongSign {
                     expected: "a zero or positive",

@@ -5,10 +5,10 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::customer::{CustomerId, InteractionKind};
-use crate::error::{FactsError, FactsErrorKind};
 use crate::facts::{
     Clock, Facts, FactsOptions, FrequencyBand, InteractionFacts, PartialFacts, LOGIN_WEEKS,
 };
+use crate::facts::{FactsError, FactsErrorKind};
 use crate::money::Currency;
 
 /// The facts of a whole customer base in columns: one `Vec` per field, rows ordered by

@@ -3,10 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{PredictError, PredictErrorKind};
 use crate::predict::optimize::{invert_spd, minimize_or_fail, penalized_objective};
 use crate::predict::special::{digamma, hyp2f1, ln_add_exp, ln_gamma};
 use crate::predict::{FitOptions, FitReport, Observation, ObservationTable};
+use crate::predict::{PredictError, PredictErrorKind};
 
 const MODEL: &str = "bgnbd";
 

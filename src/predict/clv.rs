@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{PredictError, PredictErrorKind};
 use crate::predict::{BgNbdParams, GammaGammaParams, Observation, ObservationTable};
+use crate::predict::{PredictError, PredictErrorKind};
 
 /// The horizon and discounting of a CLV.
 ///

@@ -4,11 +4,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{PredictError, PredictErrorKind};
 use crate::predict::bgnbd::{check_parameter, symmetrize};
 use crate::predict::optimize::{invert_spd, minimize_or_fail, penalized_objective};
 use crate::predict::special::{digamma, ln_gamma};
 use crate::predict::{FitOptions, FitReport, Observation, ObservationTable};
+use crate::predict::{PredictError, PredictErrorKind};
 
 const MODEL: &str = "gamma_gamma";
 

@@ -75,10 +75,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{PredictError, PredictErrorKind};
-
 mod bgnbd;
 mod clv;
+mod error;
 mod gamma_gamma;
 mod observation;
 mod optimize;
@@ -87,6 +86,7 @@ mod special;
 
 pub use self::bgnbd::{fit_bgnbd, BgNbdFit, BgNbdParams};
 pub use self::clv::{ClvModel, ClvOptions, Prediction, PredictionTable};
+pub use self::error::{PredictError, PredictErrorKind};
 pub use self::gamma_gamma::{fit_gamma_gamma, GammaGammaFit, GammaGammaParams, IndependenceCheck};
 pub use self::observation::{Observation, ObservationTable};
 pub use self::pareto_nbd::{fit_pareto_nbd, ParetoNbdFit, ParetoNbdParams};

@@ -6,8 +6,8 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{PredictError, PredictErrorKind};
 use crate::facts::RepeatSummary;
+use crate::predict::{PredictError, PredictErrorKind};
 
 /// One customer's purchase history as the BG/NBD and Gamma-Gamma models read it.
 ///

@@ -8,8 +8,8 @@
 //! positive definite. Nothing here depends on the order of floating-point events
 //! outside this function, so the same data always gives the same iterates.
 
-use crate::error::{PredictError, PredictErrorKind};
 use crate::predict::FitOptions;
+use crate::predict::{PredictError, PredictErrorKind};
 
 /// The largest step (max-norm, in log-parameter space) tried by the line search:
 /// a factor of e⁴ ≈ 55 on any parameter per iteration.

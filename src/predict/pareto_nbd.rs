@@ -8,11 +8,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{PredictError, PredictErrorKind};
 use crate::predict::bgnbd::{check_horizon, check_parameter, logistic, symmetrize};
 use crate::predict::optimize::{invert_spd, minimize_or_fail};
 use crate::predict::special::{hyp2f1, ln_add_exp, ln_gamma};
 use crate::predict::{FitOptions, FitReport, Observation, ObservationTable};
+use crate::predict::{PredictError, PredictErrorKind};
 
 const MODEL: &str = "pareto_nbd";
 

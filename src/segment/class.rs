@@ -2,7 +2,8 @@
 //! (R7–R9) are all tables of the rules engine whose first output is a symbol — the
 //! class — under a single-hit policy.
 
-use crate::error::{ConfigDiagnostic, ConfigErrorKind, Origin, RuleError, Severity};
+use crate::diagnostic::{ConfigDiagnostic, ConfigErrorKind};
+use crate::error::{Origin, RuleError, Severity};
 use crate::rules::{Columns, Context, Hit, HitPolicy, Schema, Table, TableDoc, Type, Value};
 use crate::segment::scores::NONE;
 

@@ -28,9 +28,11 @@
 //! order, so the same base gives the same result whatever order its events came in.
 
 // Population statistics, then the RFM columns built on them.
+mod error;
 mod rfm;
 mod scores;
 mod stats;
+pub use crate::segment::error::{SegmentError, SegmentErrorKind};
 pub use crate::segment::rfm::*;
 pub use crate::segment::scores::{PopulationStats, Thresholds};
 pub use crate::segment::stats::*;

@@ -4,7 +4,7 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{ConfigDiagnostic, ConfigError, ConfigErrorKind};
+use crate::diagnostic::{ConfigDiagnostic, ConfigError, ConfigErrorKind};
 use crate::segment::stats::{Bins, TopShare};
 
 /// Recency buckets: inclusive upper bounds in days, strictly ascending (SPEC R6

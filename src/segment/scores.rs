@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{RfmConfig, ScoreConfig, ScoreMethod};
-use crate::error::{ConfigDiagnostic, ConfigError, SegmentError, SegmentErrorKind};
+use crate::diagnostic::{ConfigDiagnostic, ConfigError};
 use crate::facts::FactsTable;
 use crate::segment::rfm::{CompiledSegments, MonetaryBands, RecencyBuckets};
 use crate::segment::stats::{
@@ -13,6 +13,7 @@ use crate::segment::stats::{
     scores_of_order, threshold_scores, top_shares_of_order, Bins, CutPoints, Direction, Metric,
     TopShare, ValueCounts,
 };
+use crate::segment::{SegmentError, SegmentErrorKind};
 
 /// "No value" in the byte columns (non-purchasers have no score, band or segment).
 pub(crate) const NONE: u8 = u8::MAX;

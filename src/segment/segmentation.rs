@@ -9,9 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 use crate::customer::CustomerId;
-use crate::error::{
-    ConfigDiagnostic, ConfigError, ConfigErrorKind, SegmentError, SegmentErrorKind,
-};
+use crate::diagnostic::{ConfigDiagnostic, ConfigError, ConfigErrorKind};
 use crate::facts::{FactsTable, FrequencyBand};
 use crate::money::Currency;
 use crate::rules::{ColumnRow, Columns, Context, FieldId, Schema, TableExplanation, ValueRef};
@@ -24,6 +22,7 @@ use crate::segment::scores::{
 };
 use crate::segment::stats::TopShare;
 use crate::segment::vip::{VipBasis, VipConfig, VipDistance};
+use crate::segment::{SegmentError, SegmentErrorKind};
 
 /// A [`Config`] checked and compiled for one currency: evaluate it on any number of
 /// populations with [`Segmenter::segment`].

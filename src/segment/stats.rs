@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{SegmentError, SegmentErrorKind};
+use crate::segment::{SegmentError, SegmentErrorKind};
 
 /// The number of scores (bins) of an RFM dimension: `2..=100`, default 5.
 ///

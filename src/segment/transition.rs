@@ -3,8 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::customer::CustomerId;
-use crate::error::{SegmentError, SegmentErrorKind};
 use crate::segment::segmentation::{Dimension, Segmentation};
+use crate::segment::{SegmentError, SegmentErrorKind};
 
 /// One (from, to) cell of a transition matrix: how many customers, and who.
 ///

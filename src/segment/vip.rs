@@ -4,7 +4,7 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{ConfigDiagnostic, ConfigErrorKind};
+use crate::diagnostic::{ConfigDiagnostic, ConfigErrorKind};
 
 /// What VIP levels are measured in.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]

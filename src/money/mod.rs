@@ -13,7 +13,9 @@ use std::str::FromStr;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{MoneyError, MoneyErrorKind};
+mod error;
+
+pub use self::error::{MoneyError, MoneyErrorKind};
 
 /// An ISO 4217 currency code such as `CNY`, `USD` or `EUR`.
 ///

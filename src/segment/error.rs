@@ -1,0 +1,124 @@
+//! Errors of the segmentation engine ([`SegmentError`]).
+
+use std::fmt;
+/// A segmentation that cannot be computed: an invalid score setting, columns of
+/// different lengths, or money that overflows.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{kind}")]
+pub struct SegmentError {
+    kind: SegmentErrorKind,
+}
+
+/// What went wrong in a segmentation.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SegmentErrorKind {
+    /// A number of score bins outside `2..=100`.
+    #[error("invalid number of score bins `{bins}`: expected a number from 2 to 100")]
+    InvalidBins {
+        /// The number as given.
+        bins: u32,
+    },
+    /// User-given cut points that are not strictly ascending.
+    #[error("cut point {index} is `{found}` but the one before it is `{previous}`: expected strictly ascending cut points")]
+    CutPointsNotAscending {
+        /// 0-based position of the offending cut point.
+        index: usize,
+        /// The cut point before it.
+        previous: String,
+        /// The offending cut point.
+        found: String,
+    },
+    /// A cut-point list with no cut point, or more than 99.
+    #[error(
+        "{found} cut points given: expected from 1 to 99 (one fewer than the number of scores)"
+    )]
+    CutPointCount {
+        /// How many were given.
+        found: usize,
+    },
+    /// Two columns of one population with different lengths.
+    #[error("column `{column}` has {found} rows: expected {expected}, the population size")]
+    LengthMismatch {
+        /// The column's name.
+        column: &'static str,
+        /// The population size.
+        expected: usize,
+        /// The column's length.
+        found: usize,
+    },
+    /// A population larger than the engine indexes (`u32` rows).
+    #[error("population of {found} customers: expected at most 4294967295 per segmentation (split it into shards)")]
+    TooManyCustomers {
+        /// The population size.
+        found: usize,
+    },
+    /// Exact money arithmetic overflowed.
+    #[error("`{operation}` overflows: amounts must stay within ±79228162514264337593543950335")]
+    Overflow {
+        /// The operation that overflowed.
+        operation: String,
+    },
+    /// A facts table in another currency than the segmenter's.
+    #[error("facts in `{found}`: expected amounts in `{expected}`, the currency the config was compiled for")]
+    CurrencyMismatch {
+        /// The segmenter's currency.
+        expected: String,
+        /// The table's currency.
+        found: String,
+    },
+    /// An `as_of` date whose end does not exist in the reference time zone.
+    #[error("the end of `{date}` does not exist in time zone `{time_zone}`: expected a date within chrono's range")]
+    InvalidDate {
+        /// The date.
+        date: String,
+        /// The zone's IANA name.
+        time_zone: String,
+    },
+    /// Rank scores asked of one shard of a base.
+    #[error("rank scores need the whole population in one segmentation: expected quantile scores or fixed cut points for a shard")]
+    RankNeedsWholePopulation,
+    /// Two segmentations that cannot be compared.
+    #[error("cannot compare segmentations: {reason}")]
+    Incomparable {
+        /// Why, e.g. the two use different tier names.
+        reason: String,
+    },
+}
+
+impl SegmentError {
+    pub(crate) fn new(kind: SegmentErrorKind) -> SegmentError {
+        SegmentError { kind }
+    }
+
+    pub(crate) fn overflow(operation: impl fmt::Display) -> SegmentError {
+        SegmentError::new(SegmentErrorKind::Overflow {
+            operation: operation.to_string(),
+        })
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> &SegmentErrorKind {
+        &self.kind
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_of_an_error_hard_to_reach_from_input() {
+        let too_many = SegmentError::new(SegmentErrorKind::TooManyCustomers {
+            found: 5_000_000_000,
+        });
+        assert_eq!(
+            too_many.to_string(),
+            "population of 5000000000 customers: expected at most 4294967295 per segmentation (split it into shards)"
+        );
+        assert!(matches!(
+            too_many.kind(),
+            SegmentErrorKind::TooManyCustomers { .. }
+        ));
+    }
+}
