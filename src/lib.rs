@@ -88,6 +88,7 @@
 // ---- errors ----------------------------------------------------------------
 mod diagnostic;
 mod error;
+mod parallel;
 pub use crate::diagnostic::{ConfigDiagnostic, ConfigError, ConfigErrorKind};
 pub use crate::error::*;
 

@@ -29,6 +29,7 @@ pub use self::consent::{Channel, Consent, ConsentState};
 pub use self::error::{RecordError, RecordErrorKind, RecordRef};
 pub use self::ids::{CustomerId, OrderId};
 pub use self::interaction::{Interaction, InteractionKind};
+pub(crate) use self::order::check_refund_amount;
 pub use self::order::{Order, OrderStatus, Refund};
 pub use self::pii::{Email, PersonName, Phone};
 pub use self::validate::{Records, Reject, ValidationMode, ValidationReport, Validator};

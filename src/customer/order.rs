@@ -283,6 +283,23 @@ impl Refund {
     ///
     /// [`RecordErrorKind::WrongSign`] when `amount` is zero or negative.
     pub fn check(&self) -> Result<(), RecordError> {
-        crate::facts::check_refund_amount(self.record(), self.amount)
+        check_refund_amount(self.record(), self.amount)
+    }
+}
+
+/// Checks that a refund amount is positive (a refund event, or the refunded part of an
+/// order): the one sign rule shared by the validator, the order and the facts fold.
+pub(crate) fn check_refund_amount(record: RecordRef, amount: Money) -> Result<(), RecordError> {
+    if amount.is_positive() {
+        Ok(())
+    } else {
+        Err(RecordError::new(
+            record,
+            "amount",
+            RecordErrorKind::WrongSign {
+                expected: "a positive",
+                found: amount.to_string(),
+            },
+        ))
     }
 }

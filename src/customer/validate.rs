@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::customer::{Customer, CustomerId, Interaction, Order, OrderId, Refund};
 use crate::customer::{RecordError, RecordErrorKind, RecordRef};
-use crate::facts::FxBuildHasher;
 use crate::money::{Currency, Money};
+use rustc_hash::FxBuildHasher;
 
 /// Whether validation stops at the first bad record or collects them all.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]

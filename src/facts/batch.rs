@@ -11,11 +11,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::customer::CustomerId;
 use crate::customer::{RecordError, RecordErrorKind, RecordRef};
-use crate::facts::aggregate::{check_dated_purchase, check_dated_refund, DatedEvent};
+use crate::facts::partial::{check_dated_purchase, check_dated_refund, DatedEvent};
 use crate::facts::BatchError;
 use crate::facts::{day_of_date, Clock, FactsOptions, FactsTable, PartialFacts};
 use crate::money::MoneyError;
 use crate::money::{Currency, Money};
+use crate::parallel::{row_chunks, run_each};
 
 impl FactsTable {
     /// The facts table of a batch of dated events held in three columns: row `i` is
@@ -162,14 +163,7 @@ impl FactsTable {
         };
         let threads = batch.threads.get();
         // Contiguous row chunks in input order, one a thread.
-        let n_chunks = threads.min(n_rows / MIN_ROWS_PER_THREAD).max(1);
-        let step = n_rows.div_ceil(n_chunks);
-        let chunks: Vec<Range<usize>> = (0..n_chunks)
-            .map(|chunk| {
-                let start = chunk.saturating_mul(step).min(n_rows);
-                start..start.saturating_add(step).min(n_rows)
-            })
-            .collect();
+        let chunks = row_chunks(n_rows, threads);
 
         // Pass 1, in input order: every row's checks; which id bits vary. The chunks
         // are in input order, so the first chunk with an error holds the first failing
@@ -205,8 +199,9 @@ impl FactsTable {
 
         // Pass 3: each chunk scatters its kept rows into its own region of each part.
         let mut events = vec![EventRecord::default(); total];
-        let mut regions: Vec<Vec<&mut [EventRecord]>> =
-            (0..n_chunks).map(|_| Vec::with_capacity(n_parts)).collect();
+        let mut regions: Vec<Vec<&mut [EventRecord]>> = (0..chunks.len())
+            .map(|_| Vec::with_capacity(n_parts))
+            .collect();
         let mut rest: &mut [EventRecord] = &mut events;
         for part in 0..n_parts {
             for (chunk_regions, chunk_counts) in regions.iter_mut().zip(&counts) {
@@ -344,7 +339,7 @@ impl FactsTable {
 /// Checking, scattering, sorting and folding run in parallel; pushing the folded
 /// customers of all but the first group into the table runs on the caller's thread
 /// after them. Below a few thousand rows a second thread does not pay for itself:
-/// each chunk gets at least 256 rows, and a batch under 4,096 rows is one part.
+/// each chunk gets at least 1,024 rows, and a batch under 4,096 rows is one part.
 ///
 /// # Example
 ///
@@ -380,35 +375,6 @@ impl BatchOptions {
     pub fn threads(self, threads: NonZeroUsize) -> BatchOptions {
         BatchOptions { threads, ..self }
     }
-}
-
-/// The fewest rows a checking / scattering thread gets.
-const MIN_ROWS_PER_THREAD: usize = 256;
-
-/// Runs `work` on each item, the first on the caller's thread and the others on
-/// scoped threads, and returns the results in item order.
-fn run_each<I: Send, R: Send>(items: Vec<I>, work: impl Fn(I) -> R + Sync) -> Vec<R> {
-    let mut items = items.into_iter();
-    let Some(first) = items.next() else {
-        return Vec::new();
-    };
-    if items.len() == 0 {
-        return vec![work(first)];
-    }
-    std::thread::scope(|scope| {
-        let work = &work;
-        let handles: Vec<_> = items.map(|item| scope.spawn(move || work(item))).collect();
-        let mut results = Vec::with_capacity(handles.len() + 1);
-        results.push(work(first));
-        for handle in handles {
-            results.push(
-                handle
-                    .join()
-                    .unwrap_or_else(|payload| std::panic::resume_unwind(payload)),
-            );
-        }
-        results
-    })
 }
 
 /// The number of customers (runs of equal ids) in sorted events.
@@ -743,110 +709,9 @@ fn classify(customer: CustomerId, date: NaiveDate, amount: Money) -> Classified 
     }
 }
 
-const DIGIT_BITS: u32 = 11;
-const BUCKETS: usize = 1 << DIGIT_BITS;
-const PASSES: u32 = 64_u32.div_ceil(DIGIT_BITS);
-/// Below this many items a comparison sort beats the radix sort's fixed cost.
-const SMALL: usize = 512;
-
-/// Sorts `items` by a `u64` key, stably: an LSD radix sort with 11-bit digits (six
-/// passes at most; a pass whose digit is the same for every key is skipped, so small
-/// or clustered ids cost fewer passes).
-///
-/// # Why
-///
-/// [`Aggregator::into_table`](crate::Aggregator::into_table) sorts one 16-byte
-/// `(id, reference)` pair per customer: a comparison sort of millions of them costs
-/// about `n log n` mispredicted comparisons, the radix sort reads and scatters each
-/// pair a fixed number of times, sequentially.
-pub(crate) fn radix_sort_by_key<T: Copy>(items: Vec<T>, key: impl Fn(&T) -> u64) -> Vec<T> {
-    let n = items.len();
-    if n < SMALL {
-        let mut items = items;
-        items.sort_by_key(|item| key(item));
-        return items;
-    }
-    let mut histograms = vec![[0usize; BUCKETS]; PASSES as usize];
-    for item in &items {
-        let k = key(item);
-        for (pass, histogram) in (0..PASSES).zip(histograms.iter_mut()) {
-            if let Some(count) = histogram.get_mut(digit(k, pass)) {
-                *count += 1;
-            }
-        }
-    }
-    let mut src = items;
-    let mut dst = src.clone();
-    for (pass, histogram) in (0..PASSES).zip(&histograms) {
-        if histogram.contains(&n) {
-            continue;
-        }
-        let mut next = [0usize; BUCKETS];
-        let mut total = 0;
-        for (slot, count) in next.iter_mut().zip(histogram) {
-            *slot = total;
-            total += count;
-        }
-        for item in &src {
-            if let Some(slot) = next.get_mut(digit(key(item), pass)) {
-                if let Some(out) = dst.get_mut(*slot) {
-                    *out = *item;
-                }
-                *slot += 1;
-            }
-        }
-        std::mem::swap(&mut src, &mut dst);
-    }
-    src
-}
-
-#[inline]
-fn digit(key: u64, pass: u32) -> usize {
-    // The mask keeps 11 bits: the cast cannot truncate them.
-    ((key >> (pass * DIGIT_BITS)) as usize) & (BUCKETS - 1)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn radix_sort_is_a_stable_sort() {
-        let mut state = 7_u64;
-        let mut next = || {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            state
-        };
-        for (n, spread) in [
-            (0, 1),
-            (5, 3),
-            (600, u64::MAX),
-            (5_000, 1 << 20),
-            (5_000, 7),
-        ] {
-            let items: Vec<(u64, usize)> =
-                (0..n).map(|idx| (next() % spread.max(1), idx)).collect();
-            let mut expected = items.clone();
-            expected.sort_by_key(|item| item.0);
-            assert_eq!(
-                radix_sort_by_key(items, |item| item.0),
-                expected,
-                "{n} {spread}"
-            );
-        }
-        let edges: Vec<(u64, usize)> = [u64::MAX, 0, 1 << 63, u64::MAX, 0]
-            .into_iter()
-            .cycle()
-            .take(1_000)
-            .enumerate()
-            .map(|(idx, k)| (k, idx))
-            .collect();
-        let mut expected = edges.clone();
-        expected.sort_by_key(|item| item.0);
-        assert_eq!(radix_sort_by_key(edges, |item| item.0), expected);
-    }
 
     #[test]
     fn too_many_rows_message() {

@@ -24,8 +24,9 @@
 mod aggregate;
 mod batch;
 mod error;
-mod hash;
+mod partial;
 mod repeat;
+mod sort;
 mod table;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -33,11 +34,10 @@ use chrono_tz::Tz;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-pub(crate) use self::aggregate::check_refund_amount;
-pub use self::aggregate::{Aggregator, PartialFacts};
+pub use self::aggregate::Aggregator;
 pub use self::batch::BatchOptions;
 pub use self::error::{BatchError, FactsError, FactsErrorKind};
-pub(crate) use self::hash::FxBuildHasher;
+pub use self::partial::PartialFacts;
 pub use self::repeat::{RepeatSummary, RepeatSummaryBuilder};
 pub use self::table::FactsTable;
 

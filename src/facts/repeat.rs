@@ -10,8 +10,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::customer::{CustomerId, Order};
 use crate::customer::{RecordError, RecordErrorKind};
-use crate::facts::{day_of_date, FxBuildHasher};
+use crate::facts::day_of_date;
 use crate::money::{MoneyError, MoneyErrorKind};
+use rustc_hash::FxBuildHasher;
 
 /// One customer's repeat-purchase summary over a calibration period, in the convention
 /// of the reference implementations (Fader–Hardie; `lifetimes`, `BTYD`).

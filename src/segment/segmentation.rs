@@ -12,6 +12,7 @@ use crate::customer::CustomerId;
 use crate::diagnostic::{ConfigDiagnostic, ConfigError, ConfigErrorKind};
 use crate::facts::{FactsTable, FrequencyBand};
 use crate::money::Currency;
+use crate::parallel::{row_chunks, run_each};
 use crate::rules::{ColumnRow, Columns, Context, FieldId, Schema, TableExplanation, ValueRef};
 use crate::segment::class::{class_names, ClassTable, DEFAULT_ROW, NO_ROW};
 use crate::segment::fields::{
@@ -765,9 +766,6 @@ impl Segmentation {
     }
 }
 
-/// The fewest customers a deciding thread gets.
-const MIN_ROWS_PER_THREAD: usize = 1_024;
-
 /// Decides every row of `columns` with `table`, in contiguous chunks of rows on up to
 /// `threads` threads (the first on the caller's), concatenated in row order.
 fn decide_in_chunks(
@@ -777,40 +775,27 @@ fn decide_in_chunks(
     threads: usize,
 ) -> (Vec<u8>, Vec<u16>) {
     let n = columns.len();
-    let n_chunks = threads.min(n / MIN_ROWS_PER_THREAD).max(1);
-    let (mut classes, mut rules) = (Vec::new(), Vec::new());
-    if n_chunks == 1 {
+    let chunks = row_chunks(n, threads);
+    if chunks.len() == 1 {
+        let (mut classes, mut rules) = (Vec::new(), Vec::new());
         table.decide_all(columns, ctx, &mut classes, &mut rules);
         return (classes, rules);
     }
-    let step = n.div_ceil(n_chunks);
-    let decide = |chunk: usize| {
-        let start = chunk.saturating_mul(step).min(n);
+    let decided = run_each(chunks, |range| {
         let rows = RowRange {
             columns,
-            start,
-            len: start.saturating_add(step).min(n) - start,
+            start: range.start,
+            len: range.len(),
         };
         let (mut classes, mut rules) = (Vec::new(), Vec::new());
         table.decide_all(&rows, ctx, &mut classes, &mut rules);
         (classes, rules)
-    };
-    std::thread::scope(|scope| {
-        let decide = &decide;
-        let handles: Vec<_> = (1..n_chunks)
-            .map(|chunk| scope.spawn(move || decide(chunk)))
-            .collect();
-        (classes, rules) = decide(0);
-        classes.reserve(n - classes.len());
-        rules.reserve(n - rules.len());
-        for handle in handles {
-            let (chunk_classes, chunk_rules) = handle
-                .join()
-                .unwrap_or_else(|payload| std::panic::resume_unwind(payload));
-            classes.extend(chunk_classes);
-            rules.extend(chunk_rules);
-        }
     });
+    let (mut classes, mut rules) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    for (chunk_classes, chunk_rules) in decided {
+        classes.extend(chunk_classes);
+        rules.extend(chunk_rules);
+    }
     (classes, rules)
 }
 
