@@ -115,7 +115,7 @@ fn read_transactions(
     text: &str,
     calibration_end: NaiveDate,
 ) -> Result<(Vec<String>, ObservationTable), Box<dyn Error>> {
-    let mut builder = RepeatSummaryBuilder::new(calibration_end);
+    let mut builder = RepeatSummaryBuilder::new(calibration_end, patronage::Currency::USD);
     for (number, line) in text.lines().enumerate() {
         let cols: Vec<&str> = line.split_whitespace().collect();
         let (id, date, value) = match cols.as_slice() {
@@ -132,7 +132,11 @@ fn read_transactions(
         };
         let id = CustomerId(id.parse()?);
         let date = NaiveDate::parse_from_str(date, "%Y%m%d")?;
-        builder.add_purchase(id, date, value.parse::<Decimal>()?)?;
+        builder.add_purchase(
+            id,
+            date,
+            patronage::Money::new(value.parse::<Decimal>()?, patronage::Currency::USD),
+        )?;
     }
     let summaries = builder.finish()?;
     let table = ObservationTable::from_summaries(&summaries, 7.0)?;

@@ -12,11 +12,13 @@
 use std::error::Error;
 
 use chrono::{DateTime, Utc};
+use patronage::customer::{Birthday, Source};
+use patronage::facts::FrequencyBand;
 use patronage::predict::{fit_bgnbd, FitOptions, ObservationTable};
 use patronage::{
-    Aggregator, Birthday, Config, Currency, Customer, CustomerId, Dimension, FactsOptions,
-    FrequencyBand, Interaction, InteractionKind, Money, Order, OrderId, OrderStatus, Records,
-    Refund, RepeatSummaryBuilder, Segmenter, Source, ValidationMode, Validator, VipLevel,
+    Aggregator, Config, Currency, Customer, CustomerId, Dimension, FactsOptions, Interaction,
+    InteractionKind, Money, Order, OrderId, OrderStatus, Records, Refund, RepeatSummaryBuilder,
+    ValidationMode, Validator,
 };
 use rust_decimal::Decimal;
 
@@ -50,7 +52,7 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     // 2. Facts as of the end of 2024 in the company's zone (R4).
     let as_of: DateTime<Utc> = "2024-12-31T15:59:59Z".parse()?;
-    let options = FactsOptions::new(as_of, Currency::CNY).time_zone(chrono_tz::Asia::Shanghai);
+    let options = FactsOptions::new(as_of, Currency::CNY).with_time_zone(chrono_tz::Asia::Shanghai);
     let mut aggregator = Aggregator::new(options);
     let accepted = &report.accepted;
     aggregator.add_records(accepted)?;
@@ -58,7 +60,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     println!(
         "\n== facts as of {} ({}) ==",
         options.as_of_date(),
-        options.time_zone
+        options.time_zone()
     );
 
     let purchasers = table.purchases().iter().filter(|&&n| n > 0).count();
@@ -177,11 +179,11 @@ fn main() -> Result<(), Box<dyn Error>> {
     // 3. Segmentation (R6–R10, R12): tier, lifecycle stage and RFM segment of every
     //    customer by the reference policy (SPEC §8), with R `rfm`'s segment summary.
     let config = Config::reference();
-    let (segmenter, warnings) = Segmenter::new(&config, table.currency())?;
+    let (segmenter, warnings) = config.segmenter(table.currency())?;
     for warning in &warnings {
         println!("config warning: {warning}");
     }
-    let segmentation = segmenter.segment(&table, options.as_of_date())?;
+    let segmentation = segmenter.run(&table)?;
     for (title, dimension) in [
         ("tier", Dimension::Tier),
         ("lifecycle stage", Dimension::Stage),
@@ -194,13 +196,14 @@ fn main() -> Result<(), Box<dyn Error>> {
                 .map_or_else(|| "-".to_owned(), |aov| aov.to_string());
             println!(
                 "  {:<20} {:>6} customers {:>7} purchases   AOV {:>8}",
-                row.segment, row.customers, row.purchases, aov
+                row.name, row.customers, row.purchases, aov
             );
         }
     }
 
     // 4. The repeat-purchase summary that the BG/NBD model fits (R28).
-    let mut builder = RepeatSummaryBuilder::new(options.as_of_date()).time_zone(options.time_zone);
+    let mut builder = RepeatSummaryBuilder::new(options.as_of_date(), options.currency())
+        .with_time_zone(options.time_zone());
     for order in &accepted.orders {
         builder.add_order(order)?;
     }
@@ -260,9 +263,7 @@ fn load() -> Result<Records, Box<dyn Error>> {
         if let Some((month, day)) = birthday.split_once('-') {
             c.birthday = Some(Birthday::try_new(month.parse()?, day.parse()?, None)?);
         }
-        if !vip.is_empty() {
-            c.vip_level = Some(VipLevel(vip.to_owned()));
-        }
+        let _ = vip;
         records.customers.push(c);
     }
     for cols in rows(ORDERS) {

@@ -32,10 +32,8 @@ use std::num::NonZeroUsize;
 use std::time::Instant;
 
 use chrono::NaiveDate;
-use patronage::{
-    BatchOptions, Config, Currency, CustomerId, FactsTable, Money, ScoreMethod, SegmentPreset,
-    Segmenter, SegmentsConfig,
-};
+use patronage::segment::{ScoreMethod, SegmentsConfig};
+use patronage::{BatchOptions, Config, Currency, CustomerId, FactsTable, Money, SegmentPreset};
 use rust_decimal::Decimal;
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -53,10 +51,10 @@ fn main() -> Result<(), Box<dyn Error>> {
         None => Config::reference(),
     };
     if let Some(method) = args.scores {
-        config.rfm.scores.method = method;
+        config.segment.rfm.scores.method = method;
     }
     if let Some(preset) = args.rfm_table {
-        config.rfm.segments = SegmentsConfig::Preset(preset);
+        config.segment.rfm.segments = SegmentsConfig::Preset(preset);
     }
     match args.frequency_window {
         Some(Window::Days(days)) => config.facts.frequency_window_days = Some(days),
@@ -64,21 +62,21 @@ fn main() -> Result<(), Box<dyn Error>> {
         None => {}
     }
     // The output has no VIP level and no custom class, so they are not computed.
-    config.vip = None;
-    config.classes.clear();
+    config.segment.vip = None;
+    config.segment.classes.clear();
     let currency = match (args.currency, orders.currency) {
         (Some(code), _) | (None, Some(code)) => code,
         (None, None) => Currency::CNY,
     };
-    let (segmenter, warnings) = Segmenter::new(&config, currency)?;
-    let segmenter = segmenter.threads(args.threads);
+    let (segmenter, warnings) = config.segmenter(currency)?;
+    let segmenter = segmenter.with_threads(args.threads);
     for warning in &warnings {
         eprintln!("config warning: {warning}");
     }
 
     let started = Instant::now();
     let options = config.facts_options_on(args.as_of, currency)?;
-    let batch = BatchOptions::default().threads(args.threads);
+    let batch = BatchOptions::default().with_threads(args.threads);
     let facts = FactsTable::from_dated_events_with(
         &options,
         &batch,
@@ -86,7 +84,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         &orders.dates,
         &orders.amounts,
     )?;
-    let segmentation = segmenter.segment(&facts, args.as_of)?;
+    let segmentation = segmenter.run(&facts)?;
     let counts = segmentation.rfm_segment_counts();
     let compute_s = started.elapsed().as_secs_f64();
 
@@ -117,8 +115,8 @@ fn main() -> Result<(), Box<dyn Error>> {
             f,
             m,
             csv_field(segment),
-            csv_field(row.tier),
-            csv_field(row.stage),
+            csv_field(row.tier.unwrap_or_default()),
+            csv_field(row.stage.unwrap_or_default()),
         )?;
     }
     out.flush()?;

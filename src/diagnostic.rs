@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use crate::error::Severity;
+use crate::error::{Diagnostic, RuleError, Severity};
 
 /// A company's policy document that cannot be used: every problem found, each with its
 /// path in the document (`tiers.rows[2].recency_days`).
@@ -49,6 +49,11 @@ impl ConfigError {
     /// Every diagnostic, errors and warnings, in document order.
     pub fn diagnostics(&self) -> &[ConfigDiagnostic] {
         &self.diagnostics
+    }
+
+    /// Every diagnostic, errors and warnings, in document order, by value.
+    pub fn into_diagnostics(self) -> Vec<ConfigDiagnostic> {
+        self.diagnostics
     }
 }
 
@@ -92,11 +97,17 @@ impl ConfigDiagnostic {
 
     /// The same diagnostic under a parent path (`rows[3]` → `rfm.segments.rows[3]`).
     pub(crate) fn prefixed(mut self, parent: &str) -> ConfigDiagnostic {
-        self.path = if self.path.is_empty() {
-            parent.to_owned()
-        } else {
-            format!("{parent}.{}", self.path)
+        let prefix = |path: &str| {
+            if path.is_empty() {
+                parent.to_owned()
+            } else {
+                format!("{parent}.{path}")
+            }
         };
+        self.path = prefix(&self.path);
+        if let ConfigErrorKind::DuplicateName { first, .. } = &mut self.kind {
+            *first = prefix(first);
+        }
         self
     }
 
@@ -118,6 +129,15 @@ impl ConfigDiagnostic {
     /// What is wrong.
     pub fn kind(&self) -> &ConfigErrorKind {
         &self.kind
+    }
+
+    /// The rules engine's error behind this diagnostic, if the engine rejected a rule or
+    /// table here.
+    pub fn rule_error(&self) -> Option<&RuleError> {
+        match &self.kind {
+            ConfigErrorKind::Rule(err) => Some(err),
+            _ => None,
+        }
     }
 }
 
@@ -163,12 +183,14 @@ pub enum ConfigErrorKind {
         /// The row's name.
         name: String,
     },
-    /// A rule or decision table the rules engine rejects, or warns about.
-    #[error("{message}")]
-    Rule {
-        /// The rules engine's message.
-        message: String,
-    },
+    /// A rule or decision table the rules engine rejects; the engine's error, typed
+    /// (its kind, origin and span stay reachable).
+    #[error(transparent)]
+    Rule(RuleError),
+    /// A finding of the rules engine's load-time analysis of a decision table (an
+    /// unreachable row, an overlap, a gap).
+    #[error("{0}")]
+    Table(Diagnostic),
 }
 
 #[cfg(test)]

@@ -12,18 +12,18 @@
 //!
 //! # Example
 //!
-//! Fold two customers' orders into facts, then segment them by the reference policy:
+//! Fold two customers' orders into facts as of a day, then segment them by the
+//! reference policy. The facts table carries the day, the currency and the policy it was
+//! folded for, so the segmentation cannot be run as of another day:
 //!
 //! ```
-//! use chrono::{TimeZone, Utc};
-//! use patronage::{
-//!     Aggregator, Config, Currency, CustomerId, Dimension, FactsOptions, Order, OrderId,
-//!     OrderStatus, Segmenter,
-//! };
+//! use chrono::{NaiveDate, TimeZone, Utc};
+//! use patronage::{Aggregator, Config, Currency, CustomerId, Order, OrderId, OrderStatus};
 //!
-//! let as_of = Utc.with_ymd_and_hms(2024, 12, 31, 23, 59, 59).single().ok_or("bad date")?;
+//! let config = Config::reference();
+//! let as_of = NaiveDate::from_ymd_opt(2024, 12, 31).ok_or("bad date")?;
+//! let mut facts = Aggregator::new(config.facts_options_on(as_of, Currency::CNY)?);
 //! let at = |m, d| Utc.with_ymd_and_hms(2024, m, d, 12, 0, 0).single().ok_or("bad date");
-//! let mut facts = Aggregator::new(FactsOptions::new(as_of, Currency::CNY));
 //! for (id, customer, placed, amount) in [
 //!     (1, 7, at(12, 20)?, "199.00 CNY"),
 //!     (2, 7, at(12, 1)?, "89.00 CNY"),
@@ -34,31 +34,72 @@
 //! }
 //! let table = facts.into_table();
 //!
-//! let (segmenter, _warnings) = Segmenter::new(&Config::reference(), Currency::CNY)?;
-//! let segmentation = segmenter.segment(&table, as_of.date_naive())?;
+//! let (segmenter, _warnings) = config.segmenter(Currency::CNY)?;
+//! let segmentation = segmenter.run(&table)?;
 //! let loyal = segmentation.get(CustomerId(7)).ok_or("customer 7")?;
 //! assert_eq!((loyal.recency_days, loyal.frequency), (Some(11), 2));
-//! assert_eq!((loyal.tier, loyal.stage), ("high_value_active", "new"));
+//! assert_eq!((loyal.tier, loyal.stage), (Some("high_value_active"), Some("new")));
 //! let lapsed = segmentation.get(CustomerId(8)).ok_or("customer 8")?;
-//! assert_eq!((lapsed.tier, lapsed.stage), ("churned", "churned"));
-//! assert_eq!(segmentation.counts(&Dimension::Tier).iter().map(|(_, n)| n).sum::<usize>(), 2);
+//! assert_eq!((lapsed.tier, lapsed.stage), (Some("churned"), Some("churned")));
+//!
+//! // Why is customer 8 churned? The deciding row and the values it read.
+//! let why = segmenter.explain(&table, &segmentation, CustomerId(8))?;
+//! assert_eq!(why.tier.row_name.as_deref(), Some("churned"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! # Code map
 //!
-//! Data flows one way, each stage a module:
+//! Data flows one way, each stage a module that imports only the stages before it (and
+//! `rules`, `money`); [`config`] assembles the stages' sections and no stage imports it.
+//! The main types are also at the crate root.
 //!
-//! | stage | main types |
+//! | module | main types |
 //! |---|---|
-//! | money | [`Currency`] (ISO 4217), [`Money`] with checked arithmetic |
-//! | records | [`Customer`], [`Order`], [`Refund`], [`Interaction`], [`CustomerId`], consent per [`Channel`], PII newtypes that redact ([`Email`], [`Phone`], [`PersonName`]), the [`Validator`] (strict or lenient), the change log ([`diff`], [`ChangeEntry`]) |
-//! | facts | [`FactsOptions`], the streaming and mergeable [`Aggregator`], [`Facts`], the columnar [`FactsTable`], the repeat-purchase [`RepeatSummary`] |
+//! | [`money`] | [`Currency`] (ISO 4217), [`Money`] with checked arithmetic |
+//! | [`customer`] | [`Customer`], [`Order`], [`Refund`], [`Interaction`], [`CustomerId`], consent per [`Channel`], PII newtypes that redact, the [`Validator`] (strict or lenient), the change log |
+//! | [`facts`] | [`FactsConfig`] and [`FactsOptions`], the streaming and mergeable [`Aggregator`], [`Facts`], the columnar [`FactsTable`], the repeat-purchase [`RepeatSummary`] |
 //! | [`rules`] | field schemas, the expression language, the checker, compiled programs, decision tables with hit policies, load-time analysis, explanations |
-//! | config | [`Config`]: thresholds, stage / tier / class tables, RFM settings, VIP levels; [`Config::reference()`] holds the source policy's defaults |
-//! | segmentation | [`Segmenter`], [`Segmentation`], population statistics ([`PopulationStats`], [`rank_scores`], [`quantile_scores`]), [`SegmentTable`], [`transitions`] |
+//! | [`segment`] | [`SegmentConfig`], [`Segmenter`], [`Segmentation`], population statistics, RFM bands, scores and named segments, stages, tiers, VIP levels, classes, transitions |
 //! | [`predict`] | BG/NBD, Pareto/NBD, Gamma-Gamma and discounted CLV, fitted by maximum likelihood |
-//! | errors | one type per domain ([`MoneyError`], [`RecordError`], [`FactsError`], [`BatchError`], [`RuleError`], [`ConfigError`], [`SegmentError`], [`PredictError`]) and [`Error`] over all of them |
+//! | [`config`] | [`Config`]: the company's policy document, one section per stage; [`Config::reference()`] holds the source policy's defaults |
+//!
+//! Errors: each domain has its own type, next to its code ([`MoneyError`],
+//! [`RecordError`], [`FactsError`], [`BatchError`], [`RuleError`], [`ConfigError`],
+//! [`SegmentError`], [`PredictError`]), each with a `kind()` whose enum lives in the same
+//! module; [`Error`] wraps them all for hosts that only propagate.
+//!
+//! # Three labellings
+//!
+//! A [`Segmentation`] gives every customer three labels. They answer different
+//! questions, read different facts and use different thresholds, so they can seem to
+//! disagree — and that is expected:
+//!
+//! | label | question | reads | example values |
+//! |---|---|---|---|
+//! | **stage** (lifecycle, SPEC §8) | where is this customer in their relationship with us? | days since registration, first and last purchase, purchase count, logins, interest shown, last interaction | `registered`, `potential`, `new`, `active`, `dormant`, `churned` |
+//! | **tier** (SPEC §8) | how much attention do they deserve now? | spend rank, frequency, recency, purchase count, the stage | `high_value_active`, `potential`, `new`, `at_risk`, `churned` |
+//! | **RFM segment** (R `rfm`) | how do they compare with the rest of the base? | R, F and M *scores*: quantiles of this population | `Champions`, `Loyal Customers`, `New Customers`, `Lost` |
+//!
+//! Stage and tier use absolute thresholds (30 / 90 / 180 days); the RFM segment uses
+//! relative ones (quintiles of this base). So a customer whose only purchase was 363 days
+//! ago is stage `churned` (more than 180 days) yet may be RFM `New Customers` (one
+//! purchase and a recency score that is middling in a base where many bought long ago).
+//! Tier `new` and stage `new` count different customers too: stage `new` is "first
+//! purchase within 30 days", tier `new` is "exactly one purchase, recently", and the tier
+//! table gives spenders in the top 20% `high_value_active` before it looks at newness.
+//! [`Segmenter::explain`] shows, for one customer, the deciding row of each table and the
+//! values it read. Every threshold is a row of a table in the [`Config`].
+//!
+//! # Options
+//!
+//! Options have one shape across the crate: a `Copy` value built by `new` (the required
+//! values) or `default()`, refined by consuming `with_*` methods, and read by getters.
+//! Where a value has a range, the method that sets it checks it and returns a `Result`,
+//! so an options value that exists is valid ([`FactsOptions`], [`BatchOptions`],
+//! [`predict::FitOptions`], [`predict::ClvOptions`]). Config *sections* ([`FactsConfig`],
+//! [`SegmentConfig`]) are documents instead: public serde fields, checked as a whole
+//! with every problem reported by path.
 //!
 //! # Purity, determinism and panics
 //!
@@ -71,7 +112,7 @@
 //! # Crate features
 //!
 //! None: everything is always compiled. The dependencies are serde, chrono (without its
-//! clock), chrono-tz, thiserror and rust_decimal.
+//! clock), chrono-tz, thiserror, rust_decimal and rustc-hash.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs, rustdoc::broken_intra_doc_links)]
@@ -85,39 +126,52 @@
     )
 )]
 
-// ---- errors ----------------------------------------------------------------
+// ---- foundations: errors, config diagnostics, threads --------------------------
 mod diagnostic;
 mod error;
 mod parallel;
-pub use crate::diagnostic::{ConfigDiagnostic, ConfigError, ConfigErrorKind};
-pub use crate::error::*;
 
-// ---- money: currencies and exact amounts ----------------------------------
-mod money;
-pub use crate::money::{Currency, Money, MoneyError, MoneyErrorKind};
+// ---- the stages, in the order data flows ---------------------------------------
+pub mod money;
 
-// ---- records: customers, orders, interactions ------------------------------
-mod customer;
-pub use crate::customer::*;
+pub mod customer;
 
-// ---- facts: aggregation as of an instant ------------------------------------
-mod facts;
-pub use crate::facts::*;
+pub mod facts;
 
-// ---- rules: expression language and decision tables ------------------------
 pub mod rules;
 
-// ---- config: the company's policy document ---------------------------------
-mod config;
-pub use crate::config::*;
+pub mod segment;
 
-// ---- segmentation -----------------------------------------------------------
-mod segment;
-pub use crate::segment::*;
-
-// ---- prediction: BG/NBD, Gamma-Gamma, CLV -----------------------------------
 pub mod predict;
-pub use crate::predict::{PredictError, PredictErrorKind};
+
+// ---- the composition root: the company's policy document -----------------------
+pub mod config;
+
+// ---- the main types, by name ---------------------------------------------------
+pub use crate::config::Config;
+pub use crate::customer::{
+    Channel, Consent, Customer, CustomerId, Interaction, InteractionKind, Order, OrderId,
+    OrderStatus, Records, Refund, ValidationMode, ValidationReport, Validator,
+};
+pub use crate::facts::{
+    Aggregator, BatchOptions, Facts, FactsConfig, FactsOptions, FactsTable, RepeatSummary,
+    RepeatSummaryBuilder,
+};
+pub use crate::money::{Currency, Money};
+pub use crate::segment::{
+    CustomerExplanation, Dimension, SegmentConfig, SegmentPreset, Segmentation, SegmentationRow,
+    Segmenter,
+};
+
+// ---- errors, by name -----------------------------------------------------------
+pub use crate::config::{ConfigDiagnostic, ConfigError};
+pub use crate::customer::RecordError;
+pub use crate::error::Error;
+pub use crate::facts::{BatchError, FactsError};
+pub use crate::money::MoneyError;
+pub use crate::predict::PredictError;
+pub use crate::rules::RuleError;
+pub use crate::segment::SegmentError;
 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -1,10 +1,9 @@
 //! Integration tests: customer records (serde shapes, redaction, checks).
 
 use chrono::{DateTime, TimeZone, Utc};
-use patronage::{
-    Birthday, Channel, Consent, Customer, CustomerId, Email, Order, OrderId, OrderStatus,
-    PersonName, Phone,
-};
+use patronage::customer::Birthday;
+use patronage::customer::{Email, PersonName, Phone};
+use patronage::{Channel, Consent, Customer, CustomerId, Order, OrderId, OrderStatus};
 
 fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, d, 9, 30, 0).unwrap()
@@ -13,7 +12,7 @@ fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
 fn full_customer() -> Customer {
     let mut c = Customer::new(CustomerId(42));
     c.registered_at = Some(at(2023, 3, 1));
-    c.source = Some(patronage::Source::Marketplace("JD".to_owned()));
+    c.source = Some(patronage::customer::Source::Marketplace("JD".to_owned()));
     c.name = Some(PersonName::new("李四"));
     c.phone = Some(Phone::new("+86 139 1234 5678"));
     c.email = Some(Email::new("lisi@example.com"));
@@ -128,7 +127,7 @@ fn check_validation(case: &ValidationCase) {
     }
     let json = serde_json::to_string(&rejects).unwrap();
     assert_eq!(
-        serde_json::from_str::<Vec<patronage::Reject>>(&json).unwrap(),
+        serde_json::from_str::<Vec<patronage::customer::Reject>>(&json).unwrap(),
         rejects
     );
     match Validator::validate(case.records.clone(), ValidationMode::Strict) {
@@ -149,7 +148,8 @@ fn validation_cases() {
 
 #[test]
 fn error_predicates_and_fields() {
-    use patronage::{RecordErrorKind, RecordRef, ValidationMode, Validator};
+    use patronage::customer::{RecordErrorKind, RecordRef};
+    use patronage::{ValidationMode, Validator};
     let cases: ValidationCases =
         toml::from_str(include_str!("data/customer/validation.toml")).unwrap();
     let dup = cases
@@ -264,14 +264,14 @@ fn birthdays_and_points() {
             .age_on(NaiveDate::MIN),
         None
     );
-    let points = patronage::Points {
+    let points = patronage::customer::Points {
         balance: 300,
         expiring: vec![
-            patronage::PointsLot {
+            patronage::customer::PointsLot {
                 points: 100,
                 expires_on: NaiveDate::from_ymd_opt(2024, 6, 30).unwrap(),
             },
-            patronage::PointsLot {
+            patronage::customer::PointsLot {
                 points: 50,
                 expires_on: NaiveDate::from_ymd_opt(2024, 12, 31).unwrap(),
             },
@@ -291,7 +291,8 @@ fn birthdays_and_points() {
 
 #[test]
 fn change_log_lists_every_changed_field() {
-    use patronage::{diff, AttributeValue, ChangeEntry, PiiDisplay, VipLevel};
+    use patronage::customer::AttributeValue;
+    use patronage::customer::{diff, ChangeEntry, PiiDisplay};
     let old = full_customer();
     let mut new = old.clone();
     assert!(diff(&old, &new, PiiDisplay::Redacted).is_empty());
@@ -300,12 +301,11 @@ fn change_log_lists_every_changed_field() {
     new.consents
         .insert(Channel::Sms, Consent::opted_out(at(2024, 5, 1), None));
     new.preferred_channels = vec![Channel::Sms];
-    new.vip_level = Some(VipLevel("gold".to_owned()));
     new.attributes
         .insert("region".to_owned(), AttributeValue::Text("east".to_owned()));
     new.time_zone = Some(chrono_tz::UTC);
     new.birthday = Birthday::try_new(3, 1, None).ok();
-    new.points = Some(patronage::Points {
+    new.points = Some(patronage::customer::Points {
         balance: 10,
         expiring: vec![],
     });
@@ -320,7 +320,6 @@ fn change_log_lists_every_changed_field() {
             "preferred_channels",
             "birthday",
             "time_zone",
-            "vip_level",
             "points.balance",
             "attributes.region"
         ]
@@ -357,10 +356,11 @@ fn change_log_lists_every_changed_field() {
 
 mod strategies {
     use chrono::{DateTime, NaiveDate, Utc};
+    use patronage::customer::{AttributeValue, Birthday, Points, PointsLot, Source};
+    use patronage::customer::{Email, PersonName, Phone};
     use patronage::{
-        AttributeValue, Birthday, Channel, Consent, Currency, Customer, CustomerId, Email,
-        Interaction, InteractionKind, Money, Order, OrderId, OrderStatus, PersonName, Phone,
-        Points, PointsLot, Refund, Source, VipLevel,
+        Channel, Consent, Currency, Customer, CustomerId, Interaction, InteractionKind, Money,
+        Order, OrderId, OrderStatus, Refund,
     };
     use proptest::prelude::*;
     use rust_decimal::Decimal;
@@ -455,7 +455,6 @@ mod strategies {
                     chrono_tz::Asia::Shanghai,
                     chrono_tz::America::New_York,
                 ])),
-                prop::option::of(text()),
                 prop::option::of((
                     0_u64..10_000,
                     prop::collection::vec((0_u64..100, date()), 0..3),
@@ -468,7 +467,7 @@ mod strategies {
                     (id, registered_at, source),
                     (name, phone, email),
                     (consents, preferred, birthday),
-                    (tz, vip, points, attributes),
+                    (tz, points, attributes),
                 )| {
                     let mut c = Customer::new(CustomerId(id));
                     c.registered_at = registered_at;
@@ -481,7 +480,6 @@ mod strategies {
                     c.preferred_channels = preferred;
                     c.birthday = birthday.map(|(m, d, y)| Birthday::try_new(m, d, y).unwrap());
                     c.time_zone = tz;
-                    c.vip_level = vip.map(VipLevel);
                     c.points = points.map(|(balance, lots)| Points {
                         balance,
                         expiring: lots
@@ -568,7 +566,7 @@ proptest::proptest! {
 
     #[test]
     fn change_log_is_empty_exactly_when_records_are_equal(a in strategies::customer(), b in strategies::customer()) {
-        use patronage::{diff, PiiDisplay};
+        use patronage::customer::{diff, PiiDisplay};
         proptest::prop_assert!(diff(&a, &a, PiiDisplay::Clear).is_empty());
         proptest::prop_assert_eq!(diff(&a, &b, PiiDisplay::Clear).is_empty(), a == b);
     }

@@ -51,13 +51,15 @@ struct DatedPurchase {
 fn options(case: &Case) -> FactsOptions {
     let mut options = FactsOptions::new(case.as_of, Currency::CNY);
     if let Some(tz) = &case.time_zone {
-        options = options.time_zone(tz.parse().unwrap());
+        options = options.with_time_zone(tz.parse().unwrap());
     }
     match &case.window {
         None => {}
-        Some(toml::Value::String(s)) if s == "all" => options = options.frequency_window_days(None),
+        Some(toml::Value::String(s)) if s == "all" => {
+            options = options.with_frequency_window_days(None);
+        }
         Some(toml::Value::Integer(n)) => {
-            options = options.frequency_window_days(Some(u32::try_from(*n).unwrap()));
+            options = options.with_frequency_window_days(Some(u32::try_from(*n).unwrap()));
         }
         Some(other) => panic!("{}: bad window {other}", case.name),
     }
@@ -155,7 +157,7 @@ fn table_columns_match_rows_and_are_sorted() {
         table.interaction_count(patronage::InteractionKind::Login),
         &[7, 0]
     );
-    let rebuilt = FactsTable::from_facts(Currency::CNY, facts.into_iter().rev()).unwrap();
+    let rebuilt = FactsTable::from_facts(*table.options(), facts.into_iter().rev()).unwrap();
     assert_eq!(rebuilt, table);
     assert_eq!(table.position(CustomerId(8)), Some(1));
     assert_eq!(table.position(CustomerId(7)), None);
@@ -169,7 +171,7 @@ fn cdnow_repeat_summary_matches_published() {
     use rust_decimal::prelude::ToPrimitive;
 
     let end = NaiveDate::from_ymd_opt(1997, 9, 30).unwrap();
-    let mut builder = RepeatSummaryBuilder::new(end);
+    let mut builder = RepeatSummaryBuilder::new(end, Currency::USD);
     let mut rows = 0;
     for line in include_str!("data/cdnow/CDNOW_sample.txt").lines() {
         let cols: Vec<&str> = line.split_whitespace().collect();
@@ -184,7 +186,7 @@ fn cdnow_repeat_summary_matches_published() {
             .add_purchase(
                 CustomerId(id.parse().unwrap()),
                 date,
-                value.parse().unwrap(),
+                Money::new(value.parse().unwrap(), Currency::USD),
             )
             .unwrap();
         rows += 1;
@@ -308,17 +310,20 @@ fn aggregator_error_messages() {
 
 #[test]
 fn facts_error_messages() {
-    use patronage::{Facts, FactsErrorKind, FrequencyBands};
+    use patronage::facts::{FactsErrorKind, FrequencyBands};
+    use patronage::Facts;
     use rust_decimal::Decimal;
     let options = FactsOptions::new(t("2024-06-30T12:00:00Z"), Currency::CNY);
     let mut first = Aggregator::new(options);
-    let second = Aggregator::new(options.frequency_window_days(None).frequency_bands(
-        FrequencyBands {
-            monthly: 12,
-            quarterly: 3,
-            yearly: 1,
-        },
-    ));
+    let second = Aggregator::new(
+        options
+            .with_frequency_window_days(None)
+            .with_frequency_bands(FrequencyBands {
+                monthly: 12,
+                quarterly: 3,
+                yearly: 1,
+            }),
+    );
     let err = first.merge(second).unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -341,7 +346,7 @@ fn facts_error_messages() {
     assert_eq!(copy, partial, "a failed merge leaves the partial unchanged");
 
     let err = FactsTable::from_facts(
-        Currency::CNY,
+        FactsOptions::new(t("2024-06-30T12:00:00Z"), Currency::CNY),
         [Facts::empty(CustomerId(1)), Facts::empty(CustomerId(1))],
     )
     .unwrap_err();
@@ -356,13 +361,15 @@ fn repeat_summary_error_messages() {
     use patronage::{OrderId, OrderStatus, RepeatSummaryBuilder};
     use rust_decimal::Decimal;
     let end = NaiveDate::from_ymd_opt(1997, 9, 30).unwrap();
-    let mut builder = RepeatSummaryBuilder::new(end).time_zone(chrono_tz::Asia::Shanghai);
+    let usd = |value| Money::new(value, Currency::USD);
+    let mut builder =
+        RepeatSummaryBuilder::new(end, Currency::USD).with_time_zone(chrono_tz::Asia::Shanghai);
     assert_eq!(
         builder
-            .add_purchase(CustomerId(1), end, Decimal::new(-5, 0))
+            .add_purchase(CustomerId(1), end, usd(Decimal::new(-5, 0)))
             .unwrap_err()
             .to_string(),
-        "purchase of customer `1` on 1997-09-30: field `amount`: expected a zero or positive amount, found `-5`"
+        "purchase of customer `1` on 1997-09-30: field `amount`: expected a zero or positive amount, found `-5 USD`"
     );
     let order = |id, at: &str, status| {
         Order::new(
@@ -389,6 +396,25 @@ fn repeat_summary_error_messages() {
             },
         ))
         .unwrap();
+    // Mixed currencies are never summed: the order is named.
+    let in_cny = Order::new(
+        OrderId(4),
+        CustomerId(2),
+        t("1997-09-03T00:00:00Z"),
+        "10.00 CNY".parse().unwrap(),
+        OrderStatus::Paid,
+    );
+    assert_eq!(
+        builder.add_order(&in_cny).unwrap_err().to_string(),
+        "order `4` of customer `2`: field `amount`: expected an amount in `USD`, found `10.00 CNY`; convert it before folding"
+    );
+    assert_eq!(
+        builder
+            .add_purchase(CustomerId(2), end, "1.00 EUR".parse().unwrap())
+            .unwrap_err()
+            .to_string(),
+        "purchase of customer `2` on 1997-09-30: field `amount`: expected an amount in `USD`, found `1.00 EUR`; convert it before folding"
+    );
     assert_eq!(builder.ignored_after_end(), 1);
     let rows = builder.finish().unwrap();
     assert_eq!(rows.len(), 1);
@@ -396,20 +422,20 @@ fn repeat_summary_error_messages() {
         (rows[0].x, rows[0].t, rows[0].mean_repeat_value),
         (0, 28, Decimal::ZERO)
     );
-    let mut overflow = RepeatSummaryBuilder::new(end);
+    let mut overflow = RepeatSummaryBuilder::new(end, Currency::USD);
     overflow
-        .add_purchase(CustomerId(1), end, Decimal::MAX)
+        .add_purchase(CustomerId(1), end, usd(Decimal::MAX))
         .unwrap();
     overflow
-        .add_purchase(CustomerId(1), end, Decimal::MAX)
+        .add_purchase(CustomerId(1), end, usd(Decimal::MAX))
         .unwrap();
     assert_eq!(
         overflow.finish().unwrap_err().to_string(),
-        "`79228162514264337593543950335 + 79228162514264337593543950335` overflows: amounts must stay within ±79228162514264337593543950335"
+        "customer `1`: field `amount`: `79228162514264337593543950335 + 79228162514264337593543950335` overflows: amounts must stay within ±79228162514264337593543950335"
     );
     // Each day's total fits, but the repeat days' total (for the mean) does not; the
     // first day is not a repeat day, so its value is not part of that total.
-    let mut repeat_overflow = RepeatSummaryBuilder::new(end);
+    let mut repeat_overflow = RepeatSummaryBuilder::new(end, Currency::USD);
     let day = |d| NaiveDate::from_ymd_opt(1997, 1, d).unwrap();
     for (date, value) in [
         (day(1), Decimal::MAX),
@@ -417,12 +443,12 @@ fn repeat_summary_error_messages() {
         (day(3), Decimal::ONE),
     ] {
         repeat_overflow
-            .add_purchase(CustomerId(9), date, value)
+            .add_purchase(CustomerId(9), date, usd(value))
             .unwrap();
     }
     assert_eq!(
         repeat_overflow.finish().unwrap_err().to_string(),
-        "`79228162514264337593543950335 + 1` overflows: amounts must stay within ±79228162514264337593543950335"
+        "customer `9`: field `amount`: `79228162514264337593543950335 + 1` overflows: amounts must stay within ±79228162514264337593543950335"
     );
 }
 
@@ -435,7 +461,8 @@ fn repeat_summary_leaves_out_purchases_after_the_end() {
     use rust_decimal::Decimal;
     let end = NaiveDate::from_ymd_opt(1997, 9, 30).unwrap();
     let day = |m, d| NaiveDate::from_ymd_opt(1997, m, d).unwrap();
-    let mut builder = RepeatSummaryBuilder::new(end);
+    let mut builder = RepeatSummaryBuilder::new(end, Currency::USD);
+    let usd = |value| Money::new(value, Currency::USD);
     for (customer, date, cents) in [
         (1, day(12, 12), 2648),
         (1, day(1, 1), 2933),
@@ -443,15 +470,15 @@ fn repeat_summary_leaves_out_purchases_after_the_end() {
         (2, day(10, 1), 500),
     ] {
         builder
-            .add_purchase(CustomerId(customer), date, Decimal::new(cents, 2))
+            .add_purchase(CustomerId(customer), date, usd(Decimal::new(cents, 2)))
             .unwrap();
     }
     assert_eq!(
         builder
-            .add_purchase(CustomerId(3), day(12, 1), Decimal::new(-1, 2))
+            .add_purchase(CustomerId(3), day(12, 1), usd(Decimal::new(-1, 2)))
             .unwrap_err()
             .to_string(),
-        "purchase of customer `3` on 1997-12-01: field `amount`: expected a zero or positive amount, found `-0.01`"
+        "purchase of customer `3` on 1997-12-01: field `amount`: expected a zero or positive amount, found `-0.01 USD`"
     );
     assert_eq!(builder.ignored_after_end(), 2);
     let rows = builder.finish().unwrap();
@@ -575,8 +602,8 @@ fn prop_options(zone: u8, window: Option<u32>) -> FactsOptions {
         _ => chrono_tz::America::Los_Angeles,
     };
     FactsOptions::new(t("2024-06-30T12:00:00Z"), Currency::CNY)
-        .time_zone(zone)
-        .frequency_window_days(window)
+        .with_time_zone(zone)
+        .with_frequency_window_days(window)
 }
 
 proptest::proptest! {
@@ -641,7 +668,7 @@ proptest::proptest! {
         let json = serde_json::to_string(&options).unwrap();
         proptest::prop_assert_eq!(serde_json::from_str::<FactsOptions>(&json).unwrap(), options);
         let table = agg.into_table();
-        let rebuilt = FactsTable::from_facts(table.currency(), table.iter()).unwrap();
+        let rebuilt = FactsTable::from_facts(*table.options(), table.iter()).unwrap();
         proptest::prop_assert_eq!(&rebuilt, &table);
         let json = serde_json::to_string(&table).unwrap();
         proptest::prop_assert_eq!(serde_json::from_str::<FactsTable>(&json).unwrap(), table);
@@ -652,7 +679,7 @@ proptest::proptest! {
 fn table_deserialisation_checks_shape() {
     use patronage::Facts;
     let table = FactsTable::from_facts(
-        Currency::CNY,
+        FactsOptions::new(t("2024-06-30T12:00:00Z"), Currency::CNY),
         [Facts::empty(CustomerId(1)), Facts::empty(CustomerId(2))],
     )
     .unwrap();
@@ -697,7 +724,7 @@ proptest::proptest! {
         use events::Event;
         use rust_decimal::Decimal;
         let options = prop_options(0, Some(365));
-        let as_of = options.as_of;
+        let as_of = options.as_of();
         let as_of_date = options.as_of_date();
         let mut agg = Aggregator::new(options);
         let (mut net, mut refunded) = (Decimal::ZERO, Decimal::ZERO);
@@ -747,7 +774,7 @@ fn dated_rows() -> impl proptest::strategy::Strategy<Value = Vec<(CustomerId, Na
 }
 
 fn batch_options(threads: usize) -> patronage::BatchOptions {
-    patronage::BatchOptions::default().threads(std::num::NonZeroUsize::new(threads).unwrap())
+    patronage::BatchOptions::default().with_threads(std::num::NonZeroUsize::new(threads).unwrap())
 }
 
 fn fold_dated(agg: &mut Aggregator, customer: CustomerId, date: NaiveDate, amount: Money) {
@@ -988,7 +1015,7 @@ fn dated_batch_errors_do_not_depend_on_threads() {
 fn batch_options_serde() {
     let batch: patronage::BatchOptions = serde_json::from_str("{}").unwrap();
     assert_eq!(batch, patronage::BatchOptions::default());
-    assert_eq!(batch.threads.get(), 1);
+    assert_eq!(batch.threads().get(), 1);
     let batch: patronage::BatchOptions = serde_json::from_str(r#"{"threads": 3}"#).unwrap();
     assert_eq!(batch, batch_options(3));
     assert_eq!(serde_json::to_string(&batch).unwrap(), r#"{"threads":3}"#);

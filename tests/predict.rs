@@ -8,7 +8,7 @@ use patronage::predict::{
     fit_bgnbd, fit_gamma_gamma, fit_pareto_nbd, BgNbdParams, ClvModel, ClvOptions, FitOptions,
     GammaGammaParams, Observation, ObservationTable, ParetoNbdParams, Prediction,
 };
-use patronage::{CustomerId, RepeatSummary, RepeatSummaryBuilder};
+use patronage::{Currency, CustomerId, Money, PredictError, RepeatSummary, RepeatSummaryBuilder};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
@@ -20,7 +20,7 @@ const PUBLISHED: &str = include_str!("data/predict/published.toml");
 const ERRORS: &str = include_str!("data/predict/errors.toml");
 const LIFETIMES: &str = include_str!("data/predict/lifetimes_reference.toml");
 
-/// Reads an observation CSV: `ID,frequency,recency,T` or `ID,x,t_x,T,zbar`.
+/// Reads an observation CSV: `ID,frequency,t_x,T` or `ID,x,t_x,T,zbar`.
 fn load(text: &str) -> ObservationTable {
     text.lines()
         .skip(1)
@@ -124,13 +124,17 @@ fn gamma_gamma_expected(key: &str) -> f64 {
 /// built with [`RepeatSummaryBuilder`] from the sample ids, in id order.
 fn cdnow_summaries() -> Vec<RepeatSummary> {
     let end = NaiveDate::from_ymd_opt(1997, 9, 30).unwrap();
-    let mut builder = RepeatSummaryBuilder::new(end);
+    let mut builder = RepeatSummaryBuilder::new(end, Currency::USD);
     for line in TRANSACTIONS.lines() {
         let cols: Vec<&str> = line.split_whitespace().collect();
         let date = NaiveDate::parse_from_str(cols[2], "%Y%m%d").unwrap();
         let value: Decimal = cols[4].parse().unwrap();
         builder
-            .add_purchase(CustomerId(cols[1].parse().unwrap()), date, value)
+            .add_purchase(
+                CustomerId(cols[1].parse().unwrap()),
+                date,
+                Money::new(value, Currency::USD),
+            )
             .unwrap();
     }
     builder.finish().unwrap()
@@ -207,11 +211,7 @@ fn observations_from_transactions_reproduce_the_shipped_summary() {
     {
         let id = summary.customer;
         assert_eq!(observation.frequency(), expected.frequency(), "ID {id}");
-        assert_eq!(
-            round(observation.recency(), 2),
-            expected.recency(),
-            "ID {id}"
-        );
+        assert_eq!(round(observation.t_x(), 2), expected.t_x(), "ID {id}");
         assert_eq!(round(observation.age(), 2), expected.age(), "ID {id}");
     }
     // And the BG/NBD fit on the unrounded weeks gives the same published estimates.
@@ -297,7 +297,7 @@ fn fitting_does_not_depend_on_the_time_unit() {
     let weeks = load(SUMMARY);
     let days: ObservationTable = weeks
         .iter()
-        .map(|s| Observation::new(s.frequency(), s.recency() * 7.0, s.age() * 7.0).unwrap())
+        .map(|s| Observation::new(s.frequency(), s.t_x() * 7.0, s.age() * 7.0).unwrap())
         .collect();
     let options = FitOptions::default();
     let (in_weeks, in_days) = (
@@ -336,14 +336,8 @@ fn fitting_does_not_depend_on_row_order() {
 fn penalty_shrinks_the_parameters() {
     let table = load(SUMMARY);
     let plain = fit_bgnbd(&table, &FitOptions::default()).unwrap();
-    let penalized = fit_bgnbd(
-        &table,
-        &FitOptions {
-            penalizer: 0.01,
-            ..FitOptions::default()
-        },
-    )
-    .unwrap();
+    let penalized =
+        fit_bgnbd(&table, &FitOptions::default().with_penalizer(0.01).unwrap()).unwrap();
     assert!(penalized.log_likelihood < plain.log_likelihood);
     assert!(penalized.params.b() < plain.params.b());
     assert_eq!(penalized.report.penalizer, 0.01);
@@ -511,10 +505,10 @@ fn serde_round_trips() {
         serde_json::from_str::<Observation>(&json).unwrap(),
         observation
     );
-    let err = serde_json::from_str::<Observation>(r#"{"frequency":0,"recency":2,"age":3}"#)
+    let err = serde_json::from_str::<Observation>(r#"{"frequency":0,"t_x":2,"age":3}"#)
         .unwrap_err()
         .to_string();
-    assert_eq!(err, "`frequency` is 0 but `recency` is 2: expected `recency` = 0 for a customer without repeat purchases");
+    assert_eq!(err, "`frequency` is 0 but `t_x` is 2: expected `t_x` = 0 for a customer without repeat purchases");
     let options = ClvOptions::new(12, 4.345, 0.01).unwrap();
     let json = serde_json::to_string(&options).unwrap();
     assert_eq!(serde_json::from_str::<ClvOptions>(&json).unwrap(), options);
@@ -525,10 +519,24 @@ fn serde_round_trips() {
         table
     );
     let table: ObservationTable =
-        serde_json::from_str(r#"{"frequency":[1,0],"recency":[2,0],"age":[3,3]}"#).unwrap();
+        serde_json::from_str(r#"{"frequency":[1,0],"t_x":[2,0],"age":[3,3]}"#).unwrap();
     assert_eq!(table.mean_repeat_value(), &[0.0, 0.0]);
     let fit_options: FitOptions = serde_json::from_str(r#"{"penalizer":0.1}"#).unwrap();
-    assert_eq!(fit_options.max_iterations, 200);
+    assert_eq!(fit_options.max_iterations(), 200);
+    // Options are checked when built, from code or from a document.
+    let err = serde_json::from_str::<FitOptions>(r#"{"penalizer":-1}"#).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("option `penalizer` is -1: expected a non-negative finite penalty"),
+        "{err}"
+    );
+    assert_eq!(
+        FitOptions::default()
+            .with_max_iterations(0)
+            .unwrap_err()
+            .to_string(),
+        "option `max_iterations` is 0: expected at least 1 iteration"
+    );
 }
 
 // ---- every error path, with its message: tests/data/predict/errors.toml ----
@@ -558,18 +566,19 @@ fn rows(case: &toml::Table) -> ObservationTable {
         .collect()
 }
 
-fn fit_options(case: &toml::Table) -> FitOptions {
+/// The case's fit options, built (and so checked) as a host builds them.
+fn fit_options(case: &toml::Table) -> Result<FitOptions, PredictError> {
     let mut options = FitOptions::default();
     if case.contains_key("penalizer") {
-        options.penalizer = f(case, "penalizer");
+        options = options.with_penalizer(f(case, "penalizer"))?;
     }
     if case.contains_key("tolerance") {
-        options.tolerance = f(case, "tolerance");
+        options = options.with_tolerance(f(case, "tolerance"))?;
     }
     if let Some(max) = case.get("max_iterations") {
-        options.max_iterations = max.as_integer().unwrap() as u32;
+        options = options.with_max_iterations(max.as_integer().unwrap() as u32)?;
     }
-    options
+    Ok(options)
 }
 
 /// Runs one error case and returns the error's message.
@@ -578,7 +587,7 @@ fn check(case: &toml::Table) -> String {
     let err = match case["call"].as_str().unwrap() {
         "observation" => {
             let observation =
-                Observation::new(f(case, "frequency"), f(case, "recency"), f(case, "age"));
+                Observation::new(f(case, "frequency"), f(case, "t_x"), f(case, "age"));
             match (observation, case.get("mean_repeat_value")) {
                 (Ok(s), Some(_)) => s
                     .with_mean_repeat_value_f64(f(case, "mean_repeat_value"))
@@ -596,7 +605,9 @@ fn check(case: &toml::Table) -> String {
             f(case, "beta"),
         )
         .map(|_| ()),
-        "fit_pareto_nbd" => fit_pareto_nbd(&rows(case), &fit_options(case)).map(|_| ()),
+        "fit_pareto_nbd" => {
+            fit_options(case).and_then(|options| fit_pareto_nbd(&rows(case), &options).map(|_| ()))
+        }
         "pareto_expected_purchases" => published_pareto()
             .expected_purchases(&rows(case).get(0).unwrap(), f(case, "horizon"))
             .map(|_| ()),
@@ -633,8 +644,12 @@ fn check(case: &toml::Table) -> String {
         "clv_options" => {
             ClvOptions::new(12, f(case, "period_length"), f(case, "discount_rate")).map(|_| ())
         }
-        "fit_bgnbd" => fit_bgnbd(&rows(case), &fit_options(case)).map(|_| ()),
-        "fit_gamma_gamma" => fit_gamma_gamma(&rows(case), &fit_options(case)).map(|_| ()),
+        "fit_bgnbd" => {
+            fit_options(case).and_then(|options| fit_bgnbd(&rows(case), &options).map(|_| ()))
+        }
+        "fit_gamma_gamma" => {
+            fit_options(case).and_then(|options| fit_gamma_gamma(&rows(case), &options).map(|_| ()))
+        }
         "predict_table" => {
             let model = ClvModel {
                 transactions: bg(),
@@ -650,14 +665,16 @@ fn check(case: &toml::Table) -> String {
             let mut summaries = Vec::new();
             if let Some(purchases) = case.get("purchases") {
                 let end = NaiveDate::from_ymd_opt(1997, 9, 30).unwrap();
-                let mut builder = RepeatSummaryBuilder::new(end);
+                let mut builder = RepeatSummaryBuilder::new(end, Currency::USD);
                 for row in purchases.as_array().unwrap() {
                     let row = row.as_array().unwrap();
                     let date =
                         NaiveDate::parse_from_str(row[1].as_str().unwrap(), "%Y-%m-%d").unwrap();
                     let value: Decimal = row[2].as_str().unwrap().parse().unwrap();
                     let customer = CustomerId(row[0].as_integer().unwrap().try_into().unwrap());
-                    builder.add_purchase(customer, date, value).unwrap();
+                    builder
+                        .add_purchase(customer, date, Money::new(value, Currency::USD))
+                        .unwrap();
                 }
                 summaries = builder.finish().unwrap();
             }
@@ -701,8 +718,8 @@ fn error_messages() {
     let all = [
         "InvalidValue",
         "ColumnLength",
-        "RecencyAfterAge",
-        "RecencyWithoutRepeat",
+        "TxAfterAge",
+        "TxWithoutRepeat",
         "NonPositiveSpend",
         "Empty",
         "NoRepeatBuyers",
@@ -734,17 +751,14 @@ fn error_accessors() {
     let table = load(SUMMARY);
     let err = fit_bgnbd(
         &table,
-        &FitOptions {
-            max_iterations: 2,
-            ..FitOptions::default()
-        },
+        &FitOptions::default().with_max_iterations(2).unwrap(),
     )
     .unwrap_err();
     assert!(err.is_not_converged());
     assert!(!err.is_data());
     assert!(matches!(
         err.kind(),
-        patronage::PredictErrorKind::NotConverged { iterations: 2, .. }
+        patronage::predict::PredictErrorKind::NotConverged { iterations: 2, .. }
     ));
 }
 
@@ -752,8 +766,8 @@ fn error_accessors() {
 
 fn observation_strategy() -> impl Strategy<Value = Observation> {
     (0u32..40, 0.0f64..1.0, 0.0f64..200.0).prop_map(|(x, share, age)| {
-        let recency = if x == 0 { 0.0 } else { share * age };
-        Observation::new(f64::from(x), recency, age).unwrap()
+        let t_x = if x == 0 { 0.0 } else { share * age };
+        Observation::new(f64::from(x), t_x, age).unwrap()
     })
 }
 
@@ -870,11 +884,11 @@ proptest! {
         let start = NaiveDate::from_ymd_opt(1997, 1, 1).unwrap();
         let end = NaiveDate::from_ymd_opt(1997, 9, 30).unwrap();
         let build = |rows: &[(u8, i64, u32)]| {
-            let mut builder = RepeatSummaryBuilder::new(end);
+            let mut builder = RepeatSummaryBuilder::new(end, Currency::USD);
             for &(customer, day, cents) in rows {
                 let date = start + chrono::Duration::days(day);
                 builder
-                    .add_purchase(CustomerId(u64::from(customer)), date, Decimal::new(i64::from(cents), 2))
+                    .add_purchase(CustomerId(u64::from(customer)), date, Money::new(Decimal::new(i64::from(cents), 2), Currency::USD))
                     .unwrap();
             }
             let summaries = builder.finish().unwrap();

@@ -8,11 +8,11 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
+use patronage::rules::DiagnosticCode;
 use patronage::rules::{
     Columns, Context, Expr, Field, FieldId, Hit, HitPolicy, Program, Record, Schema, Table,
     TableDoc, Value, ValueRef,
 };
-use patronage::DiagnosticCode;
 use proptest::prelude::*;
 use serde::Deserialize;
 

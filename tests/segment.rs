@@ -2,10 +2,12 @@
 //! JSON and TOML, config diagnostics, summaries, transitions, properties).
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
+use patronage::config::ConfigErrorKind;
+use patronage::customer::Points;
+use patronage::segment::{transitions, ScoreMethod, SegmentsConfig};
 use patronage::{
-    transitions, Aggregator, Config, ConfigErrorKind, Currency, Customer, CustomerId, Dimension,
-    FactsTable, Interaction, InteractionKind, Money, ScoreMethod, SegmentError, SegmentPreset,
-    Segmentation, Segmenter, SegmentsConfig,
+    Aggregator, Config, Currency, Customer, CustomerId, Dimension, FactsTable, Interaction,
+    InteractionKind, Money, SegmentError, SegmentPreset, Segmentation,
 };
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -43,6 +45,8 @@ struct CaseCustomer {
     stage: Option<String>,
     tier: Option<String>,
     share: Option<(u32, u32)>,
+    #[serde(default)]
+    points: Option<u64>,
 }
 
 /// Noon UTC `days` before `as_of`.
@@ -56,7 +60,12 @@ fn facts_of(config: &Config, as_of: NaiveDate, customers: &[CaseCustomer]) -> Fa
     let mut agg = Aggregator::new(options);
     for c in customers {
         let id = CustomerId(c.id);
-        agg.add_customer(&Customer::new(id));
+        let mut customer = Customer::new(id);
+        customer.points = c.points.map(|balance| Points {
+            balance,
+            expiring: Vec::new(),
+        });
+        agg.add_customer(&customer);
         for (days, amount) in &c.purchases {
             let date = as_of.checked_sub_days(Days::new(*days)).unwrap();
             agg.add_purchase_on(id, date, Money::new(*amount, Currency::CNY))
@@ -77,18 +86,18 @@ fn facts_of(config: &Config, as_of: NaiveDate, customers: &[CaseCustomer]) -> Fa
 fn check(file: &str, text: &str) {
     let cases: Cases = toml::from_str(text).unwrap_or_else(|e| panic!("{file}: {e}"));
     let config = Config::reference();
-    let (segmenter, _) = Segmenter::new(&config, Currency::CNY).unwrap();
+    let (segmenter, _) = config.segmenter(Currency::CNY).unwrap();
     for case in &cases.case {
         let facts = facts_of(&config, case.as_of, &case.customers);
-        let segmentation = segmenter.segment(&facts, case.as_of).unwrap();
+        let segmentation = segmenter.run(&facts).unwrap();
         for c in &case.customers {
             let got = segmentation.get(CustomerId(c.id)).unwrap();
             let at = format!("{file}: case `{}`, customer {}", case.name, c.id);
             if let Some(stage) = &c.stage {
-                assert_eq!(got.stage, stage, "{at}: stage");
+                assert_eq!(got.stage, Some(stage.as_str()), "{at}: stage");
             }
             if let Some(tier) = &c.tier {
-                assert_eq!(got.tier, tier, "{at}: tier");
+                assert_eq!(got.tier, Some(tier.as_str()), "{at}: tier");
             }
             if let Some((greater, purchasers)) = c.share {
                 let share = got.monetary_top_share.unwrap();
@@ -127,7 +136,7 @@ fn reference_config_loads_the_same_from_json_and_toml() {
 #[test]
 fn unknown_keys_are_rejected_when_read() {
     let mut value = serde_json::to_value(Config::reference()).unwrap();
-    value["rfm"]["scores"]["bin"] = serde_json::json!(4);
+    value["segment"]["rfm"]["scores"]["bin"] = serde_json::json!(4);
     let err = serde_json::from_value::<Config>(value).unwrap_err();
     assert!(
         err.to_string()
@@ -135,7 +144,7 @@ fn unknown_keys_are_rejected_when_read() {
         "{err}"
     );
     let mut value = serde_json::to_value(Config::reference()).unwrap();
-    value["tier"] = serde_json::json!(1);
+    value["segment"]["tier"] = serde_json::json!(1);
     let err = serde_json::from_value::<Config>(value).unwrap_err();
     assert!(err.to_string().starts_with("unknown field `tier`"), "{err}");
     let err = serde_json::from_value::<SegmentsConfig>(serde_json::json!("r-0.1")).unwrap_err();
@@ -149,31 +158,30 @@ fn unknown_keys_are_rejected_when_read() {
 #[test]
 fn validation_reports_every_problem_with_its_path() {
     let mut config = Config::reference();
-    config.rfm.bands.recency_days.upper_bounds_days = vec![30, 20, 180];
+    config.segment.rfm.bands.recency_days.upper_bounds_days = vec![30, 20, 180];
     config.facts.frequency_bands.quarterly = 30;
     config.facts.frequency_window_days = Some(0);
-    if let Some(vip) = &mut config.vip {
+    if let Some(vip) = &mut config.segment.vip {
         vip.levels[2].minimum = Decimal::from(10);
     }
-    let text =
-        serde_json::to_string(&config.tiers)
-            .unwrap()
-            .replacen("\"<= 90\"", "\"<= soon\"", 1);
-    config.tiers = serde_json::from_str(&text).unwrap();
-    config.classes[1].name = "value".to_owned();
-    config.classes[2].outputs[0].ty = patronage::rules::Type::Integer;
-    let err = Segmenter::new(&config, Currency::CNY).unwrap_err();
+    let text = serde_json::to_string(&config.segment.tiers)
+        .unwrap()
+        .replacen("\"<= 90\"", "\"<= soon\"", 1);
+    config.segment.tiers = serde_json::from_str(&text).unwrap();
+    config.segment.classes[1].name = "value".to_owned();
+    config.segment.classes[2].outputs[0].ty = patronage::rules::Type::Integer;
+    let err = config.segmenter(Currency::CNY).unwrap_err();
     let got: Vec<String> = err.diagnostics().iter().map(ToString::to_string).collect();
     assert_eq!(
         got,
         vec![
             "facts.frequency_bands: expected `monthly` > `quarterly` > `yearly`, found `monthly 24, quarterly 30, yearly 1`",
             "facts.frequency_window_days: expected a window of at least 1 day, or none for all time, found `0`",
-            "rfm.bands.recency_days[1]: expected a value above `30`, found `20`",
-            "vip.levels[2].minimum: expected a value above `5000`, found `10`",
-            "tiers.rows[1].recency_days: table `tiers`, row 2, column `recency_days`: unknown field `soon`\n  |\n1 | <= soon\n  |    ^^^^",
-            "classes[1].name: duplicate name `value`: first used at `classes[0]`",
-            "classes[2].outputs[0]: expected a first output of type `symbol` (the class), found `cooperation of type integer`",
+            "segment.rfm.bands.recency_days[1]: expected a value above `30`, found `20`",
+            "segment.vip.levels[2].minimum: expected a value above `5000`, found `10`",
+            "segment.tiers.rows[1].recency_days: table `tiers`, row 2, column `recency_days`: unknown field `soon`\n  |\n1 | <= soon\n  |    ^^^^",
+            "segment.classes[1].name: duplicate name `value`: first used at `segment.classes[0]`",
+            "segment.classes[2].outputs[0]: expected a first output of type `symbol` (the class), found `cooperation of type integer`",
         ]
     );
     assert!(err
@@ -184,15 +192,15 @@ fn validation_reports_every_problem_with_its_path() {
 #[test]
 fn class_table_shape_errors() {
     let mut config = Config::reference();
-    config.stages.hit_policy = patronage::rules::HitPolicy::Collect;
-    config.tiers.outputs.clear();
-    let err = Segmenter::new(&config, Currency::CNY).unwrap_err();
+    config.segment.stages.hit_policy = patronage::rules::HitPolicy::Collect;
+    config.segment.tiers.outputs.clear();
+    let err = config.segmenter(Currency::CNY).unwrap_err();
     let got: Vec<String> = err.diagnostics().iter().map(ToString::to_string).collect();
     assert_eq!(
         got,
         vec![
-            "stages.hit_policy: expected a single-hit policy (`first`, `unique`, `priority` or `any`): a customer has one class per table, found `collect`",
-            "tiers.outputs: expected a first output of type `symbol` (the class), found `no output`",
+            "segment.stages.hit_policy: expected a single-hit policy (`first`, `unique`, `priority` or `any`): a customer has one class per table, found `collect`",
+            "segment.tiers.outputs: expected a first output of type `symbol` (the class), found `no output`",
         ]
     );
     assert!(matches!(
@@ -209,10 +217,10 @@ fn the_r02_preset_warns_about_its_four_unreachable_rows() {
     assert_eq!(
         got,
         vec![
-            "rfm.segments.rows[3]: row 4 `New Customers` can never match: every score cell it covers is taken by an earlier row (warning)",
-            "rfm.segments.rows[4]: row 5 `Promising` can never match: every score cell it covers is taken by an earlier row (warning)",
-            "rfm.segments.rows[8]: row 9 `Can't Lose Them` can never match: every score cell it covers is taken by an earlier row (warning)",
-            "rfm.segments.rows[10]: row 11 `Lost` can never match: every score cell it covers is taken by an earlier row (warning)",
+            "segment.rfm.segments.rows[3]: row 4 `New Customers` can never match: every score cell it covers is taken by an earlier row (warning)",
+            "segment.rfm.segments.rows[4]: row 5 `Promising` can never match: every score cell it covers is taken by an earlier row (warning)",
+            "segment.rfm.segments.rows[8]: row 9 `Can't Lose Them` can never match: every score cell it covers is taken by an earlier row (warning)",
+            "segment.rfm.segments.rows[10]: row 11 `Lost` can never match: every score cell it covers is taken by an earlier row (warning)",
         ]
     );
     assert!(Config::reference().check(Currency::CNY).unwrap().is_empty());
@@ -221,24 +229,26 @@ fn the_r02_preset_warns_about_its_four_unreachable_rows() {
 #[test]
 fn presets_need_five_scores() {
     let mut config = Config::reference();
-    config.rfm.scores.bins = patronage::Bins::try_new(4).unwrap();
+    config.segment.rfm.scores.bins = patronage::segment::Bins::try_new(4).unwrap();
     let err = config.check(Currency::CNY).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "1 problem in the config: rfm.segments: expected a segment table of its own when scores are not 1-5 (the presets are written for 5 scores), found `a preset with 4/4/4 scores`"
+        "1 problem in the config: segment.rfm.segments: expected a segment table of its own when scores are not 1-5 (the presets are written for 5 scores), found `a preset with 4/4/4 scores`"
     );
 }
 
+fn sample_customers() -> Vec<CaseCustomer> {
+    toml::from_str::<Cases>(include_str!("data/segment/tiers.toml"))
+        .unwrap()
+        .case
+        .into_iter()
+        .next()
+        .unwrap()
+        .customers
+}
+
 fn sample(config: &Config, as_of: NaiveDate) -> FactsTable {
-    let customers: Vec<CaseCustomer> =
-        toml::from_str::<Cases>(include_str!("data/segment/tiers.toml"))
-            .unwrap()
-            .case
-            .into_iter()
-            .next()
-            .unwrap()
-            .customers;
-    facts_of(config, as_of, &customers)
+    facts_of(config, as_of, &sample_customers())
 }
 
 #[test]
@@ -246,19 +256,14 @@ fn segment_errors() {
     let config = Config::reference();
     let as_of = default_as_of();
     let facts = sample(&config, as_of);
-    let (usd, _) = Segmenter::new(&config, Currency::USD).unwrap();
-    let err: SegmentError = usd.segment(&facts, as_of).unwrap_err();
+    let (usd, _) = config.segmenter(Currency::USD).unwrap();
+    let err: SegmentError = usd.run(&facts).unwrap_err();
     assert_eq!(
         err.to_string(),
         "facts in `CNY`: expected amounts in `USD`, the currency the config was compiled for"
     );
-    let (cny, _) = Segmenter::new(&config, Currency::CNY).unwrap();
-    let err = cny.segment_with_points(&facts, &[1, 2], as_of).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "column `points` has 2 rows: expected 10, the population size"
-    );
-    let a = cny.segment(&facts, as_of).unwrap();
+    let (cny, _) = config.segmenter(Currency::CNY).unwrap();
+    let a = cny.run(&facts).unwrap();
     let err = transitions(&a, &a, &Dimension::Class("nope".to_owned())).unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -266,13 +271,75 @@ fn segment_errors() {
     );
 }
 
+/// The facts table carries the day, currency and policy it was folded for: the
+/// segmentation is as of that day, a table folded under another facts policy is refused,
+/// and an explanation refuses a table that is not the one the segmentation came from.
+#[test]
+fn a_table_folded_for_one_day_is_not_segmented_or_explained_as_of_another() {
+    let config = Config::reference();
+    let (segmenter, _) = config.segmenter(Currency::CNY).unwrap();
+    let day = default_as_of();
+    let later = NaiveDate::from_ymd_opt(2025, 3, 31).unwrap();
+    let facts = sample(&config, day);
+    let seg = segmenter.run(&facts).unwrap();
+    assert_eq!(seg.as_of(), day);
+    assert_eq!(seg.facts_options(), facts.options());
+
+    let facts_later = sample(&config, later);
+    let err = segmenter
+        .explain(&facts_later, &seg, CustomerId(3))
+        .unwrap_err();
+    assert!(matches!(
+        err.kind(),
+        patronage::segment::SegmentErrorKind::NotTheSegmentedTable { .. }
+    ));
+    assert_eq!(
+        err.to_string(),
+        "the facts table does not belong to this segmentation: it was folded with `as_of 2025-03-31T23:59:59.999999999Z, zone UTC, currency CNY, window 365 days, bands 24/4/1`, the segmentation with `as_of 2024-12-31T23:59:59.999999999Z, zone UTC, currency CNY, window 365 days, bands 24/4/1`; pass the table the segmentation was computed from"
+    );
+
+    // Same day, other facts for the customer: refused too.
+    let mut customers = sample_customers();
+    customers[2].purchases.push((3, Decimal::new(100, 0)));
+    let other = facts_of(&config, day, &customers);
+    assert_eq!(
+        segmenter.explain(&other, &seg, CustomerId(3)).unwrap_err().to_string(),
+        "the facts table does not belong to this segmentation: customer `3` has other facts in it; pass the table the segmentation was computed from"
+    );
+
+    // A table folded under another facts policy than the config's.
+    let all_time = config.facts.with_frequency_window_days(None);
+    let mut agg = Aggregator::new(all_time.options_on(day, Currency::CNY).unwrap());
+    agg.add_customer(&Customer::new(CustomerId(1)));
+    let err = segmenter.run(&agg.into_table()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "facts folded with `zone UTC, window all time, bands 24/4/1`: expected the config's facts section `zone UTC, window 365 days, bands 24/4/1`; fold the facts with `Config::facts_options_on` (or `FactsConfig::options_on`) of the same config"
+    );
+}
+
+/// A tier table without a catch-all row leaves unmatched customers with no tier:
+/// `None`, never an empty name.
+#[test]
+fn no_matching_row_is_none_not_an_empty_name() {
+    let mut config = Config::reference();
+    config.segment.tiers.rows.truncate(1);
+    let (segmenter, _) = config.segmenter(Currency::CNY).unwrap();
+    let seg = segmenter.run(&sample(&config, default_as_of())).unwrap();
+    let tiers: Vec<Option<&str>> = seg.iter().map(|row| row.tier).collect();
+    assert_eq!(tiers[0], Some("high_value_active"));
+    assert!(tiers.iter().filter(|tier| tier.is_none()).count() >= 5);
+    assert!(tiers.iter().flatten().all(|tier| !tier.is_empty()));
+    assert!(seg.iter().all(|row| row.stage.is_some()));
+}
+
 #[test]
 fn summary_counts_classes_vip_and_explanations() {
     let config = Config::reference();
     let as_of = default_as_of();
     let facts = sample(&config, as_of);
-    let (segmenter, _) = Segmenter::new(&config, Currency::CNY).unwrap();
-    let seg = segmenter.segment(&facts, as_of).unwrap();
+    let (segmenter, _) = config.segmenter(Currency::CNY).unwrap();
+    let seg = segmenter.run(&facts).unwrap();
 
     let tiers = seg.counts(&Dimension::Tier);
     assert_eq!(tiers[0], ("high_value_active", 2));
@@ -319,7 +386,13 @@ fn summary_counts_classes_vip_and_explanations() {
     assert_eq!(explanation.classes.len(), 3);
     assert_eq!(explanation.rfm_segment.as_deref(), first_segment(&seg, 3));
     assert_eq!(explanation.thresholds.recency.len(), 4);
-    assert!(segmenter.explain(&facts, &seg, CustomerId(99)).is_none());
+    assert_eq!(
+        segmenter
+            .explain(&facts, &seg, CustomerId(99))
+            .unwrap_err()
+            .to_string(),
+        "customer `99` is not in the segmentation"
+    );
 }
 
 fn first_segment(seg: &Segmentation, id: u64) -> Option<&str> {
@@ -329,16 +402,18 @@ fn first_segment(seg: &Segmentation, id: u64) -> Option<&str> {
 #[test]
 fn vip_by_points() {
     let mut config = Config::reference();
-    if let Some(vip) = &mut config.vip {
-        vip.basis = patronage::VipBasis::Points;
+    if let Some(vip) = &mut config.segment.vip {
+        vip.basis = patronage::segment::VipBasis::Points;
     }
     let as_of = default_as_of();
     let facts = sample(&config, as_of);
-    let (segmenter, _) = Segmenter::new(&config, Currency::CNY).unwrap();
-    let points: Vec<i64> = (0..10).map(|i| i * 3000).collect();
-    let seg = segmenter
-        .segment_with_points(&facts, &points, as_of)
-        .unwrap();
+    let (segmenter, _) = config.segmenter(Currency::CNY).unwrap();
+    let mut customers = sample_customers();
+    for (i, customer) in (0_u64..).zip(&mut customers) {
+        customer.points = Some(i * 3000);
+    }
+    let with_points = facts_of(&config, as_of, &customers);
+    let seg = segmenter.run(&with_points).unwrap();
     let levels: Vec<Option<&str>> = seg.iter().map(|c| c.vip_level).collect();
     assert_eq!(levels[0], None);
     assert_eq!(levels[1], Some("silver"));
@@ -349,7 +424,7 @@ fn vip_by_points() {
         (distance.amount, distance.purchases_at_aov),
         (Decimal::from(1000), None)
     );
-    let without_points = segmenter.segment(&facts, as_of).unwrap();
+    let without_points = segmenter.run(&facts).unwrap();
     assert!(without_points.iter().all(|c| c.vip_level.is_none()));
     assert!(segmenter
         .vip_distance(&without_points, CustomerId(1))
@@ -359,7 +434,7 @@ fn vip_by_points() {
 #[test]
 fn transitions_count_moves_and_list_customers() {
     let config = Config::reference();
-    let (segmenter, _) = Segmenter::new(&config, Currency::CNY).unwrap();
+    let (segmenter, _) = config.segmenter(Currency::CNY).unwrap();
     let day = |m, d| NaiveDate::from_ymd_opt(2024, m, d).unwrap();
     let run = |as_of: NaiveDate, extra: bool| {
         let mut agg = Aggregator::new(config.facts_options_on(as_of, Currency::CNY).unwrap());
@@ -380,7 +455,7 @@ fn transitions_count_moves_and_list_customers() {
         } else {
             agg.add_customer(&Customer::new(CustomerId(5)));
         }
-        segmenter.segment(&agg.into_table(), as_of).unwrap()
+        segmenter.run(&agg.into_table()).unwrap()
     };
     let before = run(day(1, 20), false);
     let after = run(day(6, 20), true);
@@ -420,7 +495,7 @@ fn transitions_count_moves_and_list_customers() {
 #[test]
 fn vip_transitions_mark_upgrades() {
     let config = Config::reference();
-    let (segmenter, _) = Segmenter::new(&config, Currency::CNY).unwrap();
+    let (segmenter, _) = config.segmenter(Currency::CNY).unwrap();
     let as_of = default_as_of();
     let run = |amount: i64| {
         let mut agg = Aggregator::new(config.facts_options_on(as_of, Currency::CNY).unwrap());
@@ -436,7 +511,7 @@ fn vip_transitions_mark_upgrades() {
             Money::new(Decimal::from(6000 - amount), Currency::CNY),
         )
         .unwrap();
-        segmenter.segment(&agg.into_table(), as_of).unwrap()
+        segmenter.run(&agg.into_table()).unwrap()
     };
     let moves = transitions(&run(500), &run(5500), &Dimension::VipLevel).unwrap();
     let got: Vec<_> = moves
@@ -463,9 +538,9 @@ fn rank_scores_and_quantile_scores_on_the_same_population() {
     let mut config = Config::reference();
     let as_of = default_as_of();
     let facts = sample(&config, as_of);
-    config.rfm.scores.method = ScoreMethod::Rank;
-    let (rank, _) = Segmenter::new(&config, Currency::CNY).unwrap();
-    let by_rank = rank.segment(&facts, as_of).unwrap();
+    config.segment.rfm.scores.method = ScoreMethod::Rank;
+    let (rank, _) = config.segmenter(Currency::CNY).unwrap();
+    let by_rank = rank.run(&facts).unwrap();
     // All ten have the same recency and frequency: rank splits the tie by id, quantile
     // thresholds give them one score.
     let r: Vec<u8> = by_rank.iter().map(|c| c.scores.unwrap()[0]).collect();
@@ -477,9 +552,9 @@ fn rank_scores_and_quantile_scores_on_the_same_population() {
             .collect::<Vec<_>>()
     );
     assert!(by_rank.thresholds().recency.is_empty());
-    config.rfm.scores.method = ScoreMethod::Quantile;
-    let (quantile, _) = Segmenter::new(&config, Currency::CNY).unwrap();
-    let by_quantile = quantile.segment(&facts, as_of).unwrap();
+    config.segment.rfm.scores.method = ScoreMethod::Quantile;
+    let (quantile, _) = config.segmenter(Currency::CNY).unwrap();
+    let by_quantile = quantile.run(&facts).unwrap();
     assert!(by_quantile.iter().all(|c| c.scores.unwrap()[0] == 5));
 }
 
@@ -524,10 +599,10 @@ proptest! {
     ) {
         let mut config = Config::reference();
         if rank {
-            config.rfm.scores.method = ScoreMethod::Rank;
+            config.segment.rfm.scores.method = ScoreMethod::Rank;
         }
         let as_of = default_as_of();
-        let (segmenter, _) = Segmenter::new(&config, Currency::CNY).unwrap();
+        let (segmenter, _) = config.segmenter(Currency::CNY).unwrap();
         let mut shuffled = events.clone();
         // A deterministic shuffle from the seed.
         let mut state = seed | 1;
@@ -537,14 +612,15 @@ proptest! {
             state ^= state << 17;
             shuffled.swap(i, (state % (i as u64 + 1)) as usize);
         }
-        let a = segmenter.segment(&fold(&config, as_of, &events), as_of).unwrap();
-        let b = segmenter.segment(&fold(&config, as_of, &shuffled), as_of).unwrap();
-        let again = segmenter.segment(&fold(&config, as_of, &events), as_of).unwrap();
+        let a = segmenter.run(&fold(&config, as_of, &events)).unwrap();
+        let b = segmenter.run(&fold(&config, as_of, &shuffled)).unwrap();
+        let again = segmenter.run(&fold(&config, as_of, &events)).unwrap();
         prop_assert_eq!(&a, &b);
         prop_assert_eq!(&a, &again);
         // Every customer has a stage and a tier; purchasers have scores and a segment.
         for c in a.iter() {
-            prop_assert!(!c.stage.is_empty() && !c.tier.is_empty());
+            // The reference tables end in a catch-all row: everyone has both labels.
+            prop_assert!(c.stage.is_some() && c.tier.is_some());
             prop_assert_eq!(c.scores.is_some(), c.purchases > 0);
             prop_assert_eq!(c.rfm_segment.is_some(), c.purchases > 0);
         }
@@ -598,14 +674,14 @@ fn shards_with_merged_statistics_equal_one_run() {
         facts_of(&config, as_of, &even),
         facts_of(&config, as_of, &odd),
     );
-    let mut stats = patronage::PopulationStats::of(&even);
-    stats.merge(&patronage::PopulationStats::of(&odd));
-    assert_eq!(stats, patronage::PopulationStats::of(&whole));
+    let mut stats = patronage::segment::PopulationStats::of(&even);
+    stats.merge(&patronage::segment::PopulationStats::of(&odd));
+    assert_eq!(stats, patronage::segment::PopulationStats::of(&whole));
 
-    let (segmenter, _) = Segmenter::new(&config, Currency::CNY).unwrap();
-    let one_run = segmenter.segment(&whole, as_of).unwrap();
+    let (segmenter, _) = config.segmenter(Currency::CNY).unwrap();
+    let one_run = segmenter.run(&whole).unwrap();
     for shard in [&even, &odd] {
-        let part = segmenter.segment_shard(shard, &stats, as_of).unwrap();
+        let part = segmenter.run_shard(shard, &stats).unwrap();
         assert_eq!(part.thresholds(), one_run.thresholds());
         for got in part.iter() {
             let want = one_run.get(got.customer).unwrap();
@@ -614,10 +690,10 @@ fn shards_with_merged_statistics_equal_one_run() {
     }
 
     let mut rank = config.clone();
-    rank.rfm.scores.method = ScoreMethod::Rank;
-    let (rank, _) = Segmenter::new(&rank, Currency::CNY).unwrap();
+    rank.segment.rfm.scores.method = ScoreMethod::Rank;
+    let (rank, _) = rank.segmenter(Currency::CNY).unwrap();
     assert_eq!(
-        rank.segment_shard(&even, &stats, as_of).unwrap_err().to_string(),
+        rank.run_shard(&even, &stats).unwrap_err().to_string(),
         "rank scores need the whole population in one segmentation: expected quantile scores or fixed cut points for a shard"
     );
 }

@@ -80,7 +80,7 @@ pub(crate) fn define(c: &mut Criterion) {
     ids.dedup();
     let n_customers = ids.len();
     let utc = FactsOptions::new(as_of(), Currency::CNY);
-    let shanghai = utc.time_zone(chrono_tz::Asia::Shanghai);
+    let shanghai = utc.with_time_zone(chrono_tz::Asia::Shanghai);
 
     let mut group = c.benchmark_group("facts/fold");
     group.sample_size(10);

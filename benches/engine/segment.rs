@@ -11,9 +11,9 @@ use std::time::Duration;
 
 use chrono::{Days, NaiveDate};
 use criterion::Criterion;
+use patronage::segment::ScoreMethod;
 use patronage::{
-    Aggregator, Config, Currency, CustomerId, FactsTable, Money, ScoreMethod, SegmentPreset,
-    Segmenter,
+    Aggregator, Config, Currency, CustomerId, FactsTable, Money, SegmentPreset, Segmenter,
 };
 use rust_decimal::Decimal;
 
@@ -34,19 +34,24 @@ pub(crate) fn define(c: &mut Criterion) {
 
     group.bench_function("compile/reference", |b| {
         b.iter(|| {
-            let (segmenter, warnings) = Segmenter::new(black_box(&reference), Currency::CNY)
-                .unwrap_or_else(|e| panic!("{e}"));
+            let (segmenter, warnings) = Segmenter::new(
+                black_box(&reference.segment),
+                reference.facts,
+                Currency::CNY,
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
             assert!(warnings.is_empty());
             segmenter
         });
     });
 
-    let (segmenter, _) =
-        Segmenter::new(&reference, Currency::CNY).unwrap_or_else(|e| panic!("{e}"));
+    let (segmenter, _) = reference
+        .segmenter(Currency::CNY)
+        .unwrap_or_else(|e| panic!("{e}"));
     group.bench_function(format!("population/{label}"), |b| {
         b.iter(|| {
             let segmentation = segmenter
-                .segment(black_box(&facts), as_of)
+                .run(black_box(&facts))
                 .unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(segmentation.len(), n_customers);
             segmentation
@@ -56,17 +61,18 @@ pub(crate) fn define(c: &mut Criterion) {
     // The peer workload's rule: rank scores, the 0.2.x table, only what the peers compute
     // besides tier and stage.
     let mut peer = Config::reference().with_segment_preset(SegmentPreset::R02);
-    peer.rfm.scores.method = ScoreMethod::Rank;
+    peer.segment.rfm.scores.method = ScoreMethod::Rank;
     peer.facts.frequency_window_days = None;
-    peer.vip = None;
-    peer.classes.clear();
+    peer.segment.vip = None;
+    peer.segment.classes.clear();
     let peer_facts = population(&peer, as_of, n_customers);
-    let (peer_segmenter, _) =
-        Segmenter::new(&peer, Currency::CNY).unwrap_or_else(|e| panic!("{e}"));
+    let (peer_segmenter, _) = peer
+        .segmenter(Currency::CNY)
+        .unwrap_or_else(|e| panic!("{e}"));
     group.bench_function(format!("population_peer_rule/{label}"), |b| {
         b.iter(|| {
             let segmentation = peer_segmenter
-                .segment(black_box(&peer_facts), as_of)
+                .run(black_box(&peer_facts))
                 .unwrap_or_else(|e| panic!("{e}"));
             let counted: usize = segmentation
                 .rfm_segment_counts()

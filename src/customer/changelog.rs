@@ -49,18 +49,18 @@ pub struct Change {
 ///
 /// ```
 /// use chrono::{TimeZone, Utc};
-/// use patronage::{ChangeEntry, Customer, CustomerId, Phone, PiiDisplay, VipLevel};
+/// use patronage::{Customer, CustomerId}; use patronage::customer::{ChangeEntry, Phone, PiiDisplay};
 ///
 /// let before = Customer::new(CustomerId(3));
 /// let mut after = before.clone();
 /// after.phone = Some(Phone::new("+86 138 0000 0000"));
-/// after.vip_level = Some(VipLevel("gold".to_owned()));
+/// after.time_zone = Some(chrono_tz::Asia::Shanghai);
 /// let at = Utc.with_ymd_and_hms(2024, 5, 1, 10, 0, 0).single().ok_or("bad date")?;
 /// let entry = ChangeEntry::new(&before, &after, PiiDisplay::Redacted, at, "agent-17");
 /// assert_eq!(entry.changes.len(), 2);
 /// assert_eq!(entry.changes[0].field, "phone");
 /// assert_eq!(entry.changes[0].new.as_deref(), Some("<redacted>"));
-/// assert_eq!(entry.changes[1].new.as_deref(), Some("gold"));
+/// assert_eq!(entry.changes[1].new.as_deref(), Some("Asia/Shanghai"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -100,7 +100,7 @@ impl ChangeEntry {
 /// # Example
 ///
 /// ```
-/// use patronage::{diff, AttributeValue, Customer, CustomerId, PiiDisplay};
+/// use patronage::{Customer, CustomerId}; use patronage::customer::AttributeValue; use patronage::customer::{diff, PiiDisplay};
 ///
 /// let before = Customer::new(CustomerId(3));
 /// let mut after = before.clone();
@@ -175,11 +175,6 @@ pub fn diff(old: &Customer, new: &Customer, pii: PiiDisplay) -> Vec<Change> {
         "time_zone".into(),
         old.time_zone.map(|tz| tz.name().to_owned()),
         new.time_zone.map(|tz| tz.name().to_owned()),
-    );
-    out.push(
-        "vip_level".into(),
-        old.vip_level.as_ref().map(|v| text(v)),
-        new.vip_level.as_ref().map(|v| text(v)),
     );
     out.push(
         "points.balance".into(),

@@ -70,7 +70,7 @@ pub enum ConsentState {
 ///
 /// ```
 /// use chrono::{TimeZone, Utc};
-/// use patronage::{Consent, ConsentState};
+/// use patronage::Consent; use patronage::customer::ConsentState;
 ///
 /// let at = Utc.with_ymd_and_hms(2024, 3, 1, 8, 0, 0).single().ok_or("bad date")?;
 /// let consent = Consent::opted_out(at, Some("replied TD".to_owned()));

@@ -43,7 +43,7 @@ pub use self::validate::{Records, Reject, ValidationMode, ValidationReport, Vali
 ///
 /// ```
 /// use chrono::{TimeZone, Utc};
-/// use patronage::{Channel, Consent, Customer, CustomerId, Email, Source};
+/// use patronage::{Channel, Consent, Customer, CustomerId}; use patronage::customer::Source; use patronage::customer::Email;
 ///
 /// let at = Utc.with_ymd_and_hms(2024, 1, 5, 8, 0, 0).single().ok_or("bad date")?;
 /// let mut alice = Customer::new(CustomerId(1));
@@ -91,10 +91,10 @@ pub struct Customer {
     /// The customer's IANA time zone, if known (serialised as its name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<Tz>,
-    /// The VIP level the company's programme assigned, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub vip_level: Option<VipLevel>,
-    /// Loyalty points and when they expire.
+    /// Loyalty points and when they expire. The facts carry the points usable at
+    /// `as_of` ([`Facts::points`](crate::Facts::points)), which VIP levels by points and
+    /// rules reading `points` use. (The VIP level itself is not a record field: the
+    /// segmentation computes it from the config's levels, by spend or by points.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub points: Option<Points>,
     /// Free-form typed attributes (gender, region, industry, company size…).
@@ -116,7 +116,6 @@ impl Customer {
             preferred_channels: Vec::new(),
             birthday: None,
             time_zone: None,
-            vip_level: None,
             points: None,
             attributes: BTreeMap::new(),
         }
@@ -255,7 +254,7 @@ impl fmt::Display for Source {
 ///
 /// ```
 /// use chrono::NaiveDate;
-/// use patronage::Birthday;
+/// use patronage::customer::Birthday;
 ///
 /// let leap = Birthday::try_new(2, 29, Some(2000))?;
 /// assert_eq!(leap.in_year(2025), NaiveDate::from_ymd_opt(2025, 2, 28));
@@ -342,17 +341,6 @@ impl From<Birthday> for RawBirthday {
             day: b.day,
             year: b.year,
         }
-    }
-}
-
-/// A VIP level's name as the company's programme calls it (`silver`, `gold`, `diamond`).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct VipLevel(pub String);
-
-impl fmt::Display for VipLevel {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
     }
 }
 

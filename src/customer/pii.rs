@@ -49,7 +49,7 @@ pii!(
     /// # Example
     ///
     /// ```
-    /// use patronage::PersonName;
+    /// use patronage::customer::PersonName;
     ///
     /// let name = PersonName::new("张三");
     /// assert_eq!(format!("{name:?}"), "PersonName(<redacted>)");
@@ -67,7 +67,7 @@ pii!(
     /// # Example
     ///
     /// ```
-    /// use patronage::Phone;
+    /// use patronage::customer::Phone;
     ///
     /// assert_eq!(format!("{:?}", Phone::new("+86 138 0000 0000")), "Phone(<redacted>)");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -82,7 +82,7 @@ pii!(
     /// # Example
     ///
     /// ```
-    /// use patronage::Email;
+    /// use patronage::customer::Email;
     ///
     /// assert_eq!(format!("{:?}", Email::new("a@example.com")), "Email(<redacted>)");
     /// # Ok::<(), Box<dyn std::error::Error>>(())

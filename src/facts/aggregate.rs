@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 
 use crate::customer::{check_refund_amount, RecordError, RecordErrorKind, RecordRef};
 use crate::customer::{
-    Customer, CustomerId, Interaction, InteractionKind, Order, OrderStatus, Records, Refund,
+    Customer, CustomerId, Interaction, InteractionKind, Order, OrderStatus, Points, Records, Refund,
 };
 use crate::facts::partial::{
     check_currency, check_dated_purchase, check_dated_refund, min_opt, sub_decimal, DatedEvent,
@@ -76,6 +76,9 @@ pub struct Aggregator {
     clock: Clock,
     zone_days: Option<ZoneDays>,
     customers: HashMap<CustomerId, PartialFacts, FxBuildHasher>,
+    /// Points usable at `as_of`, from the customer records that carry them: a snapshot
+    /// of the record, not a sum of events, so it is kept beside the partial facts.
+    points: HashMap<CustomerId, u64, FxBuildHasher>,
     ignored_after_as_of: u64,
 }
 
@@ -85,8 +88,9 @@ impl Aggregator {
         Aggregator {
             options,
             clock: Clock::new(&options),
-            zone_days: (!Clock::new(&options).is_utc()).then(|| ZoneDays::new(options.time_zone)),
+            zone_days: (!Clock::new(&options).is_utc()).then(|| ZoneDays::new(options.time_zone())),
             customers: HashMap::default(),
+            points: HashMap::default(),
             ignored_after_as_of: 0,
         }
     }
@@ -124,7 +128,7 @@ impl Aggregator {
     /// `days_since_registration`. Adding a customer twice keeps the earlier registration.
     pub fn add_customer(&mut self, customer: &Customer) {
         let day = match customer.registered_at {
-            Some(at) if at > self.options.as_of => {
+            Some(at) if at > self.options.as_of() => {
                 self.ignored_after_as_of = self.ignored_after_as_of.saturating_add(1);
                 None
             }
@@ -133,6 +137,11 @@ impl Aggregator {
         };
         let partial = self.customers.entry(customer.id).or_default();
         partial.registered_day = min_opt(partial.registered_day, day);
+        if let Some(points) = &customer.points {
+            let usable = usable_points(points, self.options.as_of_date());
+            let kept = self.points.entry(customer.id).or_insert(usable);
+            *kept = (*kept).max(usable);
+        }
     }
 
     /// Folds an order.
@@ -149,7 +158,7 @@ impl Aggregator {
     pub fn add_order(&mut self, order: &Order) -> Result<(), RecordError> {
         order.check()?;
         self.check_currency(order.record(), "amount", order.amount)?;
-        if order.placed_at > self.options.as_of {
+        if order.placed_at > self.options.as_of() {
             self.ignored_after_as_of = self.ignored_after_as_of.saturating_add(1);
             return Ok(());
         }
@@ -203,7 +212,7 @@ impl Aggregator {
         amount: Money,
     ) -> Result<(), RecordError> {
         let record = RecordRef::DatedPurchase { customer, date };
-        check_dated_purchase(record, amount, self.options.currency)?;
+        check_dated_purchase(record, amount, self.options.currency())?;
         let day = day_of_date(date);
         if day > self.clock.as_of_day {
             self.ignored_after_as_of = self.ignored_after_as_of.saturating_add(1);
@@ -226,7 +235,7 @@ impl Aggregator {
     pub fn add_refund(&mut self, refund: &Refund) -> Result<(), RecordError> {
         check_refund_amount(refund.record(), refund.amount)?;
         self.check_currency(refund.record(), "amount", refund.amount)?;
-        if refund.at > self.options.as_of {
+        if refund.at > self.options.as_of() {
             self.ignored_after_as_of = self.ignored_after_as_of.saturating_add(1);
             return Ok(());
         }
@@ -247,7 +256,7 @@ impl Aggregator {
         amount: Money,
     ) -> Result<(), RecordError> {
         let record = RecordRef::DatedRefund { customer, date };
-        check_dated_refund(record, amount, self.options.currency)?;
+        check_dated_refund(record, amount, self.options.currency())?;
         if day_of_date(date) > self.clock.as_of_day {
             self.ignored_after_as_of = self.ignored_after_as_of.saturating_add(1);
             return Ok(());
@@ -271,7 +280,7 @@ impl Aggregator {
 
     #[inline]
     fn fold_dated(&mut self, record: RecordRef, event: DatedEvent) -> Result<(), RecordError> {
-        let (clock, window_days) = (self.clock, self.options.frequency_window_days);
+        let (clock, window_days) = (self.clock, self.options.frequency_window_days());
         self.customers
             .entry(record.customer())
             .or_default()
@@ -292,14 +301,14 @@ impl Aggregator {
     #[inline]
     fn in_window(&self, day: i32) -> bool {
         self.options
-            .frequency_window_days
+            .frequency_window_days()
             .map_or(true, |w| self.clock.days_since(day) < w)
     }
 
     /// Folds an interaction. Interactions carry no amount and cannot fail; one after
     /// `as_of` is ignored and counted.
     pub fn add_interaction(&mut self, interaction: &Interaction) {
-        if interaction.at > self.options.as_of {
+        if interaction.at > self.options.as_of() {
             self.ignored_after_as_of = self.ignored_after_as_of.saturating_add(1);
             return;
         }
@@ -330,8 +339,7 @@ impl Aggregator {
     ///
     /// ```
     /// use chrono::{TimeZone, Utc};
-    /// use patronage::{Aggregator, Currency, CustomerId, FactsOptions, ValidationMode, Order, OrderId,
-    ///     OrderStatus, Records, Validator};
+    /// use patronage::{Aggregator, Currency, CustomerId, FactsOptions, ValidationMode, Order, OrderId, OrderStatus, Records, Validator};
     ///
     /// let t = |d| Utc.with_ymd_and_hms(2024, 6, d, 12, 0, 0).single().ok_or("bad date");
     /// let records = Records {
@@ -380,6 +388,10 @@ impl Aggregator {
         self.ignored_after_as_of = self
             .ignored_after_as_of
             .saturating_add(other.ignored_after_as_of);
+        for (id, points) in other.points {
+            let kept = self.points.entry(id).or_insert(points);
+            *kept = (*kept).max(points);
+        }
         let mut theirs: Vec<(CustomerId, PartialFacts)> = other.customers.into_iter().collect();
         theirs.sort_unstable_by_key(|(id, _)| *id);
         for (id, partial) in theirs {
@@ -405,9 +417,11 @@ impl Aggregator {
 
     /// The facts of a customer, if seen.
     pub fn facts(&self, customer: CustomerId) -> Option<Facts> {
-        self.customers
-            .get(&customer)
-            .map(|p| p.to_facts(customer, self.clock, &self.options))
+        self.customers.get(&customer).map(|p| {
+            let mut facts = p.to_facts(customer, self.clock, &self.options);
+            facts.points = self.points.get(&customer).copied();
+            facts
+        })
     }
 
     /// The facts of every customer, ordered by customer id.
@@ -429,7 +443,7 @@ impl Aggregator {
         let rows: Vec<(u64, &PartialFacts)> =
             self.customers.iter().map(|(id, p)| (id.0, p)).collect();
         let rows = radix_sort_by_key(rows, |(id, _)| *id);
-        let mut table = FactsTable::with_core_capacity(self.options.currency, rows.len());
+        let mut table = FactsTable::with_core_capacity(self.options, rows.len());
         for (id, partial) in &rows {
             table.push_partial(CustomerId(*id), partial, self.clock, &self.options);
         }
@@ -439,6 +453,9 @@ impl Aggregator {
                 .as_ref()
                 .map(|tally| (row, &tally.facts))
         }));
+        if !self.points.is_empty() {
+            table.fill_points(|customer| self.points.get(&customer).copied());
+        }
         table
     }
 
@@ -448,8 +465,17 @@ impl Aggregator {
         field: &'static str,
         amount: Money,
     ) -> Result<(), RecordError> {
-        check_currency(record, field, amount, self.options.currency)
+        check_currency(record, field, amount, self.options.currency())
     }
+}
+
+/// The points of a record usable on `as_of_date`: the balance less the lots whose last
+/// day is before it (a lot expiring on `as_of_date` is still usable that day).
+fn usable_points(points: &Points, as_of_date: NaiveDate) -> u64 {
+    let expired = as_of_date
+        .pred_opt()
+        .map_or(0, |day_before| points.expiring_by(day_before));
+    points.balance.saturating_sub(expired)
 }
 
 #[cfg(test)]

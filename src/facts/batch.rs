@@ -71,7 +71,7 @@ impl FactsTable {
     /// use patronage::{Currency, CustomerId, FactsOptions, FactsTable, Money};
     ///
     /// let as_of = Utc.with_ymd_and_hms(2024, 12, 31, 23, 59, 59).single().ok_or("bad date")?;
-    /// let options = FactsOptions::new(as_of, Currency::CNY).frequency_window_days(None);
+    /// let options = FactsOptions::new(as_of, Currency::CNY).with_frequency_window_days(None);
     /// let d = |m, d| NaiveDate::from_ymd_opt(2024, m, d).ok_or("bad date");
     /// let customers = [CustomerId(9), CustomerId(4), CustomerId(9), CustomerId(9)];
     /// let dates = [d(3, 1)?, d(12, 1)?, d(11, 30)?, d(12, 30)?];
@@ -127,7 +127,7 @@ impl FactsTable {
     /// let customers: Vec<CustomerId> = (0..10_000_u64).map(|i| CustomerId(i % 997)).collect();
     /// let dates = vec![day; customers.len()];
     /// let amounts = vec![Money::new(rust_decimal::Decimal::new(1_250, 2), Currency::CNY); customers.len()];
-    /// let two = BatchOptions::default().threads(NonZeroUsize::new(2).ok_or("zero")?);
+    /// let two = BatchOptions::default().with_threads(NonZeroUsize::new(2).ok_or("zero")?);
     /// let table = FactsTable::from_dated_events_with(&options, &two, &customers, &dates, &amounts)?;
     /// assert_eq!(table, FactsTable::from_dated_events(&options, &customers, &dates, &amounts)?);
     /// assert_eq!(table.len(), 997);
@@ -275,7 +275,7 @@ impl FactsTable {
                 .iter()
                 .map(|group| customer_count(group))
                 .sum::<usize>();
-        let mut table = FactsTable::with_core_capacity(options.currency, n_customers);
+        let mut table = FactsTable::with_core_capacity(*options, n_customers);
         std::thread::scope(|scope| {
             let handles: Vec<_> = rest
                 .into_iter()
@@ -348,17 +348,16 @@ impl FactsTable {
 /// use patronage::BatchOptions;
 ///
 /// let batch = BatchOptions::default();
-/// assert_eq!(batch.threads.get(), 1);
+/// assert_eq!(batch.threads().get(), 1);
 /// let batch: BatchOptions = serde_json::from_str(r#"{"threads": 2}"#)?;
-/// assert_eq!(batch, BatchOptions::default().threads(NonZeroUsize::new(2).ok_or("zero")?));
+/// assert_eq!(batch, BatchOptions::default().with_threads(NonZeroUsize::new(2).ok_or("zero")?));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 #[non_exhaustive]
 pub struct BatchOptions {
-    /// The most threads one call uses, the caller's included (default 1).
-    pub threads: NonZeroUsize,
+    threads: NonZeroUsize,
 }
 
 impl Default for BatchOptions {
@@ -372,8 +371,13 @@ impl Default for BatchOptions {
 impl BatchOptions {
     /// These options with at most `threads` threads a call, the caller's included.
     #[must_use]
-    pub fn threads(self, threads: NonZeroUsize) -> BatchOptions {
+    pub fn with_threads(self, threads: NonZeroUsize) -> BatchOptions {
         BatchOptions { threads, ..self }
+    }
+
+    /// The most threads one call uses, the caller's included (default 1).
+    pub fn threads(&self) -> NonZeroUsize {
+        self.threads
     }
 }
 
@@ -431,7 +435,7 @@ impl Columns<'_> {
         ) else {
             return Ok((None, 0));
         };
-        let currency = self.options.currency;
+        let currency = self.options.currency();
         for (offset, ((customer, date), amount)) in
             customers.iter().zip(dates).zip(amounts).enumerate()
         {
@@ -525,7 +529,7 @@ impl Columns<'_> {
         events: &[EventRecord],
         mut sink: impl FnMut(CustomerId, PartialFacts),
     ) -> Result<(), BatchError> {
-        let window_days = self.options.frequency_window_days;
+        let window_days = self.options.frequency_window_days();
         for run in events.chunk_by(|a, b| a.customer == b.customer) {
             let mut partial = PartialFacts::default();
             for event in run {
@@ -543,7 +547,7 @@ impl Columns<'_> {
                 partial
                     .apply_dated(dated, self.clock, window_days)
                     .map_err(|e| {
-                        overflow(event, self.dates, self.amounts, self.options.currency, e)
+                        overflow(event, self.dates, self.amounts, self.options.currency(), e)
                     })?;
             }
             if let Some(first) = run.first() {

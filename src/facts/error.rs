@@ -8,10 +8,13 @@ use crate::money::MoneyError;
 /// # Example
 ///
 /// ```
-/// use patronage::{Currency, CustomerId, Facts, FactsTable};
+/// use chrono::{TimeZone, Utc};
+/// use patronage::{Currency, CustomerId, Facts, FactsOptions, FactsTable};
 ///
+/// let as_of = Utc.with_ymd_and_hms(2024, 12, 31, 23, 59, 59).single().ok_or("bad date")?;
 /// let one = Facts::empty(CustomerId(7));
-/// let err = FactsTable::from_facts(Currency::CNY, [one.clone(), one]).unwrap_err();
+/// let options = FactsOptions::new(as_of, Currency::CNY);
+/// let err = FactsTable::from_facts(options, [one.clone(), one]).unwrap_err();
 /// assert_eq!(err.to_string(), "customer `7` appears twice: expected one row of facts per customer");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -25,6 +28,14 @@ pub struct FactsError {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum FactsErrorKind {
+    /// An `as_of` date whose end does not exist in the reference time zone.
+    #[error("the end of `{date}` does not exist in time zone `{time_zone}`: expected a date within chrono's range")]
+    InvalidDate {
+        /// The date.
+        date: String,
+        /// The zone's IANA name.
+        time_zone: String,
+    },
     /// Two aggregates built with different options (as-of, zone, currency, window).
     #[error("cannot merge aggregates built with different options: expected `{expected}`, found `{found}`")]
     OptionsMismatch {

@@ -24,6 +24,7 @@
 mod aggregate;
 mod batch;
 mod error;
+mod options;
 mod partial;
 mod repeat;
 mod sort;
@@ -37,191 +38,16 @@ use serde::{Deserialize, Serialize};
 pub use self::aggregate::Aggregator;
 pub use self::batch::BatchOptions;
 pub use self::error::{BatchError, FactsError, FactsErrorKind};
+pub use self::options::{FactsConfig, FactsOptions, FrequencyBand, FrequencyBands};
 pub use self::partial::PartialFacts;
 pub use self::repeat::{RepeatSummary, RepeatSummaryBuilder};
 pub use self::table::FactsTable;
 
 use crate::customer::{CustomerId, InteractionKind};
-use crate::money::Currency;
 
 /// The number of 7-day login blocks the facts keep, ending at `as_of` (the *Active*
 /// rule of SPEC §8 looks at 4).
 pub const LOGIN_WEEKS: usize = 4;
-
-/// How facts are computed: as of which instant, in which zone and currency, over which
-/// frequency window.
-///
-/// # Example
-///
-/// ```
-/// use chrono::{TimeZone, Utc};
-/// use patronage::{Currency, FactsOptions};
-///
-/// let as_of = Utc.with_ymd_and_hms(2024, 12, 31, 16, 0, 0).single().ok_or("bad date")?;
-/// let options = FactsOptions::new(as_of, Currency::CNY)
-///     .time_zone(chrono_tz::Asia::Shanghai)
-///     .frequency_window_days(Some(365));
-/// assert_eq!(options.as_of_date().to_string(), "2025-01-01");
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[non_exhaustive]
-pub struct FactsOptions {
-    /// The instant the facts are as of; later events are ignored (and counted).
-    pub as_of: DateTime<Utc>,
-    /// The currency of every amount; one currency per aggregate and table.
-    pub currency: Currency,
-    /// The reference time zone in which instants become dates (default UTC).
-    #[serde(default = "utc")]
-    pub time_zone: Tz,
-    /// The frequency window in days (default 365); `None` counts all time.
-    #[serde(default = "default_window")]
-    pub frequency_window_days: Option<u32>,
-    /// The frequency band thresholds (default 24 / 4 / 1 purchases in the window).
-    #[serde(default)]
-    pub frequency_bands: FrequencyBands,
-}
-
-/// The default reference time zone (UTC); shared with the config's facts section.
-pub(crate) fn utc() -> Tz {
-    Tz::UTC
-}
-
-/// The default frequency window, 365 days (SPEC §8); shared with the config.
-#[allow(clippy::unnecessary_wraps)] // serde's `default` needs the field's type
-pub(crate) fn default_window() -> Option<u32> {
-    Some(365)
-}
-
-impl FactsOptions {
-    /// Options as of `as_of` in `currency`, with the defaults: UTC, a 365-day window,
-    /// bands 24 / 4 / 1.
-    pub fn new(as_of: DateTime<Utc>, currency: Currency) -> FactsOptions {
-        FactsOptions {
-            as_of,
-            currency,
-            time_zone: Tz::UTC,
-            frequency_window_days: default_window(),
-            frequency_bands: FrequencyBands::default(),
-        }
-    }
-
-    /// The same options in another reference time zone.
-    #[must_use]
-    pub fn time_zone(self, time_zone: Tz) -> FactsOptions {
-        FactsOptions { time_zone, ..self }
-    }
-
-    /// The same options with another frequency window (`None` = all time; `Some(0)`
-    /// counts no purchase).
-    #[must_use]
-    pub fn frequency_window_days(self, days: Option<u32>) -> FactsOptions {
-        FactsOptions {
-            frequency_window_days: days,
-            ..self
-        }
-    }
-
-    /// The same options with other band thresholds.
-    #[must_use]
-    pub fn frequency_bands(self, bands: FrequencyBands) -> FactsOptions {
-        FactsOptions {
-            frequency_bands: bands,
-            ..self
-        }
-    }
-
-    /// A one-line description for messages, e.g.
-    /// `as_of 2024-06-30T12:00:00Z, zone UTC, currency CNY, window 365 days, bands 24/4/1`.
-    pub fn describe(&self) -> String {
-        let window = match self.frequency_window_days {
-            Some(days) => format!("{days} days"),
-            None => "all time".to_owned(),
-        };
-        format!(
-            "as_of {}, zone {}, currency {}, window {window}, bands {}/{}/{}",
-            self.as_of
-                .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
-            self.time_zone.name(),
-            self.currency,
-            self.frequency_bands.monthly,
-            self.frequency_bands.quarterly,
-            self.frequency_bands.yearly,
-        )
-    }
-
-    /// The `as_of` instant's date in the reference time zone.
-    pub fn as_of_date(&self) -> NaiveDate {
-        self.as_of.with_timezone(&self.time_zone).date_naive()
-    }
-}
-
-/// Frequency band thresholds, in purchases within the frequency window (SPEC §8);
-/// each bound is inclusive (`frequency ≥ monthly` is *monthly*).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FrequencyBands {
-    /// At least this many is [`FrequencyBand::Monthly`] (default 24: two a month).
-    pub monthly: u32,
-    /// At least this many is [`FrequencyBand::Quarterly`] (default 4: one a quarter).
-    pub quarterly: u32,
-    /// At least this many is [`FrequencyBand::Yearly`] (default 1).
-    pub yearly: u32,
-}
-
-impl Default for FrequencyBands {
-    fn default() -> FrequencyBands {
-        FrequencyBands {
-            monthly: 24,
-            quarterly: 4,
-            yearly: 1,
-        }
-    }
-}
-
-impl FrequencyBands {
-    /// The band of a frequency.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use patronage::{FrequencyBand, FrequencyBands};
-    ///
-    /// let bands = FrequencyBands::default();
-    /// assert_eq!(bands.band(24), FrequencyBand::Monthly);
-    /// assert_eq!(bands.band(23), FrequencyBand::Quarterly);
-    /// assert_eq!(bands.band(1), FrequencyBand::Yearly);
-    /// assert_eq!(bands.band(0), FrequencyBand::Below);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn band(&self, frequency: u32) -> FrequencyBand {
-        if frequency >= self.monthly {
-            FrequencyBand::Monthly
-        } else if frequency >= self.quarterly {
-            FrequencyBand::Quarterly
-        } else if frequency >= self.yearly {
-            FrequencyBand::Yearly
-        } else {
-            FrequencyBand::Below
-        }
-    }
-}
-
-/// A customer's purchase-frequency band (R6).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum FrequencyBand {
-    /// Two purchases a month or more on average.
-    Monthly,
-    /// One a quarter or more.
-    Quarterly,
-    /// One a year or more.
-    Yearly,
-    /// Fewer (no purchase in the window).
-    Below,
-}
 
 /// The facts of one customer as of an instant (R4). Amounts are in the aggregate's
 /// (or table's) currency.
@@ -293,6 +119,10 @@ pub struct Facts {
     pub days_since_last_interaction: Option<u32>,
     /// Whether any browse, favorite or add-to-cart ever happened (the *Potential* rule).
     pub shown_interest: bool,
+    /// The loyalty points usable at `as_of`, from the customer record
+    /// ([`Customer::points`](crate::Customer::points)): the balance less the lots that
+    /// expired before the `as_of` date. `None` without a record carrying points.
+    pub points: Option<u64>,
 }
 
 impl Facts {
@@ -321,6 +151,7 @@ impl Facts {
             weekly_logins: [0; LOGIN_WEEKS],
             days_since_last_interaction: None,
             shown_interest: false,
+            points: None,
         }
     }
 
@@ -390,7 +221,7 @@ const SECONDS_PER_DAY: i64 = 86_400;
 impl Clock {
     pub(crate) fn new(options: &FactsOptions) -> Clock {
         let utc = matches!(
-            options.time_zone,
+            options.time_zone(),
             Tz::UTC
                 | Tz::Etc__UTC
                 | Tz::Etc__UCT
@@ -403,7 +234,7 @@ impl Clock {
                 | Tz::GMT
         );
         Clock {
-            time_zone: options.time_zone,
+            time_zone: options.time_zone(),
             utc,
             as_of_day: day_of_date(options.as_of_date()),
         }
@@ -535,6 +366,7 @@ pub(crate) fn date_of_day(day: i32) -> Option<NaiveDate> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::money::Currency;
 
     #[test]
     fn day_numbers_round_trip() {
@@ -582,7 +414,7 @@ mod tests {
             assert_eq!(fast.day_of(t), day_of_date(t.date_naive()));
         }
         let shanghai = Clock::new(
-            &FactsOptions::new(as_of, Currency::CNY).time_zone(chrono_tz::Asia::Shanghai),
+            &FactsOptions::new(as_of, Currency::CNY).with_time_zone(chrono_tz::Asia::Shanghai),
         );
         assert!(!shanghai.utc);
         let late = DateTime::from_timestamp(16 * 3600, 0).unwrap(); // 1970-01-02 00:00 in Shanghai

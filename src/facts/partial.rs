@@ -131,7 +131,7 @@ impl PartialFacts {
     /// The facts derived from the partial (everything but the interaction counters).
     pub(super) fn derive(&self, clock: Clock, options: &FactsOptions) -> Derived {
         let days_since_first_purchase = self.first_purchase_day.map(|d| clock.days_since(d));
-        let span_days = match options.frequency_window_days {
+        let span_days = match options.frequency_window_days() {
             Some(days) => days,
             None => days_since_first_purchase.map_or(0, |d| d.saturating_add(1)),
         };
@@ -148,7 +148,7 @@ impl PartialFacts {
             last_purchase: self.last_purchase_day.and_then(date_of_day),
             days_since_first_purchase,
             recency_days: self.last_purchase_day.map(|d| clock.days_since(d)),
-            frequency_band: options.frequency_bands.band(self.in_window),
+            frequency_band: options.frequency_bands().band(self.in_window),
             monthly_average,
             quarterly_average,
             yearly_average,

@@ -9,8 +9,9 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::customer::{CustomerId, Order};
-use crate::customer::{RecordError, RecordErrorKind};
-use crate::facts::day_of_date;
+use crate::customer::{RecordError, RecordErrorKind, RecordRef};
+use crate::facts::partial::check_dated_purchase;
+use crate::money::{Currency, Money};
 use crate::money::{MoneyError, MoneyErrorKind};
 use rustc_hash::FxBuildHasher;
 
@@ -38,14 +39,14 @@ use rustc_hash::FxBuildHasher;
 ///
 /// ```
 /// use chrono::NaiveDate;
-/// use patronage::{CustomerId, RepeatSummaryBuilder};
+/// use patronage::{Currency, CustomerId, Money, RepeatSummaryBuilder};
 /// use rust_decimal::Decimal;
 ///
 /// let d = |m, day| NaiveDate::from_ymd_opt(1997, m, day).ok_or("bad date");
-/// let mut builder = RepeatSummaryBuilder::new(d(9, 30)?);
-/// builder.add_purchase(CustomerId(1), d(1, 1)?, Decimal::new(2933, 2))?;
-/// builder.add_purchase(CustomerId(1), d(1, 18)?, Decimal::new(2973, 2))?;
-/// builder.add_purchase(CustomerId(1), d(8, 2)?, Decimal::new(1496, 2))?;
+/// let mut builder = RepeatSummaryBuilder::new(d(9, 30)?, Currency::USD);
+/// builder.add_purchase(CustomerId(1), d(1, 1)?, Money::new(Decimal::new(2933, 2), Currency::USD))?;
+/// builder.add_purchase(CustomerId(1), d(1, 18)?, Money::new(Decimal::new(2973, 2), Currency::USD))?;
+/// builder.add_purchase(CustomerId(1), d(8, 2)?, Money::new(Decimal::new(1496, 2), Currency::USD))?;
 /// let summary = builder.finish()?;
 /// let one = &summary[0];
 /// assert_eq!((one.x, one.t_x, one.t), (2, 213, 272));
@@ -91,19 +92,22 @@ impl RepeatSummary {
 /// [`RepeatSummaryBuilder::add_order`].
 #[derive(Clone, Debug)]
 pub struct RepeatSummaryBuilder {
-    end_day: i32,
+    end: NaiveDate,
+    currency: Currency,
     time_zone: Tz,
-    purchases: HashMap<CustomerId, Vec<(i32, Decimal)>, FxBuildHasher>,
+    purchases: HashMap<CustomerId, Vec<(NaiveDate, Decimal)>, FxBuildHasher>,
     ignored_after_end: u64,
 }
 
 impl RepeatSummaryBuilder {
-    /// A builder for the calibration period ending on `calibration_end` (inclusive);
-    /// instants become dates in UTC unless [`RepeatSummaryBuilder::time_zone`] says
-    /// otherwise.
-    pub fn new(calibration_end: NaiveDate) -> RepeatSummaryBuilder {
+    /// A builder for the calibration period ending on `calibration_end` (inclusive),
+    /// for amounts in `currency` (a purchase in another currency is an error, never
+    /// summed); instants become dates in UTC unless
+    /// [`RepeatSummaryBuilder::with_time_zone`] says otherwise.
+    pub fn new(calibration_end: NaiveDate, currency: Currency) -> RepeatSummaryBuilder {
         RepeatSummaryBuilder {
-            end_day: day_of_date(calibration_end),
+            end: calibration_end,
+            currency,
             time_zone: Tz::UTC,
             purchases: HashMap::default(),
             ignored_after_end: 0,
@@ -112,8 +116,13 @@ impl RepeatSummaryBuilder {
 
     /// The same builder with another reference time zone for [`Self::add_order`].
     #[must_use]
-    pub fn time_zone(self, time_zone: Tz) -> RepeatSummaryBuilder {
+    pub fn with_time_zone(self, time_zone: Tz) -> RepeatSummaryBuilder {
         RepeatSummaryBuilder { time_zone, ..self }
+    }
+
+    /// The currency of every amount, and of the summaries' mean repeat values.
+    pub fn currency(&self) -> Currency {
+        self.currency
     }
 
     /// Purchases dated after the calibration end, which were ignored.
@@ -126,25 +135,34 @@ impl RepeatSummaryBuilder {
     ///
     /// # Errors
     ///
-    /// [`RecordErrorKind::WrongSign`] for a negative value (refunds are not purchases).
+    /// [`RecordErrorKind::WrongSign`] for a negative value (refunds are not purchases);
+    /// [`RecordErrorKind::MixedCurrency`] for a value in another currency than the
+    /// builder's. Nothing is added when an error is returned.
     pub fn add_purchase(
         &mut self,
         customer: CustomerId,
         date: NaiveDate,
-        value: Decimal,
+        value: Money,
     ) -> Result<(), RecordError> {
-        if value.is_sign_negative() && !value.is_zero() {
-            return Err(RecordError::new(
-                crate::customer::RecordRef::DatedPurchase { customer, date },
-                "amount",
-                RecordErrorKind::WrongSign {
-                    expected: "a zero or positive",
-                    found: value.to_string(),
-                },
-            ));
-        }
-        let day = day_of_date(date);
-        if day > self.end_day {
+        self.add(
+            RecordRef::DatedPurchase { customer, date },
+            customer,
+            date,
+            value,
+        )
+    }
+
+    fn add(
+        &mut self,
+        record: RecordRef,
+        customer: CustomerId,
+        date: NaiveDate,
+        value: Money,
+    ) -> Result<(), RecordError> {
+        check_dated_purchase(record, value, self.currency)?;
+        let value = value.amount;
+        let day = date;
+        if day > self.end {
             self.ignored_after_end = self.ignored_after_end.saturating_add(1);
         } else {
             self.purchases
@@ -160,7 +178,9 @@ impl RepeatSummaryBuilder {
     ///
     /// # Errors
     ///
-    /// The errors of [`Order::check`] and [`Order::net`].
+    /// The errors of [`Order::check`] and [`Order::net`];
+    /// [`RecordErrorKind::MixedCurrency`], naming the order, when its amount is in
+    /// another currency than the builder's.
     pub fn add_order(&mut self, order: &Order) -> Result<(), RecordError> {
         order.check()?;
         if !order.is_purchase() {
@@ -168,26 +188,37 @@ impl RepeatSummaryBuilder {
         }
         let net = order.net()?;
         let date = order.placed_at.with_timezone(&self.time_zone).date_naive();
-        self.add_purchase(order.customer, date, net.amount)
+        self.add(order.record(), order.customer, date, net)
     }
 
     /// The summaries, ordered by customer id.
     ///
     /// # Errors
     ///
-    /// [`MoneyErrorKind::Overflow`] when a day's or the repeat days' total overflows.
-    pub fn finish(self) -> Result<Vec<RepeatSummary>, MoneyError> {
-        let end_day = self.end_day;
-        let mut rows: Vec<(CustomerId, Vec<(i32, Decimal)>)> = self.purchases.into_iter().collect();
+    /// [`RecordErrorKind::Money`] naming the customer when a day's or the repeat days'
+    /// total overflows.
+    pub fn finish(self) -> Result<Vec<RepeatSummary>, RecordError> {
+        let end = self.end;
+        let mut rows: Vec<(CustomerId, Vec<(NaiveDate, Decimal)>)> =
+            self.purchases.into_iter().collect();
         rows.sort_unstable_by_key(|(id, _)| *id);
         let mut out = Vec::with_capacity(rows.len());
         for (customer, mut purchases) in rows {
+            let overflow = |error: MoneyError| {
+                RecordError::new(
+                    RecordRef::Customer(customer),
+                    "amount",
+                    RecordErrorKind::Money(error),
+                )
+            };
             purchases.sort_unstable_by_key(|(day, _)| *day);
             // Sum values per day.
-            let mut days: Vec<(i32, Decimal)> = Vec::with_capacity(purchases.len());
+            let mut days: Vec<(NaiveDate, Decimal)> = Vec::with_capacity(purchases.len());
             for (day, value) in purchases {
                 match days.last_mut() {
-                    Some((last, total)) if *last == day => *total = add(*total, value)?,
+                    Some((last, total)) if *last == day => {
+                        *total = add(*total, value).map_err(overflow)?;
+                    }
                     _ => days.push((day, value)),
                 }
             }
@@ -197,7 +228,7 @@ impl RepeatSummaryBuilder {
             let x = days.len().saturating_sub(1);
             let mut repeat_total = Decimal::ZERO;
             for (_, total) in days.iter().skip(1) {
-                repeat_total = add(repeat_total, *total)?;
+                repeat_total = add(repeat_total, *total).map_err(overflow)?;
             }
             let mean_repeat_value = if x == 0 {
                 Decimal::ZERO
@@ -208,20 +239,23 @@ impl RepeatSummaryBuilder {
                     .unwrap_or(Decimal::ZERO)
                     .normalize()
             };
-            let Some(first_purchase) = crate::facts::date_of_day(first) else {
-                continue;
-            };
             out.push(RepeatSummary {
                 customer,
-                first_purchase,
+                first_purchase: first,
                 x: u32::try_from(x).unwrap_or(u32::MAX),
-                t_x: last.saturating_sub(first).max(0) as u32,
-                t: end_day.saturating_sub(first).max(0) as u32,
+                t_x: days_between(first, last),
+                t: days_between(first, end),
                 mean_repeat_value,
             });
         }
         Ok(out)
     }
+}
+
+/// Whole days from `from` to `to` (both purchase dates within the calibration period,
+/// so `to >= from` and the span fits a `u32`).
+fn days_between(from: NaiveDate, to: NaiveDate) -> u32 {
+    u32::try_from(to.signed_duration_since(from).num_days()).unwrap_or(0)
 }
 
 fn add(a: Decimal, b: Decimal) -> Result<Decimal, MoneyError> {

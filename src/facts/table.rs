@@ -19,21 +19,29 @@ use crate::money::Currency;
 /// sentinel convention. Amounts are [`Decimal`] in the table's single
 /// [`currency`](FactsTable::currency), held once for the table rather than per row.
 ///
+/// The table keeps the [`FactsOptions`] it was computed for (the `as_of` instant, the
+/// currency, the zone, window and bands), so whatever reads it later — a
+/// [`Segmenter`](crate::Segmenter), an explanation — uses the same day and policy, and
+/// refuses a table folded under another.
+///
 /// Serde writes the columns as they are; reading checks that every column has one
 /// entry per customer id and that the ids ascend.
 ///
 /// # Example
 ///
 /// ```
-/// use patronage::{Currency, CustomerId, Facts, FactsTable};
+/// use chrono::{TimeZone, Utc};
+/// use patronage::{Currency, CustomerId, Facts, FactsOptions, FactsTable};
 /// use rust_decimal::Decimal;
 ///
+/// let as_of = Utc.with_ymd_and_hms(2024, 12, 31, 23, 59, 59).single().ok_or("bad date")?;
 /// let mut b = Facts::empty(CustomerId(2));
 /// b.purchases = 3;
 /// b.recency_days = Some(12);
 /// b.monetary = Decimal::new(30000, 2);
 /// let a = Facts::empty(CustomerId(1));
-/// let table = FactsTable::from_facts(Currency::CNY, [b, a])?;
+/// let table = FactsTable::from_facts(FactsOptions::new(as_of, Currency::CNY), [b, a])?;
+/// assert_eq!(table.as_of(), as_of);
 /// assert_eq!(table.customer_ids(), &[CustomerId(1), CustomerId(2)]);
 /// assert_eq!(table.recency_days(), &[None, Some(12)]);
 /// assert_eq!(table.monetary()[1].to_string(), "300.00");
@@ -43,7 +51,7 @@ use crate::money::Currency;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "RawFactsTable")]
 pub struct FactsTable {
-    currency: Currency,
+    options: FactsOptions,
     customer_ids: Vec<CustomerId>,
     registered_on: Vec<Option<NaiveDate>>,
     days_since_registration: Vec<Option<u32>>,
@@ -67,13 +75,14 @@ pub struct FactsTable {
     weekly_logins: Vec<[u32; LOGIN_WEEKS]>,
     days_since_last_interaction: Vec<Option<u32>>,
     shown_interest: Vec<bool>,
+    points: Vec<Option<u64>>,
 }
 
 /// The serde form of [`FactsTable`], checked on the way in.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawFactsTable {
-    currency: Currency,
+    options: FactsOptions,
     customer_ids: Vec<CustomerId>,
     registered_on: Vec<Option<NaiveDate>>,
     days_since_registration: Vec<Option<u32>>,
@@ -97,6 +106,7 @@ struct RawFactsTable {
     weekly_logins: Vec<[u32; LOGIN_WEEKS]>,
     days_since_last_interaction: Vec<Option<u32>>,
     shown_interest: Vec<bool>,
+    points: Vec<Option<u64>>,
 }
 
 impl TryFrom<RawFactsTable> for FactsTable {
@@ -208,6 +218,9 @@ impl TryFrom<RawFactsTable> for FactsTable {
                 raw.days_since_last_interaction.len(),
             ));
         }
+        if raw.points.len() != n {
+            return Err(length("points", n, raw.points.len()));
+        }
         if raw.shown_interest.len() != n {
             return Err(length("shown_interest", n, raw.shown_interest.len()));
         }
@@ -222,7 +235,7 @@ impl TryFrom<RawFactsTable> for FactsTable {
             }
         }
         Ok(FactsTable {
-            currency: raw.currency,
+            options: raw.options,
             customer_ids: raw.customer_ids,
             registered_on: raw.registered_on,
             days_since_registration: raw.days_since_registration,
@@ -246,6 +259,7 @@ impl TryFrom<RawFactsTable> for FactsTable {
             weekly_logins: raw.weekly_logins,
             days_since_last_interaction: raw.days_since_last_interaction,
             shown_interest: raw.shown_interest,
+            points: raw.points,
         })
     }
 }
@@ -260,14 +274,14 @@ macro_rules! column {
 }
 
 impl FactsTable {
-    /// An empty table in `currency`.
-    pub fn new(currency: Currency) -> FactsTable {
-        FactsTable::with_capacity(currency, 0)
+    /// An empty table of facts as of `options`.
+    pub fn new(options: FactsOptions) -> FactsTable {
+        FactsTable::with_capacity(options, 0)
     }
 
-    pub(crate) fn with_capacity(currency: Currency, n: usize) -> FactsTable {
+    pub(crate) fn with_capacity(options: FactsOptions, n: usize) -> FactsTable {
         FactsTable {
-            currency,
+            options,
             customer_ids: Vec::with_capacity(n),
             registered_on: Vec::with_capacity(n),
             days_since_registration: Vec::with_capacity(n),
@@ -295,17 +309,18 @@ impl FactsTable {
             weekly_logins: Vec::with_capacity(n),
             days_since_last_interaction: Vec::with_capacity(n),
             shown_interest: Vec::with_capacity(n),
+            points: Vec::with_capacity(n),
         }
     }
 
     /// A table from facts in any order (they are sorted by customer id); amounts are
-    /// taken to be in `currency`.
+    /// taken to be computed as of `options` (its instant, currency and policy).
     ///
     /// # Errors
     ///
     /// [`FactsErrorKind::DuplicateCustomer`] when a customer has two rows.
     pub fn from_facts(
-        currency: Currency,
+        options: FactsOptions,
         facts: impl IntoIterator<Item = Facts>,
     ) -> Result<FactsTable, FactsError> {
         let mut rows: Vec<Facts> = facts.into_iter().collect();
@@ -319,7 +334,7 @@ impl FactsTable {
                 }
             }
         }
-        let mut table = FactsTable::with_capacity(currency, rows.len());
+        let mut table = FactsTable::with_capacity(options, rows.len());
         for row in &rows {
             table.push_unchecked(row);
         }
@@ -359,12 +374,13 @@ impl FactsTable {
         self.days_since_last_interaction
             .push(f.days_since_last_interaction);
         self.shown_interest.push(f.shown_interest);
+        self.points.push(f.points);
     }
 
     /// An empty table with room for `n` rows in every column but the per-kind
     /// interaction columns, which [`FactsTable::fill_interactions`] builds in bulk.
-    pub(super) fn with_core_capacity(currency: Currency, n: usize) -> FactsTable {
-        let mut table = FactsTable::with_capacity(currency, 0);
+    pub(super) fn with_core_capacity(options: FactsOptions, n: usize) -> FactsTable {
+        let mut table = FactsTable::with_capacity(options, 0);
         table.customer_ids.reserve_exact(n);
         table.registered_on.reserve_exact(n);
         table.days_since_registration.reserve_exact(n);
@@ -386,6 +402,7 @@ impl FactsTable {
         table.weekly_logins.reserve_exact(n);
         table.days_since_last_interaction.reserve_exact(n);
         table.shown_interest.reserve_exact(n);
+        table.points.reserve_exact(n);
         table
     }
 
@@ -430,6 +447,12 @@ impl FactsTable {
         self.days_since_last_interaction
             .push(derived.days_since_last_interaction);
         self.shown_interest.push(derived.shown_interest);
+        self.points.push(None);
+    }
+
+    /// Sets the points column from `points_of` (a look-up by customer), row by row.
+    pub(super) fn fill_points(&mut self, points_of: impl Fn(CustomerId) -> Option<u64>) {
+        self.points = self.customer_ids.iter().map(|id| points_of(*id)).collect();
     }
 
     /// Builds the per-kind interaction columns of a table filled with
@@ -468,9 +491,20 @@ impl FactsTable {
         self.customer_ids.is_empty()
     }
 
+    /// What the facts were computed for: the instant they are as of, the currency of
+    /// every amount column, the zone, window and bands.
+    pub fn options(&self) -> &FactsOptions {
+        &self.options
+    }
+
+    /// The instant the facts are as of.
+    pub fn as_of(&self) -> DateTime<Utc> {
+        self.options.as_of()
+    }
+
     /// The currency of every amount column.
     pub fn currency(&self) -> Currency {
-        self.currency
+        self.options.currency()
     }
 
     /// The row index of a customer (binary search on the sorted ids).
@@ -510,6 +544,7 @@ impl FactsTable {
         f.weekly_logins = *self.weekly_logins.get(idx)?;
         f.days_since_last_interaction = *self.days_since_last_interaction.get(idx)?;
         f.shown_interest = *self.shown_interest.get(idx)?;
+        f.points = *self.points.get(idx)?;
         Some(f)
     }
 
@@ -601,6 +636,11 @@ impl FactsTable {
     column!(
         /// Whether any browse, favorite or add-to-cart happened.
         shown_interest: bool
+    );
+    column!(
+        /// Loyalty points usable at `as_of`, from the customer records
+        /// ([`Facts::points`]); `None` without a record carrying points.
+        points: Option<u64>
     );
 
     /// Interaction counts of one kind.

@@ -146,7 +146,7 @@ impl BgNbdParams {
         let a2 = ln_gamma(a + b) + ln_gamma(b + x) - ln_gamma(b) - ln_gamma(a + b + x);
         let a3 = -(r + x) * (alpha + observation.age()).ln();
         if x > 0.0 {
-            let a4 = a.ln() - (b + x - 1.0).ln() - (r + x) * (alpha + observation.recency()).ln();
+            let a4 = a.ln() - (b + x - 1.0).ln() - (r + x) * (alpha + observation.t_x()).ln();
             a1 + a2 + ln_add_exp(a3, a4)
         } else {
             a1 + a2 + a3
@@ -193,7 +193,7 @@ impl BgNbdParams {
         }
         let log_odds_dead = (self.a / (self.b + x - 1.0)).ln()
             + (self.r + x)
-                * ((self.alpha + observation.age()) / (self.alpha + observation.recency())).ln();
+                * ((self.alpha + observation.age()) / (self.alpha + observation.t_x())).ln();
         logistic(-log_odds_dead)
     }
 
@@ -251,7 +251,7 @@ impl BgNbdParams {
         let Self { r, alpha, b, .. } = *self;
         let (x, t_x, age) = (
             observation.frequency(),
-            observation.recency(),
+            observation.t_x(),
             observation.age(),
         );
         let c = a + b + x - 1.0;
@@ -374,7 +374,7 @@ impl BgNbdParams {
 ///
 /// # How
 ///
-/// Identical `(frequency, recency, age)` rows are merged with weights, and the
+/// Identical `(frequency, t_x, age)` rows are merged with weights, and the
 /// terms that depend only on `frequency` are computed once per distinct value, so
 /// one likelihood evaluation costs a few logarithms per distinct row. Time is
 /// rescaled so that the longest `age` is 10 (as `lifetimes` does), which makes the
@@ -410,14 +410,13 @@ impl BgNbdParams {
 /// .collect();
 /// // Six customers are too few to pin four parameters down: a small L2 penalty keeps
 /// // the estimate away from the boundary, as with `lifetimes`' `penalizer_coef`.
-/// let options = FitOptions { penalizer: 0.001, ..FitOptions::default() };
+/// let options = FitOptions::default().with_penalizer(0.001)?;
 /// let fit = fit_bgnbd(&table, &options)?;
 /// assert!(fit.report.converged);
 /// assert!(fit.log_likelihood < 0.0);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn fit_bgnbd(table: &ObservationTable, options: &FitOptions) -> Result<BgNbdFit, PredictError> {
-    options.check()?;
     if table.is_empty() {
         return Err(PredictError::new(PredictErrorKind::Empty { model: MODEL }));
     }
@@ -431,7 +430,7 @@ pub fn fit_bgnbd(table: &ObservationTable, options: &FitOptions) -> Result<BgNbd
     let scale = if max_age > 0.0 { 10.0 / max_age } else { 1.0 };
     let groups = Groups::new(table, scale);
     let total_weight = table.len() as f64;
-    let penalizer = options.penalizer;
+    let penalizer = options.penalizer();
     let objective = penalized_objective(
         |params: &[f64; 4]| ll_and_gradient(&groups, params),
         total_weight,
@@ -464,7 +463,7 @@ pub fn fit_bgnbd(table: &ObservationTable, options: &FitOptions) -> Result<BgNbd
     })
 }
 
-/// Rows merged by `frequency`, then by `(age, recency)`, with weights; times
+/// Rows merged by `frequency`, then by `(age, t_x)`, with weights; times
 /// rescaled.
 struct Groups {
     by_frequency: Vec<FrequencyGroup>,
@@ -473,7 +472,7 @@ struct Groups {
 struct FrequencyGroup {
     x: f64,
     weight: f64,
-    /// `(recency, age, weight)`.
+    /// `(t_x, age, weight)`.
     rows: Vec<(f64, f64, f64)>,
 }
 
@@ -481,7 +480,7 @@ impl Groups {
     fn new(table: &ObservationTable, scale: f64) -> Groups {
         let mut rows: Vec<(f64, f64, f64)> = table
             .iter()
-            .map(|s| (s.frequency(), s.age() * scale, s.recency() * scale))
+            .map(|s| (s.frequency(), s.age() * scale, s.t_x() * scale))
             .collect();
         rows.sort_by(|l, r| {
             l.0.total_cmp(&r.0)
@@ -489,7 +488,7 @@ impl Groups {
                 .then(l.2.total_cmp(&r.2))
         });
         let mut by_frequency: Vec<FrequencyGroup> = Vec::new();
-        for (x, age, recency) in rows {
+        for (x, age, t_x) in rows {
             let group = match by_frequency.last_mut() {
                 Some(group) if group.x == x => group,
                 _ => {
@@ -506,8 +505,8 @@ impl Groups {
             };
             group.weight += 1.0;
             match group.rows.last_mut() {
-                Some(last) if last.0 == recency && last.1 == age => last.2 += 1.0,
-                _ => group.rows.push((recency, age, 1.0)),
+                Some(last) if last.0 == t_x && last.1 == age => last.2 += 1.0,
+                _ => group.rows.push((t_x, age, 1.0)),
             }
         }
         Groups { by_frequency }
@@ -545,13 +544,13 @@ fn ll_and_gradient(groups: &Groups, params: &[f64; 4]) -> (f64, [f64; 4]) {
             let inv_bx1 = 1.0 / (b + x - 1.0);
             // Rows are sorted by age, so its logarithm is computed once per run.
             let (mut cached_age, mut ln_age, mut inv_age) = (f64::NAN, 0.0, 0.0);
-            for &(recency, age, weight) in &group.rows {
+            for &(t_x, age, weight) in &group.rows {
                 if age != cached_age {
                     cached_age = age;
                     ln_age = (alpha + age).ln();
                     inv_age = 1.0 / (alpha + age);
                 }
-                let ln_rec = (alpha + recency).ln();
+                let ln_rec = (alpha + t_x).ln();
                 let a3 = -rx * ln_age;
                 let a4 = ln_ratio - rx * ln_rec;
                 // ln(e^A3 + e^A4) and w4 = e^A4 / (e^A3 + e^A4) from one exponential.
@@ -565,7 +564,7 @@ fn ll_and_gradient(groups: &Groups, params: &[f64; 4]) -> (f64, [f64; 4]) {
                 let w3 = 1.0 - w4;
                 ll += weight * ln_sum;
                 gradient[0] -= weight * (w3 * ln_age + w4 * ln_rec);
-                gradient[1] -= weight * rx * (w3 * inv_age + w4 / (alpha + recency));
+                gradient[1] -= weight * rx * (w3 * inv_age + w4 / (alpha + t_x));
                 gradient[2] += weight * w4 / a;
                 gradient[3] -= weight * w4 * inv_bx1;
             }

@@ -23,7 +23,7 @@ pub enum PredictErrorKind {
     /// needed.
     #[error("`{field}` is {value}: expected {expected}")]
     InvalidValue {
-        /// The field: `frequency`, `recency`, `age` or `mean_repeat_value`.
+        /// The field: `frequency`, `t_x`, `age` or `mean_repeat_value`.
         field: &'static str,
         /// The value as given.
         value: f64,
@@ -31,18 +31,18 @@ pub enum PredictErrorKind {
         expected: &'static str,
     },
     /// The last repeat purchase is later than the end of the observation period.
-    #[error("`recency` is {recency} but `age` is {age}: expected `recency` <= `age` (both measured from the first purchase)")]
-    RecencyAfterAge {
+    #[error("`t_x` is {t_x} but `age` is {age}: expected `t_x` <= `age` (both measured from the first purchase)")]
+    TxAfterAge {
         /// Time from the first to the last purchase.
-        recency: f64,
+        t_x: f64,
         /// Time from the first purchase to the end of the observation period.
         age: f64,
     },
-    /// A customer without repeat purchases has a recency other than zero.
-    #[error("`frequency` is 0 but `recency` is {recency}: expected `recency` = 0 for a customer without repeat purchases")]
-    RecencyWithoutRepeat {
-        /// The recency as given.
-        recency: f64,
+    /// A customer without repeat purchases has a t_x other than zero.
+    #[error("`frequency` is 0 but `t_x` is {t_x}: expected `t_x` = 0 for a customer without repeat purchases")]
+    TxWithoutRepeat {
+        /// The t_x as given.
+        t_x: f64,
     },
     /// A repeat buyer's mean repeat value is zero (the Gamma-Gamma model needs
     /// positive spend).
@@ -107,7 +107,7 @@ pub enum PredictErrorKind {
         model: &'static str,
     },
     /// The optimiser stopped before the gradient was small enough.
-    #[error("`{model}` fit did not converge after {iterations} iterations: gradient norm {gradient_norm:.3e} is above the tolerance {tolerance:e}; raise `max_iterations`, add a penalty, or check the data")]
+    #[error("`{model}` fit did not converge after {iterations} iteration{}: gradient norm {gradient_norm:.3e} is above the tolerance {tolerance:e}; raise `max_iterations`, add a penalty, or check the data", if *.iterations == 1 { "" } else { "s" })]
     NotConverged {
         /// The model, `bgnbd` or `gamma_gamma`.
         model: &'static str,
@@ -156,8 +156,8 @@ impl PredictError {
         matches!(
             self.kind,
             PredictErrorKind::InvalidValue { .. }
-                | PredictErrorKind::RecencyAfterAge { .. }
-                | PredictErrorKind::RecencyWithoutRepeat { .. }
+                | PredictErrorKind::TxAfterAge { .. }
+                | PredictErrorKind::TxWithoutRepeat { .. }
                 | PredictErrorKind::ColumnLength { .. }
                 | PredictErrorKind::NonPositiveSpend { .. }
                 | PredictErrorKind::Empty { .. }

@@ -254,7 +254,6 @@ pub fn fit_gamma_gamma(
     table: &ObservationTable,
     options: &FitOptions,
 ) -> Result<GammaGammaFit, PredictError> {
-    options.check()?;
     if table.is_empty() {
         return Err(PredictError::new(PredictErrorKind::Empty { model: MODEL }));
     }
@@ -288,7 +287,7 @@ pub fn fit_gamma_gamma(
     let scale = 1.0 / mean_value;
     let groups = SpendGroups::new(&buyers, scale);
     let total_weight = n_buyers as f64;
-    let penalizer = options.penalizer;
+    let penalizer = options.penalizer();
     let objective = penalized_objective(
         |params: &[f64; 3]| groups.ll_and_gradient(params),
         total_weight,

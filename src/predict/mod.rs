@@ -60,7 +60,7 @@
 //! .collect();
 //! // Six customers are too few to pin four parameters down: a small L2 penalty keeps
 //! // the estimate away from the boundary, as with `lifetimes`' `penalizer_coef`.
-//! let options = FitOptions { penalizer: 0.001, ..FitOptions::default() };
+//! let options = FitOptions::default().with_penalizer(0.001)?;
 //! let fit = fit_bgnbd(&table, &options)?;
 //! let lapsed = Observation::new(3.0, 12.5, 37.0)?;
 //! assert!(fit.params.p_alive(&lapsed) < 1.0);
@@ -91,32 +91,75 @@ pub use self::gamma_gamma::{fit_gamma_gamma, GammaGammaFit, GammaGammaParams, In
 pub use self::observation::{Observation, ObservationTable};
 pub use self::pareto_nbd::{fit_pareto_nbd, ParetoNbdFit, ParetoNbdParams};
 
-/// How to fit a model.
+/// How to fit a model: the L2 penalty, the convergence tolerance and the iteration cap.
+///
+/// Built from [`FitOptions::default`] (plain maximum likelihood) and refined with the
+/// `with_*` methods, each of which checks its value, so a `FitOptions` that exists is
+/// valid; the serde form is checked the same way when it is read.
 ///
 /// # Example
 ///
 /// ```
 /// use patronage::predict::FitOptions;
 ///
-/// let options = FitOptions { penalizer: 0.001, ..FitOptions::default() };
-/// assert_eq!(options.max_iterations, 200);
+/// let options = FitOptions::default().with_penalizer(0.001)?;
+/// assert_eq!((options.penalizer(), options.max_iterations()), (0.001, 200));
+///
+/// let err = FitOptions::default().with_tolerance(0.0).unwrap_err();
+/// assert_eq!(err.to_string(), "option `tolerance` is 0: expected a positive finite gradient tolerance, such as 1e-8");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(try_from = "RawFitOptions", into = "RawFitOptions")]
 pub struct FitOptions {
-    /// L2 penalty on the parameters (the `penalizer_coef` of `lifetimes`): the
-    /// objective is the mean negative log-likelihood plus `penalizer · Σ θ²` over the
-    /// parameters in the fit's rescaled units. Default 0 (plain maximum likelihood).
-    pub penalizer: f64,
-    /// The fit has converged when every component of the gradient of the objective
-    /// with respect to the log-parameters is at most this (inclusive). Default 1e-8.
-    pub tolerance: f64,
-    /// The most optimiser iterations. Default 200 (CDNOW needs about 30).
-    pub max_iterations: u32,
+    penalizer: f64,
+    tolerance: f64,
+    max_iterations: u32,
+}
+
+/// The serde form of [`FitOptions`], checked on the way in.
+#[derive(Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawFitOptions {
+    penalizer: f64,
+    tolerance: f64,
+    max_iterations: u32,
+}
+
+impl Default for RawFitOptions {
+    fn default() -> RawFitOptions {
+        let options = FitOptions::default();
+        RawFitOptions {
+            penalizer: options.penalizer,
+            tolerance: options.tolerance,
+            max_iterations: options.max_iterations,
+        }
+    }
+}
+
+impl TryFrom<RawFitOptions> for FitOptions {
+    type Error = PredictError;
+
+    fn try_from(raw: RawFitOptions) -> Result<FitOptions, PredictError> {
+        FitOptions::default()
+            .with_penalizer(raw.penalizer)?
+            .with_tolerance(raw.tolerance)?
+            .with_max_iterations(raw.max_iterations)
+    }
+}
+
+impl From<FitOptions> for RawFitOptions {
+    fn from(options: FitOptions) -> RawFitOptions {
+        RawFitOptions {
+            penalizer: options.penalizer,
+            tolerance: options.tolerance,
+            max_iterations: options.max_iterations,
+        }
+    }
 }
 
 impl Default for FitOptions {
+    /// No penalty, a tolerance of 1e-8, at most 200 iterations.
     fn default() -> FitOptions {
         FitOptions {
             penalizer: 0.0,
@@ -127,22 +170,78 @@ impl Default for FitOptions {
 }
 
 impl FitOptions {
-    fn check(&self) -> Result<(), PredictError> {
-        if !(self.penalizer.is_finite() && self.penalizer >= 0.0) {
-            return Err(PredictError::new(PredictErrorKind::InvalidOption {
+    /// These options with an L2 penalty on the parameters (the `penalizer_coef` of
+    /// `lifetimes`): the objective is the mean negative log-likelihood plus
+    /// `penalizer · Σ θ²` over the parameters in the fit's rescaled units.
+    ///
+    /// # Errors
+    ///
+    /// [`PredictErrorKind::InvalidOption`] for a negative or non-finite penalty.
+    pub fn with_penalizer(self, penalizer: f64) -> Result<FitOptions, PredictError> {
+        if penalizer.is_finite() && penalizer >= 0.0 {
+            Ok(FitOptions { penalizer, ..self })
+        } else {
+            Err(PredictError::new(PredictErrorKind::InvalidOption {
                 name: "penalizer",
-                value: self.penalizer,
+                value: penalizer,
                 expected: "a non-negative finite penalty",
-            }));
+            }))
         }
-        if !(self.tolerance.is_finite() && self.tolerance > 0.0) {
-            return Err(PredictError::new(PredictErrorKind::InvalidOption {
+    }
+
+    /// These options with another convergence tolerance: the fit has converged when
+    /// every component of the gradient of the objective with respect to the
+    /// log-parameters is at most this (inclusive).
+    ///
+    /// # Errors
+    ///
+    /// [`PredictErrorKind::InvalidOption`] for a tolerance that is not positive and
+    /// finite.
+    pub fn with_tolerance(self, tolerance: f64) -> Result<FitOptions, PredictError> {
+        if tolerance.is_finite() && tolerance > 0.0 {
+            Ok(FitOptions { tolerance, ..self })
+        } else {
+            Err(PredictError::new(PredictErrorKind::InvalidOption {
                 name: "tolerance",
-                value: self.tolerance,
+                value: tolerance,
                 expected: "a positive finite gradient tolerance, such as 1e-8",
-            }));
+            }))
         }
-        Ok(())
+    }
+
+    /// These options with another cap on optimiser iterations (CDNOW needs about 30).
+    ///
+    /// # Errors
+    ///
+    /// [`PredictErrorKind::InvalidOption`] for 0 iterations.
+    pub fn with_max_iterations(self, max_iterations: u32) -> Result<FitOptions, PredictError> {
+        if max_iterations > 0 {
+            Ok(FitOptions {
+                max_iterations,
+                ..self
+            })
+        } else {
+            Err(PredictError::new(PredictErrorKind::InvalidOption {
+                name: "max_iterations",
+                value: 0.0,
+                expected: "at least 1 iteration",
+            }))
+        }
+    }
+
+    /// The L2 penalty (default 0: plain maximum likelihood).
+    pub fn penalizer(&self) -> f64 {
+        self.penalizer
+    }
+
+    /// The convergence tolerance on the gradient (default 1e-8).
+    pub fn tolerance(&self) -> f64 {
+        self.tolerance
+    }
+
+    /// The most optimiser iterations (default 200).
+    pub fn max_iterations(&self) -> u32 {
+        self.max_iterations
     }
 }
 

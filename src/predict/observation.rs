@@ -17,8 +17,10 @@ use crate::predict::{PredictError, PredictErrorKind};
 ///
 /// - `frequency` (x): the number of *repeat* purchase periods — distinct purchase
 ///   days minus one, so a one-time buyer has 0;
-/// - `recency` (tₓ): time from the first to the last purchase (0 when x = 0) —
-///   not "days since the last purchase", which is the RFM meaning;
+/// - `t_x` (tₓ): time from the first to the last purchase (0 when x = 0). The Python
+///   `lifetimes` package calls it `recency`; this crate does not, because the facts'
+///   [`recency_days`](crate::Facts::recency_days) is the RFM meaning, days *since* the
+///   last purchase — the two move in opposite directions;
 /// - `age` (T): time from the first purchase to the end of the observation period;
 /// - `mean_repeat_value`: the mean value of the repeat purchases (0 when x = 0),
 ///   read by Gamma-Gamma only.
@@ -26,7 +28,7 @@ use crate::predict::{PredictError, PredictErrorKind};
 /// # Invariants
 ///
 /// Checked by [`Observation::new`]: all values finite and non-negative, `frequency`
-/// a whole number, `recency <= age`, and `recency = 0` when `frequency = 0`. The
+/// a whole number, `t_x <= age`, and `t_x = 0` when `frequency = 0`. The
 /// serde form is checked the same way when it is read.
 ///
 /// # From orders
@@ -57,7 +59,7 @@ use crate::predict::{PredictError, PredictErrorKind};
 #[serde(try_from = "RawObservation", into = "RawObservation")]
 pub struct Observation {
     frequency: f64,
-    recency: f64,
+    t_x: f64,
     age: f64,
     mean_repeat_value: f64,
 }
@@ -67,7 +69,7 @@ pub struct Observation {
 #[serde(deny_unknown_fields)]
 struct RawObservation {
     frequency: f64,
-    recency: f64,
+    t_x: f64,
     age: f64,
     #[serde(default)]
     mean_repeat_value: f64,
@@ -77,7 +79,7 @@ impl TryFrom<RawObservation> for Observation {
     type Error = PredictError;
 
     fn try_from(raw: RawObservation) -> Result<Observation, PredictError> {
-        Observation::new(raw.frequency, raw.recency, raw.age)?
+        Observation::new(raw.frequency, raw.t_x, raw.age)?
             .with_mean_repeat_value_f64(raw.mean_repeat_value)
     }
 }
@@ -86,7 +88,7 @@ impl From<Observation> for RawObservation {
     fn from(observation: Observation) -> RawObservation {
         RawObservation {
             frequency: observation.frequency,
-            recency: observation.recency,
+            t_x: observation.t_x,
             age: observation.age,
             mean_repeat_value: observation.mean_repeat_value,
         }
@@ -99,9 +101,9 @@ impl Observation {
     /// # Errors
     ///
     /// [`PredictErrorKind::InvalidValue`] when a value is negative or not finite or
-    /// `frequency` is not a whole number; [`PredictErrorKind::RecencyAfterAge`] when
-    /// `recency > age`; [`PredictErrorKind::RecencyWithoutRepeat`] when `frequency`
-    /// is 0 and `recency` is not.
+    /// `frequency` is not a whole number; [`PredictErrorKind::TxAfterAge`] when
+    /// `t_x > age`; [`PredictErrorKind::TxWithoutRepeat`] when `frequency`
+    /// is 0 and `t_x` is not.
     ///
     /// # Example
     ///
@@ -111,33 +113,28 @@ impl Observation {
     /// let err = Observation::new(1.0, 40.0, 38.86).unwrap_err();
     /// assert_eq!(
     ///     err.to_string(),
-    ///     "`recency` is 40 but `age` is 38.86: expected `recency` <= `age` (both measured from the first purchase)",
+    ///     "`t_x` is 40 but `age` is 38.86: expected `t_x` <= `age` (both measured from the first purchase)",
     /// );
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn new(frequency: f64, recency: f64, age: f64) -> Result<Observation, PredictError> {
+    pub fn new(frequency: f64, t_x: f64, age: f64) -> Result<Observation, PredictError> {
         check_value(
             "frequency",
             frequency,
             frequency.fract() == 0.0,
             "a non-negative whole number of repeat purchases",
         )?;
-        check_value("recency", recency, true, "a non-negative finite time")?;
+        check_value("t_x", t_x, true, "a non-negative finite time")?;
         check_value("age", age, true, "a non-negative finite time")?;
-        if recency > age {
-            return Err(PredictError::new(PredictErrorKind::RecencyAfterAge {
-                recency,
-                age,
-            }));
+        if t_x > age {
+            return Err(PredictError::new(PredictErrorKind::TxAfterAge { t_x, age }));
         }
-        if frequency == 0.0 && recency != 0.0 {
-            return Err(PredictError::new(PredictErrorKind::RecencyWithoutRepeat {
-                recency,
-            }));
+        if frequency == 0.0 && t_x != 0.0 {
+            return Err(PredictError::new(PredictErrorKind::TxWithoutRepeat { t_x }));
         }
         Ok(Observation {
             frequency,
-            recency,
+            t_x,
             age,
             mean_repeat_value: 0.0,
         })
@@ -145,7 +142,7 @@ impl Observation {
 
     /// The observation of one customer's [`RepeatSummary`], with times in periods of
     /// `period_days` days (7 for weeks, the unit of the published CDNOW fits):
-    /// `frequency` = `x`, `recency` = `t_x / period_days`, `age` =
+    /// `frequency` = `x`, `t_x` = `t_x / period_days`, `age` =
     /// `t / period_days`, and the mean repeat value converted once to `f64`.
     ///
     /// # Errors
@@ -154,8 +151,8 @@ impl Observation {
     /// finite. A summary from [`RepeatSummaryBuilder`](crate::RepeatSummaryBuilder)
     /// is always consistent, but its fields are public, so a hand-made one is checked
     /// as [`Observation::new`] and [`Observation::with_mean_repeat_value`] check:
-    /// [`PredictErrorKind::RecencyAfterAge`] when `t_x > t`,
-    /// [`PredictErrorKind::RecencyWithoutRepeat`] when `x = 0` and `t_x > 0`,
+    /// [`PredictErrorKind::TxAfterAge`] when `t_x > t`,
+    /// [`PredictErrorKind::TxWithoutRepeat`] when `x = 0` and `t_x > 0`,
     /// [`PredictErrorKind::InvalidValue`] when the mean repeat value is negative or
     /// a time overflows `f64` (a tiny `period_days`).
     ///
@@ -164,18 +161,18 @@ impl Observation {
     /// ```
     /// use chrono::NaiveDate;
     /// use patronage::predict::Observation;
-    /// use patronage::{CustomerId, RepeatSummaryBuilder};
+    /// use patronage::{Currency, CustomerId, Money, RepeatSummaryBuilder};
     /// use rust_decimal::Decimal;
     ///
     /// let day = |m, d| NaiveDate::from_ymd_opt(1997, m, d).ok_or("bad date");
-    /// let mut builder = RepeatSummaryBuilder::new(day(9, 30)?);
-    /// builder.add_purchase(CustomerId(1), day(1, 1)?, Decimal::new(2933, 2))?;
-    /// builder.add_purchase(CustomerId(1), day(1, 18)?, Decimal::new(2973, 2))?;
-    /// builder.add_purchase(CustomerId(1), day(8, 2)?, Decimal::new(1496, 2))?;
+    /// let mut builder = RepeatSummaryBuilder::new(day(9, 30)?, Currency::USD);
+    /// builder.add_purchase(CustomerId(1), day(1, 1)?, Money::new(Decimal::new(2933, 2), Currency::USD))?;
+    /// builder.add_purchase(CustomerId(1), day(1, 18)?, Money::new(Decimal::new(2973, 2), Currency::USD))?;
+    /// builder.add_purchase(CustomerId(1), day(8, 2)?, Money::new(Decimal::new(1496, 2), Currency::USD))?;
     /// let summaries = builder.finish()?;
     /// let weekly = Observation::from_summary(&summaries[0], 7.0)?;
     /// assert_eq!(weekly.frequency(), 2.0);
-    /// assert_eq!(weekly.recency(), 213.0 / 7.0);
+    /// assert_eq!(weekly.t_x(), 213.0 / 7.0);
     /// assert_eq!(weekly.age(), 272.0 / 7.0);
     /// assert_eq!(weekly.mean_repeat_value(), 22.345);
     ///
@@ -263,8 +260,8 @@ impl Observation {
     }
 
     /// Time from the first to the last purchase (tₓ).
-    pub fn recency(&self) -> f64 {
-        self.recency
+    pub fn t_x(&self) -> f64 {
+        self.t_x
     }
 
     /// Time from the first purchase to the end of the observation period (T).
@@ -336,7 +333,7 @@ fn check_value(
 #[serde(try_from = "RawTable")]
 pub struct ObservationTable {
     frequency: Vec<f64>,
-    recency: Vec<f64>,
+    t_x: Vec<f64>,
     age: Vec<f64>,
     mean_repeat_value: Vec<f64>,
 }
@@ -346,7 +343,7 @@ pub struct ObservationTable {
 #[serde(deny_unknown_fields)]
 struct RawTable {
     frequency: Vec<f64>,
-    recency: Vec<f64>,
+    t_x: Vec<f64>,
     age: Vec<f64>,
     #[serde(default)]
     mean_repeat_value: Option<Vec<f64>>,
@@ -361,7 +358,7 @@ impl TryFrom<RawTable> for ObservationTable {
             .mean_repeat_value
             .unwrap_or_else(|| vec![0.0; n_customers]);
         for (column, len) in [
-            ("recency", raw.recency.len()),
+            ("t_x", raw.t_x.len()),
             ("age", raw.age.len()),
             ("mean_repeat_value", mean_repeat_value.len()),
         ] {
@@ -377,11 +374,11 @@ impl TryFrom<RawTable> for ObservationTable {
         let rows = raw
             .frequency
             .iter()
-            .zip(&raw.recency)
+            .zip(&raw.t_x)
             .zip(&raw.age)
             .zip(&mean_repeat_value);
-        for (row, (((&frequency, &recency), &age), &value)) in rows.enumerate() {
-            let observation = Observation::new(frequency, recency, age)
+        for (row, (((&frequency, &t_x), &age), &value)) in rows.enumerate() {
+            let observation = Observation::new(frequency, t_x, age)
                 .and_then(|observation| observation.with_mean_repeat_value_f64(value))
                 .map_err(|err| err.at_row(row))?;
             table.push(observation);
@@ -400,7 +397,7 @@ impl ObservationTable {
     pub fn with_capacity(n_customers: usize) -> ObservationTable {
         ObservationTable {
             frequency: Vec::with_capacity(n_customers),
-            recency: Vec::with_capacity(n_customers),
+            t_x: Vec::with_capacity(n_customers),
             age: Vec::with_capacity(n_customers),
             mean_repeat_value: Vec::with_capacity(n_customers),
         }
@@ -421,23 +418,23 @@ impl ObservationTable {
     /// ```
     /// use chrono::NaiveDate;
     /// use patronage::predict::{fit_bgnbd, FitOptions, ObservationTable};
-    /// use patronage::{CustomerId, RepeatSummary, RepeatSummaryBuilder};
+    /// use patronage::{Currency, CustomerId, Money, RepeatSummary, RepeatSummaryBuilder};
     /// use rust_decimal::Decimal;
     ///
     /// let start = NaiveDate::from_ymd_opt(1997, 1, 1).ok_or("bad date")?;
     /// let end = NaiveDate::from_ymd_opt(1997, 9, 30).ok_or("bad date")?;
-    /// let mut builder = RepeatSummaryBuilder::new(end);
+    /// let mut builder = RepeatSummaryBuilder::new(end, Currency::USD);
     /// for (id, days) in [(1, &[0, 17, 213][..]), (2, &[3][..]), (3, &[40, 41, 90, 200][..]), (4, &[5, 6][..])] {
     ///     for &offset in days {
     ///         let date = start + chrono::Duration::days(offset);
-    ///         builder.add_purchase(CustomerId(id), date, Decimal::new(1500, 2))?;
+    ///         builder.add_purchase(CustomerId(id), date, Money::new(Decimal::new(1500, 2), Currency::USD))?;
     ///     }
     /// }
     /// let summaries = builder.finish()?;
     /// let table = ObservationTable::from_summaries(&summaries, 7.0)?;
     /// assert_eq!(table.len(), 4);
     /// assert_eq!(table.frequency(), &[2.0, 0.0, 3.0, 1.0]);
-    /// let options = FitOptions { penalizer: 0.01, ..FitOptions::default() };
+    /// let options = FitOptions::default().with_penalizer(0.01)?;
     /// let fit = fit_bgnbd(&table, &options)?;
     /// assert!(fit.report.converged);
     ///
@@ -449,7 +446,7 @@ impl ObservationTable {
     /// assert_eq!(err.row(), Some(1));
     /// assert_eq!(
     ///     err.to_string(),
-    ///     "row 1: `recency` is 276 but `age` is 269: expected `recency` <= `age` (both measured from the first purchase)",
+    ///     "row 1: `t_x` is 276 but `age` is 269: expected `t_x` <= `age` (both measured from the first purchase)",
     /// );
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -471,7 +468,7 @@ impl ObservationTable {
     /// Appends one customer.
     pub fn push(&mut self, observation: Observation) {
         self.frequency.push(observation.frequency);
-        self.recency.push(observation.recency);
+        self.t_x.push(observation.t_x);
         self.age.push(observation.age);
         self.mean_repeat_value.push(observation.mean_repeat_value);
     }
@@ -490,7 +487,7 @@ impl ObservationTable {
     pub fn get(&self, index: usize) -> Option<Observation> {
         Some(Observation {
             frequency: *self.frequency.get(index)?,
-            recency: *self.recency.get(index)?,
+            t_x: *self.t_x.get(index)?,
             age: *self.age.get(index)?,
             mean_repeat_value: *self.mean_repeat_value.get(index)?,
         })
@@ -500,13 +497,13 @@ impl ObservationTable {
     pub fn iter(&self) -> impl Iterator<Item = Observation> + '_ {
         self.frequency
             .iter()
-            .zip(&self.recency)
+            .zip(&self.t_x)
             .zip(&self.age)
             .zip(&self.mean_repeat_value)
             .map(
-                |(((&frequency, &recency), &age), &mean_repeat_value)| Observation {
+                |(((&frequency, &t_x), &age), &mean_repeat_value)| Observation {
                     frequency,
-                    recency,
+                    t_x,
                     age,
                     mean_repeat_value,
                 },
@@ -518,9 +515,9 @@ impl ObservationTable {
         &self.frequency
     }
 
-    /// The `recency` column.
-    pub fn recency(&self) -> &[f64] {
-        &self.recency
+    /// The `t_x` column.
+    pub fn t_x(&self) -> &[f64] {
+        &self.t_x
     }
 
     /// The `age` column.

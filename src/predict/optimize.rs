@@ -61,8 +61,8 @@ pub(crate) fn minimize_or_fail<const N: usize>(
     let minimum = minimize(
         objective,
         [0.0; N],
-        options.tolerance,
-        options.max_iterations,
+        options.tolerance(),
+        options.max_iterations(),
     )
     .ok_or_else(|| PredictError::new(PredictErrorKind::NonFiniteLikelihood { model }))?;
     if !minimum.converged {
@@ -70,7 +70,7 @@ pub(crate) fn minimize_or_fail<const N: usize>(
             model,
             iterations: minimum.iterations,
             gradient_norm: minimum.gradient_norm,
-            tolerance: options.tolerance,
+            tolerance: options.tolerance(),
         }));
     }
     Ok(minimum)

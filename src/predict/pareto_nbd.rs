@@ -153,7 +153,7 @@ impl ParetoNbdParams {
     pub fn log_likelihood(&self, observation: &Observation) -> Result<f64, PredictError> {
         let parts = self.parts(
             observation.frequency(),
-            observation.recency(),
+            observation.t_x(),
             observation.age(),
         )?;
         Ok(parts.prefix + ln_add_exp(parts.survived, parts.dropped))
@@ -207,7 +207,7 @@ impl ParetoNbdParams {
     pub fn p_alive(&self, observation: &Observation) -> Result<f64, PredictError> {
         let parts = self.parts(
             observation.frequency(),
-            observation.recency(),
+            observation.t_x(),
             observation.age(),
         )?;
         // P(alive) = survived / (survived + dropped).
@@ -330,7 +330,7 @@ struct Parts {
 /// ]
 /// .into_iter()
 /// .collect();
-/// let options = FitOptions { penalizer: 0.001, ..FitOptions::default() };
+/// let options = FitOptions::default().with_penalizer(0.001)?;
 /// let fit = fit_pareto_nbd(&table, &options)?;
 /// assert!(fit.report.converged);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -339,7 +339,6 @@ pub fn fit_pareto_nbd(
     table: &ObservationTable,
     options: &FitOptions,
 ) -> Result<ParetoNbdFit, PredictError> {
-    options.check()?;
     if table.is_empty() {
         return Err(PredictError::new(PredictErrorKind::Empty { model: MODEL }));
     }
@@ -353,7 +352,7 @@ pub fn fit_pareto_nbd(
     let scale = if max_age > 0.0 { 10.0 / max_age } else { 1.0 };
     let rows = merged_rows(table, scale);
     let total_weight = table.len() as f64;
-    let penalizer = options.penalizer;
+    let penalizer = options.penalizer();
     let value_at = |theta: &[f64; 4]| -> f64 {
         let params = theta.map(f64::exp);
         let penalty: f64 = params.iter().map(|p| p * p).sum();
@@ -400,11 +399,11 @@ pub fn fit_pareto_nbd(
     })
 }
 
-/// `(x, recency, age, weight)`, sorted, identical rows merged, times rescaled.
+/// `(x, t_x, age, weight)`, sorted, identical rows merged, times rescaled.
 fn merged_rows(table: &ObservationTable, scale: f64) -> Vec<(f64, f64, f64, f64)> {
     let mut sorted: Vec<(f64, f64, f64)> = table
         .iter()
-        .map(|s| (s.frequency(), s.recency() * scale, s.age() * scale))
+        .map(|s| (s.frequency(), s.t_x() * scale, s.age() * scale))
         .collect();
     sorted.sort_by(|l, r| {
         l.0.total_cmp(&r.0)
@@ -412,10 +411,10 @@ fn merged_rows(table: &ObservationTable, scale: f64) -> Vec<(f64, f64, f64, f64)
             .then(l.2.total_cmp(&r.2))
     });
     let mut rows: Vec<(f64, f64, f64, f64)> = Vec::new();
-    for (x, recency, age) in sorted {
+    for (x, t_x, age) in sorted {
         match rows.last_mut() {
-            Some(last) if last.0 == x && last.1 == recency && last.2 == age => last.3 += 1.0,
-            _ => rows.push((x, recency, age, 1.0)),
+            Some(last) if last.0 == x && last.1 == t_x && last.2 == age => last.3 += 1.0,
+            _ => rows.push((x, t_x, age, 1.0)),
         }
     }
     rows
@@ -427,8 +426,8 @@ fn total_ll(rows: &[(f64, f64, f64, f64)], params: &[f64; 4]) -> Option<f64> {
     let [r, alpha, s, beta] = *params;
     let model = ParetoNbdParams::new(r, alpha, s, beta).ok()?;
     let mut total = 0.0;
-    for &(x, recency, age, weight) in rows {
-        let parts = model.parts(x, recency, age).ok()?;
+    for &(x, t_x, age, weight) in rows {
+        let parts = model.parts(x, t_x, age).ok()?;
         total += weight * (parts.prefix + ln_add_exp(parts.survived, parts.dropped));
     }
     total.is_finite().then_some(total)

@@ -185,7 +185,7 @@ impl Program {
     ///
     /// # Errors
     ///
-    /// As [`Program::compile`], and [`RuleErrorKind::TypeMismatch`](crate::RuleErrorKind::TypeMismatch) when the
+    /// As [`Program::compile`], and [`RuleErrorKind::TypeMismatch`](crate::rules::RuleErrorKind::TypeMismatch) when the
     /// expression is not a `bool`.
     pub fn condition(name: &str, text: &str, schema: &Schema) -> Result<Program, RuleError> {
         let expr = parse(name, text)?;
@@ -391,8 +391,8 @@ fn rule_origin(name: &str) -> Origin {
 ///
 /// # Errors
 ///
-/// [`RuleErrorKind::Syntax`](crate::RuleErrorKind::Syntax), [`RuleErrorKind::TooDeep`](crate::RuleErrorKind::TooDeep) or
-/// [`RuleErrorKind::TooLarge`](crate::RuleErrorKind::TooLarge), with the span of the offending text.
+/// [`RuleErrorKind::Syntax`](crate::rules::RuleErrorKind::Syntax), [`RuleErrorKind::TooDeep`](crate::rules::RuleErrorKind::TooDeep) or
+/// [`RuleErrorKind::TooLarge`](crate::rules::RuleErrorKind::TooLarge), with the span of the offending text.
 ///
 /// # Example
 ///

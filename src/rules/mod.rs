@@ -11,7 +11,7 @@
 //!   evaluates it against one record ([`Fields`]) or one row of a column store
 //!   ([`Columns`]) with no allocation and no string look-up;
 //! - [`Table`] compiles a decision table ([`TableDoc`], serde: JSON, TOML, YAML…) with
-//!   a [`HitPolicy`] and reports [`Diagnostic`](crate::Diagnostic)s: rows that can never
+//!   a [`HitPolicy`] and reports [`Diagnostic`]s: rows that can never
 //!   match, overlaps under `unique`, gaps in a table declared complete;
 //! - [`Program::explain`] and [`Table::explain`] say which rule or row decided, the
 //!   values read, and the first condition that failed.
@@ -128,6 +128,7 @@ mod schema;
 mod table;
 mod value;
 
+pub use crate::error::{Diagnostic, DiagnosticCode, Origin, RuleError, RuleErrorKind, Severity};
 pub use crate::rules::ast::{ArithOp, CmpOp, Expr, ExprKind, Span, UnaryTest, UnaryTests};
 pub use crate::rules::compile::{parse, parse_cell, Program, RuleDoc};
 pub use crate::rules::eval::{Context, Truth};

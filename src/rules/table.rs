@@ -352,7 +352,7 @@ pub(crate) enum Test {
 /// and [`MAX_INPUTS`] inputs; each cell and expression is bounded as expressions are
 /// (`MAX_DEPTH`, `MAX_NODES`, `MAX_TEXT`); analysis spends a bounded amount of work
 /// and memory and reports what it did not check
-/// ([`DiagnosticCode::AnalysisLimit`](crate::DiagnosticCode::AnalysisLimit)); the row
+/// ([`DiagnosticCode::AnalysisLimit`](crate::rules::DiagnosticCode::AnalysisLimit)); the row
 /// index is skipped beyond 32 MiB, and the table is then evaluated row by row.
 #[derive(Clone, Debug)]
 pub struct Table {

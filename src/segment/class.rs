@@ -121,9 +121,7 @@ impl ClassTable {
             Err(err) => {
                 diagnostics.push(ConfigDiagnostic::error(
                     &rule_error_path(path, &err),
-                    ConfigErrorKind::Rule {
-                        message: err.to_string(),
-                    },
+                    ConfigErrorKind::Rule(err),
                 ));
                 return None;
             }
@@ -133,9 +131,7 @@ impl ClassTable {
                 Some(row) => format!("{path}.rows[{row}]"),
                 None => path.to_owned(),
             };
-            let kind = ConfigErrorKind::Rule {
-                message: finding.to_string(),
-            };
+            let kind = ConfigErrorKind::Table(finding.clone());
             diagnostics.push(if finding.severity == Severity::Error {
                 ConfigDiagnostic::error(&at, kind)
             } else {

@@ -67,13 +67,27 @@ pub enum SegmentErrorKind {
         /// The table's currency.
         found: String,
     },
-    /// An `as_of` date whose end does not exist in the reference time zone.
-    #[error("the end of `{date}` does not exist in time zone `{time_zone}`: expected a date within chrono's range")]
-    InvalidDate {
-        /// The date.
-        date: String,
-        /// The zone's IANA name.
-        time_zone: String,
+    /// A facts table folded under another facts policy (zone, window or bands) than the
+    /// config the segmenter was compiled from.
+    #[error("facts folded with `{found}`: expected the config's facts section `{expected}`; fold the facts with `Config::facts_options_on` (or `FactsConfig::options_on`) of the same config")]
+    FactsPolicyMismatch {
+        /// The config's section, described.
+        expected: String,
+        /// The table's, described.
+        found: String,
+    },
+    /// A facts table and a segmentation that do not belong together: the table is not
+    /// the one the segmentation was computed from.
+    #[error("the facts table does not belong to this segmentation: {reason}; pass the table the segmentation was computed from")]
+    NotTheSegmentedTable {
+        /// What differs.
+        reason: String,
+    },
+    /// A customer that is not in the segmentation.
+    #[error("customer `{customer}` is not in the segmentation")]
+    UnknownCustomer {
+        /// The customer.
+        customer: crate::customer::CustomerId,
     },
     /// Rank scores asked of one shard of a base.
     #[error("rank scores need the whole population in one segmentation: expected quantile scores or fixed cut points for a shard")]

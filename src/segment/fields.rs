@@ -153,7 +153,6 @@ pub(crate) struct SegmentColumns<'a> {
     pub(crate) rfm: &'a RfmColumns,
     pub(crate) segment_names: &'a [String],
     pub(crate) vip: &'a [u8],
-    pub(crate) points: Option<&'a [i64]>,
     pub(crate) stage: &'a [u8],
     pub(crate) tier: &'a [u8],
     /// Symbol ids in the full schema: frequency bands, VIP levels, stages, tiers.
@@ -276,9 +275,15 @@ impl Columns for SegmentColumns<'_> {
                 .map(|v| int(*v)),
             idx::VIP_LEVEL => symbol(self.vip, &self.symbols.vip_levels, row).map(ValueRef::Symbol),
             idx::POINTS => self
-                .points
-                .and_then(|p| p.get(row))
-                .map(|p| ValueRef::Integer(*p)),
+                .facts
+                .points()
+                .get(row)
+                .copied()
+                .flatten()
+                // A balance beyond `i64::MAX` points cannot be compared by the rules
+                // engine's integers; no loyalty programme comes near it.
+                .and_then(|p| i64::try_from(p).ok())
+                .map(ValueRef::Integer),
             idx::STAGE => symbol(self.stage, &self.symbols.stages, row).map(ValueRef::Symbol),
             idx::TIER => symbol(self.tier, &self.symbols.tiers, row).map(ValueRef::Symbol),
             _ => None,

@@ -16,7 +16,7 @@ use crate::segment::stats::{Bins, TopShare};
 /// # Example
 ///
 /// ```
-/// use patronage::RecencyBuckets;
+/// use patronage::segment::RecencyBuckets;
 ///
 /// let buckets = RecencyBuckets::default();
 /// assert_eq!(buckets.bucket(30), 0);
@@ -101,7 +101,7 @@ impl RecencyBuckets {
 /// # Example
 ///
 /// ```
-/// use patronage::{MonetaryBands, TopShare};
+/// use patronage::segment::{MonetaryBands, TopShare};
 ///
 /// let bands = MonetaryBands::default();
 /// assert_eq!(bands.band(TopShare { greater: 1, purchasers: 10 }), 0);
@@ -284,7 +284,7 @@ impl std::str::FromStr for SegmentPreset {
 /// # Example
 ///
 /// ```
-/// use patronage::{Bins, SegmentPreset, SegmentTable};
+/// use patronage::SegmentPreset; use patronage::segment::{Bins, SegmentTable};
 ///
 /// let table = SegmentTable::preset(SegmentPreset::R02);
 /// let (compiled, warnings) = table.compile(Bins::default(), Bins::default(), Bins::default())?;

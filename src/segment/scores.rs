@@ -4,9 +4,9 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{RfmConfig, ScoreConfig, ScoreMethod};
 use crate::diagnostic::{ConfigDiagnostic, ConfigError};
 use crate::facts::FactsTable;
+use crate::segment::config::{RfmConfig, ScoreConfig, ScoreMethod};
 use crate::segment::rfm::{CompiledSegments, MonetaryBands, RecencyBuckets};
 use crate::segment::stats::{
     cut_point_scores, quantile_scores, quantile_scores_of_order, rank_order, rank_scores,
@@ -104,7 +104,7 @@ pub(crate) struct RfmColumns {
 ///
 /// ```
 /// use chrono::NaiveDate;
-/// use patronage::{Aggregator, Config, Currency, CustomerId, PopulationStats, Segmenter};
+/// use patronage::{Aggregator, Config, Currency, CustomerId, Segmenter}; use patronage::segment::PopulationStats;
 ///
 /// let config = Config::reference();
 /// let as_of = NaiveDate::from_ymd_opt(2024, 12, 31).ok_or("bad date")?;
@@ -117,10 +117,10 @@ pub(crate) struct RfmColumns {
 ///     Ok(agg.into_table())
 /// };
 /// let (east, west) = (shard(&[1, 2, 3])?, shard(&[4, 5])?);
-/// let (segmenter, _) = Segmenter::new(&config, Currency::CNY)?;
+/// let (segmenter, _) = config.segmenter(Currency::CNY)?;
 /// let mut stats = PopulationStats::of(&east);
 /// stats.merge(&PopulationStats::of(&west));
-/// let east_part = segmenter.segment_shard(&east, &stats, as_of)?;
+/// let east_part = segmenter.run_shard(&east, &stats)?;
 /// let share = east_part.get(CustomerId(3)).and_then(|c| c.monetary_top_share).ok_or("no share")?;
 /// assert_eq!((share.greater, share.purchasers), (2, 5));
 /// # Ok::<(), Box<dyn std::error::Error>>(())

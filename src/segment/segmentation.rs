@@ -7,10 +7,9 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::config::Config;
 use crate::customer::CustomerId;
 use crate::diagnostic::{ConfigDiagnostic, ConfigError, ConfigErrorKind};
-use crate::facts::{FactsTable, FrequencyBand};
+use crate::facts::{FactsConfig, FactsOptions, FactsTable, FrequencyBand};
 use crate::money::Currency;
 use crate::parallel::{row_chunks, run_each};
 use crate::rules::{ColumnRow, Columns, Context, FieldId, Schema, TableExplanation, ValueRef};
@@ -23,43 +22,45 @@ use crate::segment::scores::{
 };
 use crate::segment::stats::TopShare;
 use crate::segment::vip::{VipBasis, VipConfig, VipDistance};
-use crate::segment::{SegmentError, SegmentErrorKind};
+use crate::segment::{SegmentConfig, SegmentError, SegmentErrorKind};
 
-/// A [`Config`] checked and compiled for one currency: evaluate it on any number of
-/// populations with [`Segmenter::segment`].
+/// A segmentation policy ([`SegmentConfig`], the `segment` section of a
+/// [`Config`](crate::Config)) checked and compiled for one currency and one facts policy:
+/// evaluate it on any number of populations with [`Segmenter::run`].
 ///
 /// Compiling does all the work that does not depend on the customers: it validates the
 /// document (every problem, with its path), compiles the stage, tier and class tables
-/// against the [fields](crate::SEGMENT_FIELDS) they may read, and turns the segment table
+/// against the [fields](crate::segment::SEGMENT_FIELDS) they may read, and turns the segment table
 /// into a lookup. The compiled form is immutable and `Send + Sync`.
 ///
 /// # Example
 ///
 /// ```
 /// use chrono::NaiveDate;
-/// use patronage::{Aggregator, Config, Currency, CustomerId, Segmenter};
+/// use patronage::{Aggregator, Config, Currency, CustomerId};
 ///
 /// let config = Config::reference();
 /// let as_of = NaiveDate::from_ymd_opt(2024, 12, 31).ok_or("bad date")?;
-/// let mut facts = Aggregator::new(config.facts.facts_options_on(as_of, Currency::CNY)?);
+/// let mut facts = Aggregator::new(config.facts_options_on(as_of, Currency::CNY)?);
 /// let day = |m, d| NaiveDate::from_ymd_opt(2024, m, d).ok_or("bad date");
 /// facts.add_purchase_on(CustomerId(1), day(12, 20)?, "300.00 CNY".parse()?)?;
 /// facts.add_purchase_on(CustomerId(1), day(11, 2)?, "120.00 CNY".parse()?)?;
 /// facts.add_purchase_on(CustomerId(2), day(3, 1)?, "80.00 CNY".parse()?)?;
 /// let facts = facts.into_table();
 ///
-/// let (segmenter, warnings) = Segmenter::new(&config, Currency::CNY)?;
+/// let (segmenter, warnings) = config.segmenter(Currency::CNY)?;
 /// assert!(warnings.is_empty());
-/// let segmentation = segmenter.segment(&facts, as_of)?;
+/// let segmentation = segmenter.run(&facts)?;
 /// let first = segmentation.get(CustomerId(1)).ok_or("no customer 1")?;
-/// assert_eq!((first.tier, first.stage), ("high_value_active", "active"));
+/// assert_eq!((first.tier, first.stage), (Some("high_value_active"), Some("active")));
 /// let second = segmentation.get(CustomerId(2)).ok_or("no customer 2")?;
-/// assert_eq!((second.tier, second.stage), ("churned", "churned"));
+/// assert_eq!((second.tier, second.stage), (Some("churned"), Some("churned")));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug)]
 pub struct Segmenter {
     currency: Currency,
+    facts: FactsConfig,
     rfm: CompiledRfm,
     vip: Option<VipConfig>,
     stages: ClassTable,
@@ -71,8 +72,13 @@ pub struct Segmenter {
 }
 
 impl Segmenter {
-    /// Checks and compiles `config` for amounts in `currency`; returns the warnings
-    /// beside it (rows that can never match, say).
+    /// Checks and compiles the segmentation section `config` for amounts in `currency`,
+    /// to segment facts folded under the facts section `facts`; returns the warnings
+    /// beside it (rows that can never match, say). [`Config::segmenter`] does this for a
+    /// whole config (and checks its facts section too).
+    ///
+    /// Paths in the diagnostics are relative to the section (`tiers.rows[2]`); through
+    /// [`Config::segmenter`] they start with `segment.`.
     ///
     /// # Errors
     ///
@@ -80,12 +86,14 @@ impl Segmenter {
     /// minimums not ascending, a segment table outside the score range, a stage, tier or
     /// class table the rules engine rejects (unknown field, type mismatch, syntax, a
     /// non-symbol first output, a multi-hit policy), duplicate class-table names.
+    ///
+    /// [`Config::segmenter`]: crate::Config::segmenter
     pub fn new(
-        config: &Config,
+        config: &SegmentConfig,
+        facts: FactsConfig,
         currency: Currency,
     ) -> Result<(Segmenter, Vec<ConfigDiagnostic>), ConfigError> {
         let mut diagnostics = Vec::new();
-        config.facts.check("facts", &mut diagnostics);
         let rfm = match CompiledRfm::new(&config.rfm, "rfm") {
             Ok((rfm, warnings)) => {
                 diagnostics.extend(warnings);
@@ -124,12 +132,7 @@ impl Segmenter {
                 // The first failing schema names the table whose class names are wrong.
                 for (result, path) in [(first, "vip"), (second, "stages"), (third, "tiers")] {
                     if let Err(err) = result {
-                        diagnostics.push(ConfigDiagnostic::error(
-                            path,
-                            ConfigErrorKind::Rule {
-                                message: err.to_string(),
-                            },
-                        ));
+                        diagnostics.push(ConfigDiagnostic::error(path, ConfigErrorKind::Rule(err)));
                         break;
                     }
                 }
@@ -168,6 +171,7 @@ impl Segmenter {
         Ok((
             Segmenter {
                 currency,
+                facts,
                 rfm,
                 vip: config.vip.clone(),
                 stages,
@@ -202,17 +206,25 @@ impl Segmenter {
     ///
     /// ```
     /// use std::num::NonZeroUsize;
-    /// use patronage::{Config, Currency, FactsTable, Segmenter};
+    /// use patronage::{Config, Currency, FactsTable};
     ///
-    /// let (segmenter, _warnings) = Segmenter::new(&Config::reference(), Currency::CNY)?;
-    /// let segmenter = segmenter.threads(NonZeroUsize::new(2).ok_or("zero")?);
+    /// let config = Config::reference();
+    /// let (segmenter, _warnings) = config.segmenter(Currency::CNY)?;
+    /// let segmenter = segmenter.with_threads(NonZeroUsize::new(2).ok_or("zero")?);
+    /// assert_eq!(segmenter.threads().get(), 2);
     /// let as_of = chrono::NaiveDate::from_ymd_opt(2024, 12, 31).ok_or("bad date")?;
-    /// assert!(segmenter.segment(&FactsTable::new(Currency::CNY), as_of)?.is_empty());
+    /// let empty = FactsTable::new(config.facts_options_on(as_of, Currency::CNY)?);
+    /// assert!(segmenter.run(&empty)?.is_empty());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
-    pub fn threads(self, threads: NonZeroUsize) -> Segmenter {
+    pub fn with_threads(self, threads: NonZeroUsize) -> Segmenter {
         Segmenter { threads, ..self }
+    }
+
+    /// The most threads one call uses, the caller's included.
+    pub fn threads(&self) -> NonZeroUsize {
+        self.threads
     }
 
     /// The currency of the amounts.
@@ -225,19 +237,35 @@ impl Segmenter {
         &self.schema
     }
 
-    /// Segments a population as of `as_of` (the date its facts are as of).
+    /// Segments a population: every customer of the facts table, as of the day the
+    /// table was folded for (its [`FactsOptions`]: the `as_of` date in the reference
+    /// zone is the date rules compare with).
     ///
     /// # Errors
     ///
     /// [`SegmentErrorKind::CurrencyMismatch`] when the table is in another currency;
+    /// [`SegmentErrorKind::FactsPolicyMismatch`] when it was folded under another facts
+    /// section (zone, window or bands) than the config's;
     /// [`SegmentErrorKind::TooManyCustomers`] beyond `u32::MAX` customers;
     /// [`SegmentErrorKind::Overflow`] when an interpolated threshold overflows.
-    pub fn segment(
-        &self,
-        facts: &FactsTable,
-        as_of: NaiveDate,
-    ) -> Result<Segmentation, SegmentError> {
-        self.run(facts, None, None, as_of)
+    ///
+    /// # Example: a table folded under another policy
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use patronage::{Config, Currency, FactsTable};
+    ///
+    /// let config = Config::reference();
+    /// let (segmenter, _warnings) = config.segmenter(Currency::CNY)?;
+    /// let as_of = NaiveDate::from_ymd_opt(2024, 12, 31).ok_or("bad date")?;
+    /// let all_time = config.facts.with_frequency_window_days(None);
+    /// let table = FactsTable::new(all_time.options_on(as_of, Currency::CNY)?);
+    /// let err = segmenter.run(&table).unwrap_err();
+    /// assert!(err.to_string().starts_with("facts folded with `zone UTC, window all time, bands 24/4/1`: expected the config's facts section `zone UTC, window 365 days, bands 24/4/1`"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn run(&self, facts: &FactsTable) -> Result<Segmentation, SegmentError> {
+        self.run_on(facts, None)
     }
 
     /// Segments one shard of a larger base with the base's [`PopulationStats`] (each
@@ -246,63 +274,52 @@ impl Segmenter {
     ///
     /// # Errors
     ///
-    /// As [`Segmenter::segment`], and [`SegmentErrorKind::RankNeedsWholePopulation`]
+    /// As [`Segmenter::run`], and [`SegmentErrorKind::RankNeedsWholePopulation`]
     /// with rank scores: an ordinal rank needs every customer's position, which per-value
     /// counts do not carry; use quantile scores or fixed cut points for shards.
-    pub fn segment_shard(
+    pub fn run_shard(
         &self,
         facts: &FactsTable,
         population: &PopulationStats,
-        as_of: NaiveDate,
     ) -> Result<Segmentation, SegmentError> {
-        self.run(facts, None, Some(population), as_of)
+        self.run_on(facts, Some(population))
     }
 
-    /// As [`Segmenter::segment`], with each customer's points balance (in the table's row
-    /// order) for VIP levels by points and for rules that read `points`.
-    ///
-    /// # Errors
-    ///
-    /// As [`Segmenter::segment`], and [`SegmentErrorKind::LengthMismatch`] when
-    /// `points` does not have one entry per customer.
-    pub fn segment_with_points(
-        &self,
-        facts: &FactsTable,
-        points: &[i64],
-        as_of: NaiveDate,
-    ) -> Result<Segmentation, SegmentError> {
-        if points.len() != facts.len() {
-            return Err(SegmentError::new(SegmentErrorKind::LengthMismatch {
-                column: "points",
-                expected: facts.len(),
-                found: points.len(),
-            }));
-        }
-        self.run(facts, Some(points), None, as_of)
-    }
-
-    fn run(
-        &self,
-        facts: &FactsTable,
-        points: Option<&[i64]>,
-        population: Option<&PopulationStats>,
-        as_of: NaiveDate,
-    ) -> Result<Segmentation, SegmentError> {
+    /// Checks that `facts` were folded in this segmenter's currency and under its facts
+    /// section.
+    fn check_table(&self, facts: &FactsTable) -> Result<(), SegmentError> {
         if facts.currency() != self.currency {
             return Err(SegmentError::new(SegmentErrorKind::CurrencyMismatch {
                 expected: self.currency.to_string(),
                 found: facts.currency().to_string(),
             }));
         }
+        if facts.options().config() != &self.facts {
+            return Err(SegmentError::new(SegmentErrorKind::FactsPolicyMismatch {
+                expected: describe_policy(&self.facts),
+                found: describe_policy(facts.options().config()),
+            }));
+        }
+        Ok(())
+    }
+
+    fn run_on(
+        &self,
+        facts: &FactsTable,
+        population: Option<&PopulationStats>,
+    ) -> Result<Segmentation, SegmentError> {
+        self.check_table(facts)?;
+        let options = *facts.options();
+        let as_of = options.as_of_date();
+        let points = facts.points();
         let rfm = rfm_columns(facts, &self.rfm, population)?;
-        let vip = self.vip_column(facts, points);
+        let vip = self.vip_column(facts);
         let ctx = Context::new(as_of);
         let mut columns = SegmentColumns {
             facts,
             rfm: &rfm,
             segment_names: self.rfm.segments.names(),
             vip: &vip,
-            points,
             stage: &[],
             tier: &[],
             symbols: &self.symbols,
@@ -323,15 +340,14 @@ impl Segmenter {
             });
         }
         Ok(Segmentation {
-            as_of,
-            currency: self.currency,
+            options,
             customers: facts.customer_ids().to_vec(),
             recency_days: facts.recency_days().to_vec(),
             frequency: facts.frequency().to_vec(),
             purchases: facts.purchases().to_vec(),
             monetary: facts.monetary().to_vec(),
             frequency_band: facts.frequency_band().to_vec(),
-            points: points.map(<[i64]>::to_vec),
+            points: points.to_vec(),
             rfm,
             segment_names: self.rfm.segments.names().to_vec(),
             stage,
@@ -350,7 +366,7 @@ impl Segmenter {
         })
     }
 
-    fn vip_column(&self, facts: &FactsTable, points: Option<&[i64]>) -> Vec<u8> {
+    fn vip_column(&self, facts: &FactsTable) -> Vec<u8> {
         let Some(vip) = &self.vip else {
             return vec![NONE; facts.len()];
         };
@@ -359,19 +375,20 @@ impl Segmenter {
                 .and_then(|l| u8::try_from(l).ok())
                 .unwrap_or(NONE)
         };
-        match (vip.basis, points) {
-            (VipBasis::Points, Some(points)) => {
-                points.iter().map(|p| level(Decimal::from(*p))).collect()
-            }
-            (VipBasis::Points, None) => vec![NONE; facts.len()],
-            _ => facts.monetary().iter().map(|m| level(*m)).collect(),
+        match vip.basis {
+            VipBasis::Points => facts
+                .points()
+                .iter()
+                .map(|p| p.map_or(NONE, |p| level(Decimal::from(p))))
+                .collect(),
+            VipBasis::Spend => facts.monetary().iter().map(|m| level(*m)).collect(),
         }
     }
 
     /// The distance of a customer to the next VIP level: spend (or points) still needed
     /// and, for spend, purchases at the customer's average order value. `None` without
-    /// VIP levels, for an unknown customer, at the top level, or for points without a
-    /// points column.
+    /// VIP levels, for an unknown customer, at the top level, or for points when the
+    /// customer has no points on record.
     pub fn vip_distance(
         &self,
         segmentation: &Segmentation,
@@ -380,8 +397,8 @@ impl Segmenter {
         let vip = self.vip.as_ref()?;
         let row = segmentation.position(customer)?;
         if vip.basis == VipBasis::Points {
-            let points = segmentation.points.as_ref()?.get(row)?;
-            return vip.distance(Decimal::from(*points), None);
+            let points = (*segmentation.points.get(row)?)?;
+            return vip.distance(Decimal::from(points), None);
         }
         let monetary = *segmentation.monetary.get(row)?;
         let purchases = *segmentation.purchases.get(row)?;
@@ -394,25 +411,32 @@ impl Segmenter {
     /// Explains a customer's stage, tier and classes (the row that decided each and the
     /// values it read) and RFM scores (the thresholds used).
     ///
-    /// `facts` and `segmentation` must be the pair given to and returned by
-    /// [`Segmenter::segment`]; `None` for a customer not in them.
+    /// `facts` must be the table `segmentation` was computed from: the same options
+    /// (day, currency, policy) and, for this customer, the same facts.
+    ///
+    /// # Errors
+    ///
+    /// [`SegmentErrorKind::UnknownCustomer`] for a customer not in the segmentation;
+    /// [`SegmentErrorKind::NotTheSegmentedTable`] when `facts` is not the table the
+    /// segmentation was computed from; the errors of [`Segmenter::run`] when the table
+    /// does not suit this segmenter.
     pub fn explain(
         &self,
         facts: &FactsTable,
         segmentation: &Segmentation,
         customer: CustomerId,
-    ) -> Option<CustomerExplanation> {
-        let row = segmentation.position(customer)?;
-        if facts.customer_ids().get(row) != Some(&customer) {
-            return None;
-        }
-        let ctx = Context::new(segmentation.as_of);
+    ) -> Result<CustomerExplanation, SegmentError> {
+        self.check_table(facts)?;
+        let row = segmentation.position(customer).ok_or(SegmentError::new(
+            SegmentErrorKind::UnknownCustomer { customer },
+        ))?;
+        segmentation.check_table_row(facts, row, customer)?;
+        let ctx = Context::new(segmentation.as_of());
         let mut columns = SegmentColumns {
             facts,
             rfm: &segmentation.rfm,
             segment_names: &segmentation.segment_names,
             vip: &segmentation.vip,
-            points: segmentation.points.as_deref(),
             stage: &[],
             tier: &[],
             symbols: &self.symbols,
@@ -432,17 +456,38 @@ impl Segmenter {
             .iter()
             .map(|t| t.table.explain(&ColumnRow::new(&columns, row), ctx))
             .collect();
-        let segment = segmentation.row(row)?;
-        Some(CustomerExplanation {
+        let labels =
+            segmentation
+                .row(row)
+                .ok_or(SegmentError::new(SegmentErrorKind::UnknownCustomer {
+                    customer,
+                }))?;
+        Ok(CustomerExplanation {
             customer,
-            scores: segment.scores,
+            scores: labels.scores,
             thresholds: segmentation.rfm.thresholds.clone(),
-            rfm_segment: segment.rfm_segment.map(str::to_owned),
+            rfm_segment: labels.rfm_segment.map(str::to_owned),
             stage,
             tier,
             classes,
         })
     }
+}
+
+/// `zone UTC, window 365 days, bands 24/4/1`: a facts section in a message.
+fn describe_policy(config: &FactsConfig) -> String {
+    let window = match config.frequency_window_days {
+        Some(days) => format!("{days} days"),
+        None => "all time".to_owned(),
+    };
+    let bands = config.frequency_bands;
+    format!(
+        "zone {}, window {window}, bands {}/{}/{}",
+        config.time_zone.name(),
+        bands.monthly,
+        bands.quarterly,
+        bands.yearly
+    )
 }
 
 /// Why a customer is where it is: the tables' explanations and the RFM thresholds.
@@ -481,15 +526,14 @@ pub(crate) struct ClassColumn {
 /// few bytes and [`Segmentation::iter`] allocates nothing.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Segmentation {
-    as_of: NaiveDate,
-    currency: Currency,
+    options: FactsOptions,
     customers: Vec<CustomerId>,
     recency_days: Vec<Option<u32>>,
     frequency: Vec<u32>,
     purchases: Vec<u32>,
     monetary: Vec<Decimal>,
     frequency_band: Vec<FrequencyBand>,
-    points: Option<Vec<i64>>,
+    points: Vec<Option<u64>>,
     rfm: RfmColumns,
     segment_names: Vec<String>,
     stage: Vec<u8>,
@@ -503,9 +547,13 @@ pub struct Segmentation {
     classes: Vec<ClassColumn>,
 }
 
-/// One customer's place in a [`Segmentation`].
+/// One customer's row of a [`Segmentation`]: the facts it was computed from and the
+/// three labellings (RFM segment, lifecycle stage, tier), the VIP level and the scores.
+///
+/// See the crate docs, *Three labellings*, for what each label means and why a
+/// customer's stage, tier and RFM segment can seem to disagree.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
-pub struct CustomerSegment<'a> {
+pub struct SegmentationRow<'a> {
     /// The customer.
     pub customer: CustomerId,
     /// Days since the last purchase (`None`: never purchased).
@@ -528,24 +576,27 @@ pub struct CustomerSegment<'a> {
     pub scores: Option<[u8; 3]>,
     /// The named RFM segment.
     pub rfm_segment: Option<&'a str>,
-    /// The lifecycle stage (empty if no stage row matched).
-    pub stage: &'a str,
+    /// The lifecycle stage; `None` when no row of the stage table matched and the
+    /// table has no default.
+    pub stage: Option<&'a str>,
     /// The 0-based stage-table row that decided, `None` for the default or no match.
     pub stage_rule: Option<u16>,
-    /// The tier (empty if no tier row matched).
-    pub tier: &'a str,
+    /// The tier; `None` when no row of the tier table matched and the table has no
+    /// default.
+    pub tier: Option<&'a str>,
     /// The 0-based tier-table row that decided.
     pub tier_rule: Option<u16>,
     /// The VIP level.
     pub vip_level: Option<&'a str>,
 }
 
-/// A segment's totals, as R `rfm`'s `rfm_segment_summary`: customers, purchases, net
-/// revenue and average order value.
+/// The totals of one group of customers — one value of a [`Dimension`]: an RFM segment,
+/// a stage, a tier, a VIP level or a class — as R `rfm`'s `rfm_segment_summary`:
+/// customers, purchases, net revenue and average order value.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SegmentSummary {
-    /// The segment (or tier, or stage) name.
-    pub segment: String,
+pub struct GroupSummary {
+    /// The group's name (the segment, stage, tier, level or class).
+    pub name: String,
     /// Customers in it.
     pub customers: u64,
     /// Their purchases over all time.
@@ -595,14 +646,59 @@ impl Segmentation {
         self.customers.is_empty()
     }
 
-    /// The date it is as of.
+    /// The date it is as of: the facts' `as_of` instant in their reference zone.
     pub fn as_of(&self) -> NaiveDate {
-        self.as_of
+        self.options.as_of_date()
     }
 
     /// The currency of the amounts.
     pub fn currency(&self) -> Currency {
-        self.currency
+        self.options.currency()
+    }
+
+    /// The options of the facts it was computed from (instant, currency, policy).
+    pub fn facts_options(&self) -> &FactsOptions {
+        &self.options
+    }
+
+    /// Checks that row `row` of `facts` is the row this segmentation was computed from
+    /// for `customer`: same options, same customer at that row, same facts.
+    fn check_table_row(
+        &self,
+        facts: &FactsTable,
+        row: usize,
+        customer: CustomerId,
+    ) -> Result<(), SegmentError> {
+        let differs = |reason: String| {
+            Err(SegmentError::new(SegmentErrorKind::NotTheSegmentedTable {
+                reason,
+            }))
+        };
+        if facts.options() != &self.options {
+            return differs(format!(
+                "it was folded with `{}`, the segmentation with `{}`",
+                facts.options().describe(),
+                self.options.describe()
+            ));
+        }
+        if facts.len() != self.len() {
+            return differs(format!(
+                "it has {} customers, the segmentation {}",
+                facts.len(),
+                self.len()
+            ));
+        }
+        let same = facts.customer_ids().get(row) == Some(&customer)
+            && facts.recency_days().get(row) == self.recency_days.get(row)
+            && facts.frequency().get(row) == self.frequency.get(row)
+            && facts.purchases().get(row) == self.purchases.get(row)
+            && facts.monetary().get(row) == self.monetary.get(row)
+            && facts.points().get(row) == self.points.get(row);
+        if same {
+            Ok(())
+        } else {
+            differs(format!("customer `{customer}` has other facts in it"))
+        }
     }
 
     /// The customers, ascending.
@@ -621,19 +717,19 @@ impl Segmentation {
     }
 
     /// A customer's place.
-    pub fn get(&self, customer: CustomerId) -> Option<CustomerSegment<'_>> {
+    pub fn get(&self, customer: CustomerId) -> Option<SegmentationRow<'_>> {
         self.row(self.position(customer)?)
     }
 
     /// Row `row`'s place.
-    pub fn row(&self, row: usize) -> Option<CustomerSegment<'_>> {
+    pub fn row(&self, row: usize) -> Option<SegmentationRow<'_>> {
         let rfm = &self.rfm;
         let byte = |column: &[u8]| column.get(row).copied().filter(|v| *v != NONE);
         let scores = match (byte(&rfm.r_score), byte(&rfm.f_score), byte(&rfm.m_score)) {
             (Some(r), Some(f), Some(m)) => Some([r, f, m]),
             _ => None,
         };
-        Some(CustomerSegment {
+        Some(SegmentationRow {
             customer: *self.customers.get(row)?,
             recency_days: *self.recency_days.get(row)?,
             frequency: *self.frequency.get(row)?,
@@ -648,21 +744,19 @@ impl Segmentation {
             stage: self
                 .stage
                 .get(row)
-                .and_then(|s| name_of(&self.stage_names, *s))
-                .unwrap_or(""),
+                .and_then(|s| name_of(&self.stage_names, *s)),
             stage_rule: rule_of(self.stage_rule.get(row)),
             tier: self
                 .tier
                 .get(row)
-                .and_then(|t| name_of(&self.tier_names, *t))
-                .unwrap_or(""),
+                .and_then(|t| name_of(&self.tier_names, *t)),
             tier_rule: rule_of(self.tier_rule.get(row)),
             vip_level: self.vip.get(row).and_then(|v| name_of(&self.vip_names, *v)),
         })
     }
 
     /// Every customer's place, in customer-id order.
-    pub fn iter(&self) -> impl Iterator<Item = CustomerSegment<'_>> + '_ {
+    pub fn iter(&self) -> impl Iterator<Item = SegmentationRow<'_>> + '_ {
         (0..self.len()).filter_map(|row| self.row(row))
     }
 
@@ -727,14 +821,14 @@ impl Segmentation {
     /// # Errors
     ///
     /// [`SegmentErrorKind::Overflow`] when a revenue total overflows.
-    pub fn summary(&self, dimension: &Dimension) -> Result<Vec<SegmentSummary>, SegmentError> {
+    pub fn summary(&self, dimension: &Dimension) -> Result<Vec<GroupSummary>, SegmentError> {
         let Some((names, column)) = self.dimension(dimension) else {
             return Ok(Vec::new());
         };
-        let mut totals: Vec<SegmentSummary> = names
+        let mut totals: Vec<GroupSummary> = names
             .iter()
-            .map(|name| SegmentSummary {
-                segment: name.clone(),
+            .map(|name| GroupSummary {
+                name: name.clone(),
                 customers: 0,
                 purchases: 0,
                 revenue: Decimal::ZERO,
@@ -823,6 +917,7 @@ impl<C: Columns> Columns for RowRange<'_, C> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Config;
 
     fn send_sync<T: Send + Sync + 'static>() {}
 
@@ -836,7 +931,7 @@ mod tests {
     #[test]
     fn customer_segment_is_small() {
         // A row view is returned by value from `iter()`; keep it a few words.
-        assert!(std::mem::size_of::<CustomerSegment<'_>>() <= 160);
+        assert!(std::mem::size_of::<SegmentationRow<'_>>() <= 160);
     }
 
     /// Every thread count gives the same segmentation: 30,000 customers with varied
@@ -864,17 +959,19 @@ mod tests {
         }
         let facts = FactsTable::from_dated_events(&options, &customers, &dates, &amounts).unwrap();
         assert!(facts.len() > 29_000, "{}", facts.len());
-        let (segmenter, _) = Segmenter::new(&config, Currency::CNY).unwrap();
+        let (segmenter, _) = config.segmenter(Currency::CNY).unwrap();
         assert!(!segmenter.classes.is_empty());
-        let one = segmenter.segment(&facts, as_of).unwrap();
-        let stages: std::collections::BTreeSet<&str> = one.iter().map(|row| row.stage).collect();
-        let tiers: std::collections::BTreeSet<&str> = one.iter().map(|row| row.tier).collect();
+        let one = segmenter.run(&facts).unwrap();
+        let stages: std::collections::BTreeSet<&str> =
+            one.iter().filter_map(|row| row.stage).collect();
+        let tiers: std::collections::BTreeSet<&str> =
+            one.iter().filter_map(|row| row.tier).collect();
         assert!(stages.len() > 2 && tiers.len() > 2, "{stages:?} {tiers:?}");
         for threads in [1, 2, 3, 5] {
             let several = segmenter
                 .clone()
-                .threads(NonZeroUsize::new(threads).unwrap())
-                .segment(&facts, as_of)
+                .with_threads(NonZeroUsize::new(threads).unwrap())
+                .run(&facts)
                 .unwrap();
             assert_eq!(several, one, "{threads} threads");
         }
@@ -882,10 +979,14 @@ mod tests {
 
     #[test]
     fn an_empty_population_segments_to_nothing() {
-        let (segmenter, _) = Segmenter::new(&Config::reference(), Currency::CNY).unwrap();
-        let facts = FactsTable::new(Currency::CNY);
+        let (segmenter, _) = Config::reference().segmenter(Currency::CNY).unwrap();
         let as_of = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
-        let segmentation = segmenter.segment(&facts, as_of).unwrap();
+        let facts = FactsTable::new(
+            crate::FactsConfig::default()
+                .options_on(as_of, Currency::CNY)
+                .unwrap(),
+        );
+        let segmentation = segmenter.run(&facts).unwrap();
         assert!(segmentation.is_empty());
         assert_eq!(segmentation.as_of(), as_of);
         assert_eq!(segmentation.currency(), Currency::CNY);

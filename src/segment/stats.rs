@@ -17,7 +17,7 @@ use crate::segment::{SegmentError, SegmentErrorKind};
 /// # Example
 ///
 /// ```
-/// use patronage::Bins;
+/// use patronage::segment::Bins;
 ///
 /// assert_eq!(Bins::default().get(), 5);
 /// assert_eq!(Bins::try_new(3)?.get(), 3);
@@ -38,7 +38,7 @@ impl Bins {
     /// # Example
     ///
     /// ```
-    /// use patronage::Bins;
+    /// use patronage::segment::Bins;
     ///
     /// assert_eq!(
     ///     Bins::try_new(101).unwrap_err().to_string(),
@@ -101,7 +101,7 @@ pub enum Direction {
 /// # Example
 ///
 /// ```
-/// use patronage::CutPoints;
+/// use patronage::segment::CutPoints;
 /// use rust_decimal::Decimal;
 ///
 /// let cuts = CutPoints::try_new(vec![Decimal::from(2), Decimal::from(5)])?;
@@ -124,7 +124,7 @@ impl CutPoints {
     /// # Example
     ///
     /// ```
-    /// use patronage::CutPoints;
+    /// use patronage::segment::CutPoints;
     /// use rust_decimal::Decimal;
     ///
     /// let err = CutPoints::try_new(vec![Decimal::from(5), Decimal::from(5)]).unwrap_err();
@@ -209,7 +209,7 @@ impl TopShare {
     /// # Example
     ///
     /// ```
-    /// use patronage::TopShare;
+    /// use patronage::segment::TopShare;
     /// use rust_decimal::Decimal;
     ///
     /// let share = TopShare { greater: 1, purchasers: 5 };
@@ -238,19 +238,28 @@ pub struct ScoredColumn {
 }
 
 /// A numeric column that can be scored: whole numbers (days, counts) and money.
-pub trait Metric: Copy + Ord + Send + Sync + 'static {
+///
+/// Implemented for `u32`, `i64` and [`Decimal`]; sealed, so the crate can change how it
+/// sorts a column without breaking a host.
+pub trait Metric: sealed::SortKeys + Copy + Ord + Send + Sync + 'static {
     /// The value as an exact decimal (for interpolated thresholds).
     fn to_decimal(self) -> Decimal;
+}
 
-    /// An order-preserving `u64` key for a whole column, if one exists (fast sorting).
-    fn keys(values: &[Self]) -> Option<Vec<u64>>;
+mod sealed {
+    /// How a column sorts fast: an order-preserving `u64` key per value, if one exists.
+    pub trait SortKeys: Sized {
+        fn keys(values: &[Self]) -> Option<Vec<u64>>;
+    }
 }
 
 impl Metric for u32 {
     fn to_decimal(self) -> Decimal {
         Decimal::from(self)
     }
+}
 
+impl sealed::SortKeys for u32 {
     fn keys(values: &[u32]) -> Option<Vec<u64>> {
         Some(values.iter().map(|&v| u64::from(v)).collect())
     }
@@ -260,7 +269,9 @@ impl Metric for i64 {
     fn to_decimal(self) -> Decimal {
         Decimal::from(self)
     }
+}
 
+impl sealed::SortKeys for i64 {
     fn keys(values: &[i64]) -> Option<Vec<u64>> {
         Some(values.iter().map(|&v| flip_sign(v)).collect())
     }
@@ -270,7 +281,9 @@ impl Metric for Decimal {
     fn to_decimal(self) -> Decimal {
         self
     }
+}
 
+impl sealed::SortKeys for Decimal {
     fn keys(values: &[Decimal]) -> Option<Vec<u64>> {
         let scale = values.iter().map(Decimal::scale).max().unwrap_or(0);
         let mut keys = Vec::with_capacity(values.len());
@@ -373,7 +386,7 @@ pub fn rank_order<T: Metric>(values: &[T], direction: Direction) -> Result<Vec<u
 
 /// The pandas `qcut(rank(method="first"), bins)` score of the rank `position + 1` among
 /// `n`: `max(1, ⌈bins · (r − 1) / (n − 1)⌉)`, and 1 when `n == 1`.
-pub fn rank_score(position: u32, n: u32, bins: Bins) -> u8 {
+pub(crate) fn rank_score(position: u32, n: u32, bins: Bins) -> u8 {
     if n <= 1 || position == 0 {
         return 1;
     }
@@ -397,7 +410,7 @@ pub fn rank_score(position: u32, n: u32, bins: Bins) -> u8 {
 /// # Example
 ///
 /// ```
-/// use patronage::{rank_scores, Bins, Direction};
+/// use patronage::segment::{rank_scores, Bins, Direction};
 ///
 /// // Recency in days: fewer is better, ties (3, 3) split by row.
 /// let got = rank_scores(&[10u32, 3, 3, 40, 1], Direction::Descending, Bins::default())?;
@@ -436,7 +449,7 @@ pub(crate) fn scores_of_order(order: &[u32], bins: Bins) -> Vec<u8> {
 /// # Example
 ///
 /// ```
-/// use patronage::{quantile_thresholds, Bins};
+/// use patronage::segment::{quantile_thresholds, Bins};
 /// use rust_decimal::Decimal;
 ///
 /// let sorted: Vec<Decimal> = (1..=11).map(Decimal::from).collect();
@@ -477,7 +490,7 @@ pub fn quantile_thresholds(sorted: &[Decimal], bins: Bins) -> Result<Vec<Decimal
 /// # Example
 ///
 /// ```
-/// use patronage::{quantile_scores, Bins, Direction};
+/// use patronage::segment::{quantile_scores, Bins, Direction};
 ///
 /// let got = quantile_scores(&[1u32, 1, 1, 1, 2, 5], Direction::Ascending, Bins::default())?;
 /// assert_eq!(got.scores, vec![1, 1, 1, 1, 4, 5]);
@@ -535,7 +548,7 @@ pub(crate) fn quantile_scores_of_order<T: Metric>(
 /// # Example
 ///
 /// ```
-/// use patronage::{cut_point_scores, CutPoints, Direction};
+/// use patronage::segment::{cut_point_scores, CutPoints, Direction};
 /// use rust_decimal::Decimal;
 ///
 /// let cuts = CutPoints::try_new(vec![Decimal::from(31), Decimal::from(91)])?;
@@ -587,7 +600,7 @@ pub(crate) fn threshold_scores<T: Metric>(
 /// # Example
 ///
 /// ```
-/// use patronage::monetary_top_shares;
+/// use patronage::segment::monetary_top_shares;
 /// use rust_decimal::Decimal;
 ///
 /// let spend: Vec<Decimal> = [50, 10, 50, 5].into_iter().map(Decimal::from).collect();
@@ -641,7 +654,7 @@ pub(crate) fn top_shares_of_order<T: Metric>(monetary: &[T], ascending: &[u32]) 
 /// # Example
 ///
 /// ```
-/// use patronage::ValueCounts;
+/// use patronage::segment::ValueCounts;
 /// use rust_decimal::Decimal;
 ///
 /// let mut a = ValueCounts::from_values([10, 20].map(Decimal::from));
@@ -828,7 +841,7 @@ mod tests {
     fn decimal_keys_fall_back_when_scales_do_not_fit() {
         let huge = Decimal::from_i128_with_scale(10i128.pow(27), 0);
         let values = [huge, Decimal::new(1, 20), dec(-3)];
-        assert!(Decimal::keys(&values).is_none());
+        assert!(<Decimal as sealed::SortKeys>::keys(&values).is_none());
         assert_eq!(
             rank_order(&values, Direction::Ascending).unwrap(),
             vec![2, 1, 0]

@@ -34,15 +34,15 @@ pub struct Transition {
 ///
 /// ```
 /// use chrono::NaiveDate;
-/// use patronage::{transitions, Aggregator, Config, Currency, CustomerId, Dimension, Segmenter};
+/// use patronage::{Aggregator, Config, Currency, CustomerId, Dimension, Segmenter}; use patronage::segment::transitions;
 ///
 /// let config = Config::reference();
-/// let (segmenter, _) = Segmenter::new(&config, Currency::CNY)?;
+/// let (segmenter, _) = config.segmenter(Currency::CNY)?;
 /// let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).ok_or("bad date");
 /// let run = |as_of| -> Result<_, Box<dyn std::error::Error>> {
 ///     let mut agg = Aggregator::new(config.facts_options_on(as_of, Currency::CNY)?);
 ///     agg.add_purchase_on(CustomerId(7), day(2024, 6, 1)?, "50.00 CNY".parse()?)?;
-///     Ok(segmenter.segment(&agg.into_table(), as_of)?)
+///     Ok(segmenter.run(&agg.into_table())?)
 /// };
 /// let before = run(day(2024, 6, 20)?)?;
 /// let after = run(day(2024, 9, 20)?)?;

@@ -14,8 +14,9 @@ pub enum VipBasis {
     /// Cumulative net spend (`monetary`), in the facts table's currency.
     #[default]
     Spend,
-    /// A points balance the host supplies per customer
-    /// ([`Segmenter::segment_with_points`](crate::Segmenter::segment_with_points)).
+    /// The loyalty points usable at `as_of`, from the customer records
+    /// ([`Facts::points`](crate::Facts::points)); a customer without points on record
+    /// has no level.
     Points,
 }
 
@@ -38,7 +39,7 @@ pub struct VipLevelSpec {
 /// # Example
 ///
 /// ```
-/// use patronage::{VipConfig, VipDistance};
+/// use patronage::segment::{VipConfig, VipDistance};
 /// use rust_decimal::Decimal;
 ///
 /// let vip = VipConfig::reference();
