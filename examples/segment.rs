@@ -7,7 +7,7 @@
 //! cargo run --release --example segment -- --orders FILE.csv --as-of YYYY-MM-DD
 //!     [--lenient] [--config FILE.json|FILE.toml] [--scores quantile|rank]
 //!     [--rfm-table r-0.3|r-0.2] [--frequency-window DAYS|all] [--currency CODE]
-//!     [--threads N] [--timings]
+//!     [--threads N] [--timings] [--explain CUSTOMER]
 //! cargo run --release --example segment -- --help
 //! ```
 //!
@@ -49,11 +49,15 @@
 //! `--threads N` (default 1) builds the facts table and decides the stage and tier
 //! tables on up to `N` threads; the output is the same for every `N`. With
 //! `--timings`, `parse_s=… compute_s=…` goes to stderr: *parse* is reading and checking
-//! the file, *compute* everything from the checked orders to the table.
+//! the file, *compute* everything from the checked orders to the table. With
+//! `--explain CUSTOMER`, the output is instead that customer's facts, RFM scores and
+//! segment, and the rows of the stage and tier tables that decided them, with the
+//! values they read.
 
 mod common;
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::io::{BufWriter, Write};
 use std::num::NonZeroUsize;
 use std::process::ExitCode;
@@ -88,6 +92,8 @@ options:
   --frequency-window DAYS|all  the frequency window (default: the config's, 365 days)
   --currency CODE        the currency of a file without a `currency` column (default CNY)
   --threads N            build the tables on up to N threads (same output; default 1)
+  --explain CUSTOMER     instead of the table, why this customer has its RFM segment,
+                         stage and tier: the table rows that decided and the values read
   --timings              print parse and compute times to stderr
   --help                 this text
 
@@ -135,8 +141,17 @@ fn run() -> Result<(), Stop> {
 
     let started = Instant::now();
     apply_overrides(&mut config, &args);
-    let segmentation = segment(&config, &orders, &args)?;
+    let (segmenter, facts, segmentation) = segment(&config, &orders, &args)?;
     let compute_s = started.elapsed().as_secs_f64();
+    if let Some(customer) = args.explain {
+        return common::print(&explain(
+            &segmenter,
+            &facts,
+            &segmentation,
+            customer,
+            &args,
+        )?);
+    }
     if !segmentation.iter().any(|row| row.scores.is_some()) {
         return Err(Stop::fail(format!(
             "`{}`: no customer has a purchase on or before {}: nothing to segment",
@@ -198,7 +213,11 @@ fn apply_overrides(config: &mut Config, args: &Args) {
 
 /// Folds the checked orders into a facts table as of the end of `--as-of` and segments
 /// it by the policy.
-fn segment(config: &Config, orders: &Orders, args: &Args) -> Result<Segmentation, Stop> {
+fn segment(
+    config: &Config,
+    orders: &Orders,
+    args: &Args,
+) -> Result<(Segmenter, FactsTable, Segmentation), Stop> {
     let (segmenter, warnings) =
         Segmenter::new(config, orders.currency).map_err(|e| Stop::fail(config_source(args, &e)))?;
     for warning in &warnings {
@@ -226,9 +245,61 @@ fn segment(config: &Config, orders: &Orders, args: &Args) -> Result<Segmentation
             _ => Stop::fail(format!("`{}`: {e}", args.orders)),
         }
     })?;
-    segmenter
+    let segmentation = segmenter
         .segment(&facts, args.as_of)
-        .map_err(|e| Stop::fail(format!("`{}`: {e}", args.orders)))
+        .map_err(|e| Stop::fail(format!("`{}`: {e}", args.orders)))?;
+    Ok((segmenter, facts, segmentation))
+}
+
+/// One customer's facts, RFM scores and segment, and the rows of the stage and tier
+/// tables that decided them, with the values they read.
+fn explain(
+    segmenter: &Segmenter,
+    facts: &FactsTable,
+    segmentation: &Segmentation,
+    customer: u64,
+    args: &Args,
+) -> Result<String, Stop> {
+    let id = CustomerId(customer);
+    let (Some(row), Some(why)) = (
+        segmentation.get(id),
+        segmenter.explain(facts, segmentation, id),
+    ) else {
+        return Err(Stop::fail(format!(
+            "`--explain {customer}`: customer `{customer}` has no order in `{}` on or before {}",
+            args.orders, args.as_of
+        )));
+    };
+    let recency = row.recency_days.map_or_else(
+        || "no purchase".to_owned(),
+        |d| format!("{d} days since the last purchase"),
+    );
+    let rfm = match (why.scores, &why.rfm_segment) {
+        (Some([r, f, m]), Some(segment)) => {
+            format!("scores R{r} F{f} M{m} (5 = best), segment `{segment}`")
+        }
+        _ => "no scores (no purchase)".to_owned(),
+    };
+    let mut text = String::new();
+    // Writing to a `String` cannot fail.
+    let _ = write!(
+        text,
+        "customer {customer} as of the end of {} (in the policy's time zone)\n\
+         facts: {recency}, {} purchases ({} in the frequency window), net spend {} {}\n\
+         RFM: {rfm}\n\n\
+         stage `{}`: {}\n\n\
+         tier `{}`: {}\n",
+        args.as_of,
+        row.purchases,
+        row.frequency,
+        row.monetary,
+        segmentation.currency(),
+        row.stage,
+        why.stage,
+        row.tier,
+        why.tier,
+    );
+    Ok(text)
 }
 
 /// Which policy a config error is about.
@@ -318,6 +389,7 @@ struct Args {
     currency: Option<Currency>,
     threads: NonZeroUsize,
     timings: bool,
+    explain: Option<u64>,
 }
 
 impl Args {
@@ -335,6 +407,7 @@ impl Args {
             currency: None,
             threads: NonZeroUsize::MIN,
             timings: false,
+            explain: None,
         };
         if line.is_empty() {
             args.orders = String::from(concat!(
@@ -353,6 +426,12 @@ impl Args {
                 "--lenient" => args.lenient = true,
                 "--timings" => args.timings = true,
                 "--config" => args.config = Some(line.value(&flag)?),
+                "--explain" => {
+                    args.explain = Some(line.parsed(&flag, |v| {
+                        v.parse::<u64>()
+                            .map_err(|_| "a customer id, an unsigned integer".to_owned())
+                    })?);
+                }
                 "--scores" => {
                     args.scores = Some(line.parsed(&flag, |v| match v {
                         "quantile" => Ok(ScoreMethod::Quantile),

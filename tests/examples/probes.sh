@@ -120,6 +120,12 @@ probe "segment: unknown option" 2 stderr \
 probe "segment: missing file" 1 stderr \
   "segment: error: cannot read \`$data/missing.csv\`" \
   -- segment --orders "$data/missing.csv" "${as_of[@]}"
+probe "segment: --explain one customer's tier" 0 stdout \
+  "tier \`high_value_active\`: table \`tiers\`: row 1 (\`high-value active\`) decided" \
+  -- segment --orders "$data/bom.csv" "${as_of[@]}" --explain 7
+probe "segment: --explain an unknown customer" 1 stderr \
+  "segment: error: \`--explain 9\`: customer \`9\` has no order in \`$data/bom.csv\` on or before 2024-12-31" \
+  -- segment --orders "$data/bom.csv" "${as_of[@]}" --explain 9
 pipe_probe "segment | head -1" "-n 1" \
   -- segment --orders examples/data/orders.csv "${as_of[@]}" --lenient
 
