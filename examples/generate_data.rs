@@ -9,14 +9,23 @@
 //! ```sh
 //! cargo run --example generate_data            # verify examples/data/*.csv
 //! cargo run --example generate_data -- --write # regenerate them
+//! cargo run --example generate_data -- --help
 //! ```
+//!
+//! `orders.csv` is in the order layout that the `segment` example documents
+//! (`id,customer,placed_at,amount,currency,status,refunded`).
 //!
 //! A handful of records are wrong on purpose (orders before registration, a duplicate
 //! order id, an order in another currency) so that the quickstart shows the lenient
 //! validation report.
 
+mod common;
+
 use std::fmt::Write as _;
 use std::path::Path;
+use std::process::ExitCode;
+
+use common::Stop;
 
 const N_CUSTOMERS: u64 = 2_000;
 /// 2022-01-01T00:00:00Z.
@@ -186,7 +195,39 @@ fn generate() -> [String; 4] {
     [customers, orders, refunds, interactions]
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+const HELP: &str = "\
+generate_data: the synthetic shop that `quickstart` runs on (examples/data/*.csv).
+
+usage:
+  generate_data            check that the shipped files are exactly what it generates
+  generate_data --write    rewrite them
+  generate_data --help     this text
+
+files: customers.csv (id,registered_at,source,time_zone,birthday,vip_level),
+orders.csv (id,customer,placed_at,amount,currency,status,refunded; the order layout of
+the `segment` example), refunds.csv (customer,order,at,amount,currency),
+interactions.csv (customer,kind,at).
+";
+
+fn main() -> ExitCode {
+    common::exit("generate_data", run())
+}
+
+fn run() -> Result<(), Stop> {
+    let mut line = common::CommandLine::from_env()?;
+    let mut write = false;
+    while let Some(flag) = line.next_flag()? {
+        match flag.as_str() {
+            "--help" | "-h" => return common::print(HELP),
+            "--write" => write = true,
+            other => {
+                return Err(Stop::usage(format!(
+                    "unknown option `{}`",
+                    common::clip(other)
+                )))
+            }
+        }
+    }
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data");
     let names = [
         "customers.csv",
@@ -195,27 +236,39 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "interactions.csv",
     ];
     let files = generate();
-    let write = std::env::args().any(|a| a == "--write");
+    let mut report = String::new();
     let mut total = 0;
     for (name, text) in names.iter().zip(&files) {
         let path = dir.join(name);
         total += text.len();
         if write {
-            std::fs::create_dir_all(&dir)?;
-            std::fs::write(&path, text)?;
-            println!("wrote {} ({} lines)", path.display(), text.lines().count());
+            std::fs::create_dir_all(&dir)
+                .and_then(|()| std::fs::write(&path, text))
+                .map_err(|e| Stop::fail(format!("cannot write `{}`: {e}", path.display())))?;
+            writeln!(
+                report,
+                "wrote {} ({} lines)",
+                path.display(),
+                text.lines().count()
+            )
+            .ok();
         } else {
-            let shipped = std::fs::read_to_string(&path)?;
+            let shipped = std::fs::read_to_string(&path)
+                .map_err(|e| Stop::fail(format!("cannot read `{}`: {e}", path.display())))?;
             if shipped != *text {
-                return Err(format!(
-                    "{} differs from the generator's output; rerun with --write",
+                return Err(Stop::fail(format!(
+                    "`{}` differs from the generator's output; rerun with `--write`",
                     path.display()
-                )
-                .into());
+                )));
             }
-            println!("{name}: {} lines, as generated", text.lines().count());
+            writeln!(
+                report,
+                "{name}: {} lines, as generated",
+                text.lines().count()
+            )
+            .ok();
         }
     }
-    println!("{total} bytes in all");
-    Ok(())
+    writeln!(report, "{total} bytes in all").ok();
+    common::print(&report)
 }
