@@ -70,7 +70,7 @@ fn money(cents: i64) -> String {
 /// The four files, as text: customers, orders, refunds, interactions.
 fn generate() -> [String; 4] {
     let mut rng = Lcg(2024);
-    let mut customers = String::from("id,registered_at,source,time_zone,birthday,vip_level\n");
+    let mut customers = String::from("id,registered_at,source,time_zone,birthday,points\n");
     let mut orders = String::from("id,customer,placed_at,amount,currency,status,refunded\n");
     let mut refunds = String::from("customer,order,at,amount,currency\n");
     let mut interactions = String::from("customer,kind,at\n");
@@ -108,15 +108,15 @@ fn generate() -> [String; 4] {
             75..=94 => (rng.range(8, 31), rng.range(200, 1100)),
             _ => (rng.range(24, 49), rng.range(400, 1100)),
         };
-        let vip = match n_orders {
-            24.. => "diamond",
-            12..=23 => "gold",
-            4..=11 => "silver",
-            _ => "",
+        // A loyalty balance of 150 points an order; none on record before a first order.
+        let points = if n_orders == 0 {
+            String::new()
+        } else {
+            (n_orders * 150).to_string()
         };
         writeln!(
             customers,
-            "{id},{},{source},{zone},{birthday},{vip}",
+            "{id},{},{source},{zone},{birthday},{points}",
             stamp(registered)
         )
         .ok();
@@ -203,7 +203,7 @@ usage:
   generate_data --write    rewrite them
   generate_data --help     this text
 
-files: customers.csv (id,registered_at,source,time_zone,birthday,vip_level),
+files: customers.csv (id,registered_at,source,time_zone,birthday,points),
 orders.csv (id,customer,placed_at,amount,currency,status,refunded; the order layout of
 the `segment` example), refunds.csv (customer,order,at,amount,currency),
 interactions.csv (customer,kind,at).
