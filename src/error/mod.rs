@@ -15,8 +15,7 @@ mod record;
 pub use self::record::*;
 
 // ---- rules ----
-mod rule;
-pub use self::rule::*;
+pub use crate::rules::{Diagnostic, DiagnosticCode, Origin, RuleError, RuleErrorKind, Severity};
 
 // ---- config ----
 mod config;
