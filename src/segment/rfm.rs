@@ -393,7 +393,7 @@ impl SegmentTable {
     /// let (compiled, warnings) = table.compile(Bins::default(), Bins::default(), Bins::default())?;
     /// assert!(warnings.is_empty());
     /// assert_eq!(compiled.table().rows().len(), 10);
-    /// assert_eq!(compiled.segment_name(compiled.segment(4, 2, 3)), "Promising");
+    /// assert_eq!(compiled.segment_name(compiled.segment(4, 1, 3)), "Promising");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn compile(
@@ -652,6 +652,27 @@ impl CompiledSegments {
     /// and `m_score`, one row per segment row (its name and score ranges), no default
     /// (no match is the otherwise segment). [`Table::explain`](crate::rules::Table::explain)
     /// says which row decided a customer's segment and why the earlier rows did not.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use patronage::rules::{Context, Record};
+    /// use patronage::{Bins, SegmentPreset, SegmentTable};
+    ///
+    /// let five = Bins::default();
+    /// let (compiled, _) = SegmentTable::preset(SegmentPreset::R03).compile(five, five, five)?;
+    /// let table = compiled.table();
+    /// let mut scores = Record::new(table.schema());
+    /// for (field, score) in [("r_score", "5"), ("f_score", "1"), ("m_score", "2")] {
+    ///     scores.set_text(table.schema(), field, score)?;
+    /// }
+    /// let ctx = Context::new(NaiveDate::from_ymd_opt(2024, 6, 30).ok_or("date")?);
+    /// let why = table.explain(&scores, ctx);
+    /// assert_eq!(why.row_name.as_deref(), Some("New Customers"));
+    /// assert_eq!(compiled.segment_name(compiled.segment(5, 1, 2)), "New Customers");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn table(&self) -> &Table {
         &self.table
     }
