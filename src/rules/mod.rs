@@ -115,7 +115,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-// The files are layered in one direction: each imports only files listed above it.
+// The files are layered in one direction: each imports only files before it in this
+// list, read left to right and top to bottom.
 //
 //   span, value, error, schema       types, fields, errors
 //   ast, lexer, parser               text -> syntax tree
@@ -125,6 +126,10 @@
 //   lookup, table, analyze           the compiled table, its fast paths, its analysis
 //   compile                          documents -> `Program` / `Table`
 //   explain                          explanations of programs and tables
+//
+// A method of a lower type that needs a higher layer is implemented in the higher file:
+// `Schema::parse_value` and `Record::set_text` in check, `Table::compile` in compile,
+// `Program::explain` and `Table::explain` in explain.
 mod analyze;
 mod ast;
 mod check;
