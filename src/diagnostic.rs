@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use crate::error::{Diagnostic, RuleError, Severity};
+use crate::rules::{Diagnostic, RuleError, Severity};
 
 /// A company's policy document that cannot be used: every problem found, each with its
 /// path in the document (`tiers.rows[2].recency_days`).

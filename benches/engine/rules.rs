@@ -13,6 +13,10 @@
 //!   explanation allocates its report, so it is measured on fewer customers; compare
 //!   per customer).
 //! - `rules/eval/program/condition_1m`: a compiled condition over 1M records.
+//! - `rules/compile/rfm_segments/r_0_2`: the named RFM segment preset `r-0.2` compiled
+//!   to its rules table, analysed, and decided for every score cell;
+//!   `rules/eval/rfm_segments/r_0_2_1m`: its segment for 1M score triples (the lookup
+//!   a segmentation does per customer).
 //!
 //! Every measured closure checks its result against a reference computed outside.
 
@@ -24,6 +28,8 @@ use criterion::{Criterion, Throughput};
 use patronage::rules::{
     Columns, Context, Field, FieldId, Hit, Program, Schema, Table, TableDoc, ValueRef,
 };
+use patronage::segment::{Bins, SegmentTable};
+use patronage::SegmentPreset;
 
 /// Columns of integer fields.
 struct IntColumns {
@@ -202,10 +208,43 @@ pub(crate) fn define(c: &mut Criterion) {
         });
     });
 
+    let segments = SegmentTable::preset(SegmentPreset::R02);
+    let five = Bins::default();
+    group.bench_function("compile/rfm_segments/r_0_2", |b| {
+        b.iter(|| {
+            let (compiled, warnings) = black_box(&segments)
+                .compile(five, five, five)
+                .expect("compiles");
+            assert_eq!(warnings.len(), 4);
+            compiled
+        });
+    });
+
     let (rfm_table, rfm_columns, rfm_expected) = rfm();
     group.throughput(Throughput::Elements(1_000_000));
     group.bench_function("eval/first_hit/11_rows_1m", |b| {
         b.iter(|| decide_all(&rfm_table, &rfm_columns, 1_000_000, &rfm_expected));
+    });
+
+    let (compiled, _) = segments.compile(five, five, five).expect("compiles");
+    let score = |column: usize, row: usize| {
+        u8::try_from(rfm_columns.columns[column][row]).expect("a score")
+    };
+    let segment_expected: Vec<u8> = rfm_expected
+        .iter()
+        .map(|hit| match hit {
+            Hit::Row(row) => u8::try_from(*row).expect("a row"),
+            _ => compiled.others(),
+        })
+        .collect();
+    group.bench_function("eval/rfm_segments/r_0_2_1m", |b| {
+        b.iter(|| {
+            let compiled = black_box(&compiled);
+            for (row, want) in segment_expected.iter().enumerate() {
+                let segment = compiled.segment(score(0, row), score(1, row), score(2, row));
+                assert_eq!(segment, *want);
+            }
+        });
     });
     group.bench_function("eval/first_hit/1000_rows_1m", |b| {
         b.iter(|| decide_all(&big_table, &big_columns, 1_000_000, &big_expected));

@@ -18,12 +18,15 @@
 
 use chrono::Datelike;
 
-use crate::error::{Diagnostic, DiagnosticCode, Severity};
 use crate::rules::ast::CmpOp;
-use crate::rules::eval;
+use crate::rules::error::{Diagnostic, DiagnosticCode, Severity};
+use crate::rules::eval::{self, Hit};
+use crate::rules::ir::Node;
 use crate::rules::lookup::{FastPath, IndexColumn, LookupColumn, MAX_DENSE, MAX_INDEXED_INPUTS};
-use crate::rules::table::{Cell, CellTest, Hit, HitPolicy, Table, Test};
-use crate::rules::value::{SymbolId, Type, Value};
+use crate::rules::raw::HitPolicy;
+use crate::rules::schema::Field;
+use crate::rules::table::{Cell, CellTest, Input, Table, Test};
+use crate::rules::value::{show, SymbolId, Type, Value};
 
 /// The most boxes a subtraction may produce before analysis of a row gives up.
 const MAX_PIECES: usize = 20_000;
@@ -149,9 +152,9 @@ pub(crate) fn analyze(table: &Table) -> Analysis {
             let reason = match table
                 .inputs
                 .get(column)
-                .and_then(crate::rules::table::Input::field)
+                .and_then(Input::field)
                 .and_then(|f| table.schema.field(f))
-                .and_then(crate::rules::schema::Field::declared_range)
+                .and_then(Field::declared_range)
             {
                 Some((lo, hi)) => format!("`{name}` is declared in `{lo}..={hi}`"),
                 None => format!("no value of `{name}` passes it"),
@@ -525,7 +528,7 @@ fn int_range_text(lo: i64, hi: i64) -> String {
 
 /// Describes the classes `first..=last` of a continuous domain as one interval.
 fn cont_run_text(breaks: &[Value], first: usize, last: usize) -> String {
-    let show = |v: &Value| crate::rules::explain::show(Some(v), &|_| None);
+    let show = |v: &Value| show(Some(v), &|_| None);
     // Class 2i + 1 is the point breaks[i]; class 2i is the open interval below it.
     let low = if first % 2 == 1 {
         breaks.get(first / 2).map(|b| (b, true))
@@ -566,7 +569,7 @@ fn column(table: &Table, c: usize, declared: bool) -> Column {
         };
     };
     let field = input.field().and_then(|f| table.schema.field(f));
-    let missing = field.map_or(true, crate::rules::schema::Field::is_optional);
+    let missing = field.map_or(true, Field::is_optional);
     let cells = || table.rows.iter().filter_map(move |r| r.cells.get(c));
     let tests = || {
         cells().flat_map(|cell| match &cell.test {
@@ -576,7 +579,7 @@ fn column(table: &Table, c: usize, declared: bool) -> Column {
     };
     let domain = match input.ty() {
         Type::Integer | Type::Days | Type::Date => {
-            let (lo, hi) = match field.and_then(crate::rules::schema::Field::declared_range) {
+            let (lo, hi) = match field.and_then(Field::declared_range) {
                 Some(range) if declared => range,
                 _ => (i64::MIN, i64::MAX),
             };
@@ -624,11 +627,7 @@ fn column(table: &Table, c: usize, declared: bool) -> Column {
         Type::Text => {
             let mut texts: Vec<String> = Vec::new();
             for test in tests() {
-                if let Test::Cmp(
-                    CmpOp::Eq | CmpOp::Ne,
-                    crate::rules::compile::Node::Const(Value::Text(t)),
-                ) = test
-                {
+                if let Test::Cmp(CmpOp::Eq | CmpOp::Ne, Node::Const(Value::Text(t))) = test {
                     if !texts.contains(t) {
                         texts.push(t.clone());
                     }
@@ -656,7 +655,6 @@ fn column(table: &Table, c: usize, declared: bool) -> Column {
 /// The closed integer intervals a test accepts, clipped to `lo..=hi`; `None` when the
 /// test is not a literal test.
 fn int_intervals(test: &Test, lo: i64, hi: i64) -> Option<Vec<(i64, i64)>> {
-    use crate::rules::compile::Node;
     let key = |node: &Node| match node {
         Node::Const(Value::Integer(v) | Value::Days(v)) => Some(*v),
         Node::Const(Value::Date(d)) => Some(i64::from(d.num_days_from_ce())),
@@ -728,7 +726,6 @@ fn int_intervals(test: &Test, lo: i64, hi: i64) -> Option<Vec<(i64, i64)>> {
 }
 
 fn cont_intervals(test: &Test) -> Option<Vec<Interval>> {
-    use crate::rules::compile::Node;
     let key = |node: &Node| match node {
         Node::Const(v @ (Value::Integer(_) | Value::Number(_) | Value::Money(_))) => {
             Some(v.clone())
@@ -851,10 +848,7 @@ fn test_set(column: &Column, test: &Test, missing_bit: Option<usize>) -> Option<
             }
         }
         Domain::Sym { symbols } => {
-            let Test::Cmp(
-                op @ (CmpOp::Eq | CmpOp::Ne),
-                crate::rules::compile::Node::Const(Value::Symbol(id)),
-            ) = test
+            let Test::Cmp(op @ (CmpOp::Eq | CmpOp::Ne), Node::Const(Value::Symbol(id))) = test
             else {
                 return None;
             };
@@ -865,11 +859,7 @@ fn test_set(column: &Column, test: &Test, missing_bit: Option<usize>) -> Option<
             }
         }
         Domain::Bool => {
-            let Test::Cmp(
-                op @ (CmpOp::Eq | CmpOp::Ne),
-                crate::rules::compile::Node::Const(Value::Bool(b)),
-            ) = test
-            else {
+            let Test::Cmp(op @ (CmpOp::Eq | CmpOp::Ne), Node::Const(Value::Bool(b))) = test else {
                 return None;
             };
             for class in 0..2 {
@@ -879,11 +869,7 @@ fn test_set(column: &Column, test: &Test, missing_bit: Option<usize>) -> Option<
             }
         }
         Domain::Text { texts } => {
-            let Test::Cmp(
-                op @ (CmpOp::Eq | CmpOp::Ne),
-                crate::rules::compile::Node::Const(Value::Text(t)),
-            ) = test
-            else {
+            let Test::Cmp(op @ (CmpOp::Eq | CmpOp::Ne), Node::Const(Value::Text(t))) = test else {
                 return None;
             };
             for class in 0..column.present {

@@ -12,18 +12,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::money::Money;
-
-/// A byte range in a rule's text.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
-#[serde(deny_unknown_fields)]
-pub struct Span {
-    /// First byte.
-    pub start: usize,
-    /// One past the last byte.
-    pub end: usize,
-}
+use crate::rules::span::Span;
 
 /// An expression: a node of the syntax tree with the span of its text.
 ///
@@ -225,19 +214,6 @@ pub(crate) enum Prec {
     Mul,
     Unary,
     Primary,
-}
-
-impl Span {
-    /// The span from `start` to `end`.
-    pub const fn new(start: usize, end: usize) -> Span {
-        Span { start, end }
-    }
-
-    /// The smallest span covering both.
-    #[must_use]
-    pub fn to(self, other: Span) -> Span {
-        Span::new(self.start.min(other.start), self.end.max(other.end))
-    }
 }
 
 impl Expr {

@@ -1,20 +1,15 @@
 //! The checker: resolves names against the schema, checks types and currencies,
-//! rejects constant conditions, and lowers the syntax tree to compiled nodes.
+//! rejects constant conditions, and lowers the syntax tree to the checked form
+//! ([`Node`]).
 
-use crate::error::{Origin, RuleError, RuleErrorKind};
-use crate::rules::ast::{ArithOp, CmpOp, Expr, ExprKind, Span};
-use crate::rules::compile::{Function, Node};
+use crate::rules::ast::{ArithOp, CmpOp, Expr, ExprKind};
+use crate::rules::error::{Origin, RuleError, RuleErrorKind};
 use crate::rules::eval;
+use crate::rules::ir::{Function, Node, Ty};
 use crate::rules::parser::{self, MAX_DEPTH};
-use crate::rules::schema::{closest, FieldId, Schema};
+use crate::rules::schema::{closest, Field, FieldId, Record, Schema};
+use crate::rules::span::Span;
 use crate::rules::value::{ElementType, Type, Value};
-
-/// A checked type: the type, and for symbols the field whose vocabulary applies.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Ty {
-    pub(crate) ty: Type,
-    pub(crate) vocab: Option<FieldId>,
-}
 
 pub(crate) struct Checker<'s> {
     schema: &'s Schema,
@@ -42,12 +37,6 @@ const FUNCTIONS: &[(&str, Function, usize, usize)] = &[
 
 type Checked = Result<(Node, Ty), RuleError>;
 type CheckedPair = Result<((Node, Ty), (Node, Ty)), RuleError>;
-
-impl Ty {
-    pub(crate) fn plain(ty: Type) -> Ty {
-        Ty { ty, vocab: None }
-    }
-}
 
 impl<'s> Checker<'s> {
     pub(crate) fn new(schema: &'s Schema, text: &'s str, origin: Origin) -> Checker<'s> {
@@ -230,10 +219,7 @@ impl<'s> Checker<'s> {
             .field_id(name)
             .filter(|_| !(self.symbols_first && hint.is_some_and(|h| h.vocab.is_some())));
         if let Some(id) = field {
-            let ty = self
-                .schema
-                .field(id)
-                .map_or(Type::Bool, crate::rules::schema::Field::ty);
+            let ty = self.schema.field(id).map_or(Type::Bool, Field::ty);
             return Ok((
                 Node::Field(id),
                 Ty {
@@ -679,15 +665,50 @@ impl<'s> Checker<'s> {
     }
 }
 
+impl Schema {
+    /// Parses `text` as a value of field `id` (`12`, `0.25`, `120 CNY`, `true`, `gold`,
+    /// `"text"` or `text`, `2024-06-30`, `30 days`, `[a, b]`).
+    ///
+    /// # Errors
+    ///
+    /// A [`RuleError`] when the text is not a literal of the field's type, or names a
+    /// symbol outside the vocabulary.
+    pub fn parse_value(&self, id: FieldId, text: &str) -> Result<Value, RuleError> {
+        parse_field_value(self, id, text)
+    }
+}
+
+impl Record {
+    /// Sets the field named `name` from its text form (see [`Schema::parse_value`]).
+    ///
+    /// # Errors
+    ///
+    /// [`RuleErrorKind::UnknownField`] when the schema has no such field, and the errors
+    /// of [`Schema::parse_value`].
+    pub fn set_text(&mut self, schema: &Schema, name: &str, text: &str) -> Result<(), RuleError> {
+        let Some(id) = schema.field_id(name) else {
+            return Err(RuleError::new(
+                Origin::Schema {
+                    field: name.to_owned(),
+                },
+                RuleErrorKind::UnknownField {
+                    name: name.to_owned(),
+                    suggestion: schema.closest_field(name),
+                },
+            ));
+        };
+        let value = schema.parse_value(id, text)?;
+        self.grow(schema.len());
+        self.set(id, value);
+        Ok(())
+    }
+}
+
 /// Parses `text` as a value of `field` (see [`Schema::parse_value`]).
-pub(crate) fn parse_field_value(
-    schema: &Schema,
-    field: FieldId,
-    text: &str,
-) -> Result<Value, RuleError> {
+fn parse_field_value(schema: &Schema, field: FieldId, text: &str) -> Result<Value, RuleError> {
     let decl = schema.field(field);
     let name = decl.map_or("", |f| f.name());
-    let ty = decl.map_or(Type::Bool, crate::rules::schema::Field::ty);
+    let ty = decl.map_or(Type::Bool, Field::ty);
     let origin = Origin::Schema {
         field: name.to_owned(),
     };
@@ -866,4 +887,49 @@ fn arith_operands(op: ArithOp, left: Type) -> Option<String> {
 pub(crate) fn backticked(names: &[&str]) -> String {
     let list: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
     list.join(", ")
+}
+
+/// Checks the shape of a structured tree before it is printed: its depth (printing a
+/// tree deeper than the limit would recurse without bound) and the operand counts of
+/// `and` / `or` (a one-operand `and` would print as its operand alone).
+pub(crate) fn check_tree(origin_of: &Origin, expr: &Expr, depth: usize) -> Result<(), RuleError> {
+    let origin = || origin_of.clone();
+    if depth > MAX_DEPTH {
+        return Err(RuleError::new(
+            origin(),
+            RuleErrorKind::TooDeep { limit: MAX_DEPTH },
+        ));
+    }
+    let children: Vec<&Expr> = match &expr.kind {
+        ExprKind::And(items) | ExprKind::Or(items) => {
+            if items.len() < 2 {
+                let op = if matches!(expr.kind, ExprKind::And(_)) {
+                    "and"
+                } else {
+                    "or"
+                };
+                return Err(RuleError::new(
+                    origin(),
+                    RuleErrorKind::TypeMismatch {
+                        operation: op.to_owned(),
+                        expected: "at least 2 operands".to_owned(),
+                        found: items.len().to_string(),
+                    },
+                ));
+            }
+            items.iter().collect()
+        }
+        ExprKind::List(items) | ExprKind::Call { args: items, .. } => items.iter().collect(),
+        ExprKind::Not(inner) | ExprKind::Neg(inner) => vec![inner],
+        ExprKind::Compare { left, right, .. } | ExprKind::Arith { left, right, .. } => {
+            vec![left, right]
+        }
+        ExprKind::In { value, set, .. } => vec![value, set],
+        ExprKind::Between { value, low, high } => vec![value, low, high],
+        ExprKind::IsMissing { value, .. } => vec![value],
+        _ => Vec::new(),
+    };
+    children
+        .into_iter()
+        .try_for_each(|child| check_tree(origin_of, child, depth + 1))
 }

@@ -1,121 +1,23 @@
-//! The compiled form of an expression: a typed tree whose fields are slot indexes and
-//! whose symbols are interned ids, plus [`Program`], a compiled named rule.
+//! Compilation: a rule's text or structured form into a [`Program`], and a
+//! [`TableDoc`] into a [`Table`] — checked against the schema, lowered to the checked
+//! form, with the table's fast path built and its load-time analysis run.
 
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
-
-use crate::error::{Origin, RuleError};
-use crate::rules::ast::{ArithOp, CmpOp, Expr, ExprKind, UnaryTests};
-use crate::rules::check::Checker;
+use crate::rules::analyze;
+use crate::rules::ast::{CmpOp, Expr, UnaryTest, UnaryTests};
+use crate::rules::check::{backticked, check_tree, coerce, Checker};
+use crate::rules::error::{Origin, RuleError, RuleErrorKind};
 use crate::rules::eval::{self, Context, Truth};
-use crate::rules::explain::{self, Explanation};
-use crate::rules::parser;
-use crate::rules::schema::{FieldId, Fields, Schema};
-use crate::rules::table::ExprDoc;
+use crate::rules::ir::{Node, Ty};
+use crate::rules::parser::{self, parse};
+use crate::rules::raw::{
+    aggregation_name, policy_name, Aggregation, CellDoc, ExprDoc, HitPolicy, InputDoc, OutputDoc,
+    RuleDoc, TableDoc, MAX_INPUTS, MAX_ROWS,
+};
+use crate::rules::schema::{closest, FieldId, Fields, Schema, Symbols};
+use crate::rules::table::{Cell, CellTest, Condition, Input, Output, Row, Table, Test};
 use crate::rules::value::{SymbolId, Type, Value, ValueRef};
-
-/// A node of a compiled expression.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) enum Node {
-    /// A constant (folded at compile time).
-    Const(Value),
-    /// A constant missing value (e.g. a folded division by zero).
-    Missing,
-    /// A field read.
-    Field(FieldId),
-    /// `field <op> integer`: the common shape of score and count rules.
-    CmpFieldInt {
-        field: FieldId,
-        op: CmpOp,
-        value: i64,
-    },
-    Not(Box<Node>),
-    And(Vec<Node>),
-    Or(Vec<Node>),
-    Cmp {
-        op: CmpOp,
-        left: Box<Node>,
-        right: Box<Node>,
-    },
-    Arith {
-        op: ArithOp,
-        left: Box<Node>,
-        right: Box<Node>,
-    },
-    Neg(Box<Node>),
-    /// `value in [items]`.
-    InList {
-        value: Box<Node>,
-        items: Vec<Node>,
-        negated: bool,
-    },
-    /// `value in set_expression`.
-    InSet {
-        value: Box<Node>,
-        set: Box<Node>,
-        negated: bool,
-    },
-    Between {
-        value: Box<Node>,
-        low: Box<Node>,
-        high: Box<Node>,
-    },
-    IsMissing {
-        value: Box<Node>,
-        negated: bool,
-    },
-    Call(Function, Vec<Node>),
-}
-
-/// Built-in functions.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Function {
-    DaysSince,
-    DaysUntil,
-    AsOf,
-    Abs,
-    Min,
-    Max,
-    Coalesce,
-    Len,
-    Year,
-    Month,
-    DayOfMonth,
-}
-
-/// A named rule as a company writes it (JSON, TOML, YAML…): a condition in text or
-/// structured form.
-///
-/// # Example
-///
-/// ```
-/// use patronage::rules::{Field, Program, RuleDoc, Schema};
-///
-/// let doc: RuleDoc = toml::from_str(r#"
-///     name = "wake_up"
-///     doc = "dormant customers who stopped logging in"
-///     when = "stage == dormant and days_since(last_login) > 28"
-/// "#)?;
-/// let schema = Schema::from_fields([
-///     Field::symbol("stage", ["new", "active", "dormant"]),
-///     Field::date("last_login").optional(),
-/// ])?;
-/// let rule = Program::from_doc(&doc, &schema)?;
-/// assert_eq!(rule.name(), "wake_up");
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RuleDoc {
-    /// The rule's name (used in errors and explanations).
-    pub name: String,
-    /// What the rule is for.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub doc: String,
-    /// The condition.
-    pub when: ExprDoc,
-}
 
 /// A compiled, type-checked rule: an expression over the fields of a [`Schema`].
 ///
@@ -307,78 +209,10 @@ impl Program {
         eval::truth(&self.node, fields, ctx) == Some(true)
     }
 
-    /// Evaluates the condition and explains the result: the values read and, for an
-    /// `and` that failed, its first operand that was not true.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use chrono::NaiveDate;
-    /// use patronage::rules::{Context, Field, Program, Record, Schema, Truth};
-    ///
-    /// let mut schema = Schema::new();
-    /// let recency = schema.add(Field::integer("recency_days"))?;
-    /// let frequency = schema.add(Field::integer("frequency"))?;
-    /// let rule = Program::condition("repeat", "recency_days <= 90 and frequency >= 2", &schema)?;
-    /// let mut customer = Record::new(&schema);
-    /// customer.set(recency, 12);
-    /// customer.set(frequency, 1);
-    /// let ctx = Context::new(NaiveDate::from_ymd_opt(2024, 6, 30).ok_or("date")?);
-    /// let why = rule.explain(&customer, ctx);
-    /// assert_eq!(why.truth, Truth::False);
-    /// assert_eq!(why.first_failure.as_deref(), Some("frequency >= 2"));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn explain<F: Fields + ?Sized>(&self, fields: &F, ctx: Context) -> Explanation {
-        explain::explain_program(self, &self.node, fields, ctx)
+    /// The checked tree.
+    pub(crate) fn node(&self) -> &Node {
+        &self.node
     }
-}
-
-/// Checks the shape of a structured tree before it is printed: its depth (printing a
-/// tree deeper than the limit would recurse without bound) and the operand counts of
-/// `and` / `or` (a one-operand `and` would print as its operand alone).
-pub(crate) fn check_tree(origin_of: &Origin, expr: &Expr, depth: usize) -> Result<(), RuleError> {
-    let origin = || origin_of.clone();
-    if depth > crate::rules::parser::MAX_DEPTH {
-        return Err(RuleError::new(
-            origin(),
-            crate::error::RuleErrorKind::TooDeep {
-                limit: crate::rules::parser::MAX_DEPTH,
-            },
-        ));
-    }
-    let children: Vec<&Expr> = match &expr.kind {
-        ExprKind::And(items) | ExprKind::Or(items) => {
-            if items.len() < 2 {
-                let op = if matches!(expr.kind, ExprKind::And(_)) {
-                    "and"
-                } else {
-                    "or"
-                };
-                return Err(RuleError::new(
-                    origin(),
-                    crate::error::RuleErrorKind::TypeMismatch {
-                        operation: op.to_owned(),
-                        expected: "at least 2 operands".to_owned(),
-                        found: items.len().to_string(),
-                    },
-                ));
-            }
-            items.iter().collect()
-        }
-        ExprKind::List(items) | ExprKind::Call { args: items, .. } => items.iter().collect(),
-        ExprKind::Not(inner) | ExprKind::Neg(inner) => vec![inner],
-        ExprKind::Compare { left, right, .. } | ExprKind::Arith { left, right, .. } => {
-            vec![left, right]
-        }
-        ExprKind::In { value, set, .. } => vec![value, set],
-        ExprKind::Between { value, low, high } => vec![value, low, high],
-        ExprKind::IsMissing { value, .. } => vec![value],
-        _ => Vec::new(),
-    };
-    children
-        .into_iter()
-        .try_for_each(|child| check_tree(origin_of, child, depth + 1))
 }
 
 fn rule_origin(name: &str) -> Origin {
@@ -386,129 +220,500 @@ fn rule_origin(name: &str) -> Origin {
         name: name.to_owned(),
     }
 }
-
-/// Parses `text` as an expression of the rule `name`, without checking it.
-///
-/// # Errors
-///
-/// [`RuleErrorKind::Syntax`](crate::rules::RuleErrorKind::Syntax), [`RuleErrorKind::TooDeep`](crate::rules::RuleErrorKind::TooDeep) or
-/// [`RuleErrorKind::TooLarge`](crate::rules::RuleErrorKind::TooLarge), with the span of the offending text.
-///
-/// # Example
-///
-/// ```
-/// let expr = patronage::rules::parse("vip", "not (vip == diamond)")?;
-/// assert_eq!(expr.to_string(), "not vip == diamond");
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub fn parse(name: &str, text: &str) -> Result<Expr, RuleError> {
-    parser::parse_expr(text).map_err(|e| {
-        RuleError::new(
-            Origin::Rule {
-                name: name.to_owned(),
-            },
-            e.kind,
-        )
-        .at(text, e.span)
+fn compile_cell(
+    cell: &CellDoc,
+    input: &Input,
+    schema: &Schema,
+    origin: Origin,
+) -> Result<Cell, RuleError> {
+    let (text, source) = match cell {
+        CellDoc::Text(text) => {
+            let source = parser::parse_cell_text(text)
+                .map_err(|e| RuleError::new(origin.clone(), e.kind).at(text, e.span))?;
+            (text.clone(), source)
+        }
+        CellDoc::Tests(tests) => {
+            let values: Vec<&Expr> = match tests {
+                UnaryTests::Any => Vec::new(),
+                UnaryTests::AnyOf(tests) | UnaryTests::NoneOf(tests) => tests
+                    .iter()
+                    .flat_map(|test| match test {
+                        UnaryTest::Compare { value, .. } => vec![value],
+                        UnaryTest::Range { low, high, .. } => vec![low, high],
+                        UnaryTest::IsMissing { .. } => Vec::new(),
+                    })
+                    .collect(),
+            };
+            for value in values {
+                check_tree(&origin, value, 1)?;
+            }
+            let text = tests.to_string();
+            let source = parser::parse_cell_text(&text)
+                .map_err(|e| RuleError::new(origin.clone(), e.kind).at(&text, e.span))?;
+            (text, source)
+        }
+    };
+    let mut checker = Checker::new(schema, &text, origin);
+    let mut compile_tests = |tests: &[UnaryTest]| -> Result<Vec<Test>, RuleError> {
+        tests
+            .iter()
+            .map(|test| compile_test(test, input, &mut checker))
+            .collect()
+    };
+    let test = match &source {
+        UnaryTests::Any => CellTest::Any,
+        UnaryTests::AnyOf(tests) => CellTest::AnyOf(compile_tests(tests)?),
+        UnaryTests::NoneOf(tests) => CellTest::NoneOf(compile_tests(tests)?),
+    };
+    let failure = format!("`{}` is not `{source}`", input.name);
+    Ok(Cell {
+        source,
+        test,
+        failure,
     })
 }
 
-impl Node {
-    /// Appends the fields this node reads to `out` (no repeats).
-    pub(crate) fn fields(&self, out: &mut Vec<FieldId>) {
-        match self {
-            Node::Field(id) | Node::CmpFieldInt { field: id, .. } => {
-                if !out.contains(id) {
-                    out.push(*id);
+fn compile_test(
+    test: &UnaryTest,
+    input: &Input,
+    checker: &mut Checker<'_>,
+) -> Result<Test, RuleError> {
+    let integer_input = matches!(input.ty.ty, Type::Integer | Type::Days);
+    match test {
+        UnaryTest::IsMissing { negated } => Ok(Test::IsMissing(*negated)),
+        UnaryTest::Compare { op, value } => {
+            let (node, ty) = checker.expr(value, Some(input.ty))?;
+            let ordered = !matches!(op, CmpOp::Eq | CmpOp::Ne);
+            checker.comparable(op.as_str(), input.ty.ty, ty.ty, ordered, value.span)?;
+            if integer_input {
+                if let Node::Const(Value::Integer(k) | Value::Days(k)) = node {
+                    let range = match op {
+                        CmpOp::Eq => Some((k, k)),
+                        CmpOp::Lt => k.checked_sub(1).map(|k| (i64::MIN, k)),
+                        CmpOp::Le => Some((i64::MIN, k)),
+                        CmpOp::Gt => k.checked_add(1).map(|k| (k, i64::MAX)),
+                        CmpOp::Ge => Some((k, i64::MAX)),
+                        CmpOp::Ne => None,
+                    };
+                    if let Some((lo, hi)) = range {
+                        return Ok(Test::IntRange(lo, hi));
+                    }
                 }
             }
-            Node::Const(_) | Node::Missing => {}
-            Node::Not(inner) | Node::Neg(inner) => inner.fields(out),
-            Node::IsMissing { value, .. } => value.fields(out),
-            Node::And(items) | Node::Or(items) | Node::Call(_, items) => {
-                for item in items {
-                    item.fields(out);
-                }
-            }
-            Node::Cmp { left, right, .. } | Node::Arith { left, right, .. } => {
-                left.fields(out);
-                right.fields(out);
-            }
-            Node::InList { value, items, .. } => {
-                value.fields(out);
-                for item in items {
-                    item.fields(out);
-                }
-            }
-            Node::InSet { value, set, .. } => {
-                value.fields(out);
-                set.fields(out);
-            }
-            Node::Between { value, low, high } => {
-                value.fields(out);
-                low.fields(out);
-                high.fields(out);
-            }
+            Ok(Test::Cmp(*op, node))
         }
-    }
-
-    /// Whether the node depends on neither fields nor `as_of`.
-    pub(crate) fn is_constant(&self) -> bool {
-        match self {
-            Node::Const(_) | Node::Missing => true,
-            Node::Field(_) | Node::CmpFieldInt { .. } => false,
-            Node::Not(inner) | Node::Neg(inner) => inner.is_constant(),
-            Node::IsMissing { value, .. } => value.is_constant(),
-            Node::Call(function, items) => {
-                !matches!(
-                    function,
-                    Function::DaysSince | Function::DaysUntil | Function::AsOf
-                ) && items.iter().all(Node::is_constant)
+        UnaryTest::Range {
+            low,
+            low_closed,
+            high,
+            high_closed,
+        } => {
+            let (low_node, low_ty) = checker.expr(low, Some(input.ty))?;
+            checker.comparable("..", input.ty.ty, low_ty.ty, true, low.span)?;
+            let (high_node, high_ty) = checker.expr(high, Some(input.ty))?;
+            checker.comparable("..", input.ty.ty, high_ty.ty, true, high.span)?;
+            if let (Node::Const(lo), Node::Const(hi)) = (&low_node, &high_node) {
+                let empty = match eval::order(lo.as_ref(), hi.as_ref()) {
+                    Some(std::cmp::Ordering::Greater) => true,
+                    Some(std::cmp::Ordering::Equal) => !(*low_closed && *high_closed),
+                    _ => false,
+                };
+                if empty {
+                    return Err(checker.err(
+                        RuleErrorKind::ConstantCondition {
+                            value: false,
+                            reason: format!("the range `{test}` is empty"),
+                        },
+                        low.span.to(high.span),
+                    ));
+                }
             }
-            Node::And(items) | Node::Or(items) => items.iter().all(Node::is_constant),
-            Node::Cmp { left, right, .. } | Node::Arith { left, right, .. } => {
-                left.is_constant() && right.is_constant()
+            if integer_input {
+                if let (
+                    Node::Const(Value::Integer(lo) | Value::Days(lo)),
+                    Node::Const(Value::Integer(hi) | Value::Days(hi)),
+                ) = (&low_node, &high_node)
+                {
+                    let lo = if *low_closed {
+                        Some(*lo)
+                    } else {
+                        lo.checked_add(1)
+                    };
+                    let hi = if *high_closed {
+                        Some(*hi)
+                    } else {
+                        hi.checked_sub(1)
+                    };
+                    if let (Some(lo), Some(hi)) = (lo, hi) {
+                        return Ok(Test::IntRange(lo, hi));
+                    }
+                }
             }
-            Node::InList { value, items, .. } => {
-                value.is_constant() && items.iter().all(Node::is_constant)
-            }
-            Node::InSet { value, set, .. } => value.is_constant() && set.is_constant(),
-            Node::Between { value, low, high } => {
-                value.is_constant() && low.is_constant() && high.is_constant()
-            }
+            Ok(Test::Range {
+                low: low_node,
+                low_closed: *low_closed,
+                high: high_node,
+                high_closed: *high_closed,
+            })
         }
     }
 }
 
-/// Parses `text` as the content of a decision-table input cell (DMN unary tests), for
-/// the table `name`, without checking it.
-///
-/// # Errors
-///
-/// As [`parse`].
-///
-/// # Example
-///
-/// ```
-/// use patronage::rules::{parse_cell, UnaryTests};
-///
-/// let cell = parse_cell("segments", "]0..30], 90")?;
-/// assert_eq!(cell.to_string(), "(0..30], 90");
-/// assert_eq!(parse_cell("segments", "-")?, UnaryTests::Any);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub fn parse_cell(name: &str, text: &str) -> Result<UnaryTests, RuleError> {
-    parser::parse_cell(text).map_err(|e| {
+fn compile_outputs(
+    cells: &[OutputDoc],
+    outputs: &[Output],
+    symbols: &mut Symbols,
+    origin: impl Fn(&str) -> Origin,
+) -> Result<Vec<Value>, RuleError> {
+    cells
+        .iter()
+        .zip(outputs)
+        .map(|(cell, output)| compile_output(cell, output, symbols, &origin(&output.name)))
+        .collect()
+}
+
+fn compile_output(
+    cell: &OutputDoc,
+    output: &Output,
+    symbols: &mut Symbols,
+    origin: &Origin,
+) -> Result<Value, RuleError> {
+    let mismatch = |found: &str| {
         RuleError::new(
-            Origin::Table {
-                table: name.to_owned(),
-                row: None,
-                column: None,
+            origin.clone(),
+            RuleErrorKind::InvalidValue {
+                expected: output.ty.to_string(),
+                found: found.to_owned(),
             },
-            e.kind,
         )
-        .at(text, e.span)
-    })
+    };
+    match (cell, output.ty) {
+        (OutputDoc::Bool(b), Type::Bool) => Ok(Value::Bool(*b)),
+        (OutputDoc::Integer(i), Type::Integer) => Ok(Value::Integer(*i)),
+        (OutputDoc::Integer(i), Type::Number) => Ok(Value::Number(*i as f64)),
+        (OutputDoc::Integer(i), Type::Days) => Ok(Value::Days(*i)),
+        (OutputDoc::Number(n), Type::Number) => Ok(Value::Number(*n)),
+        (OutputDoc::Text(text), Type::Text) => Ok(Value::Text(text.clone())),
+        (OutputDoc::Text(text), Type::Symbol) => {
+            if text.is_empty() {
+                return Err(mismatch("empty text"));
+            }
+            if output.values.is_empty() {
+                return Ok(Value::Symbol(symbols.intern(text)));
+            }
+            let known = symbols
+                .get(text)
+                .filter(|id| output.values.contains(&Value::Symbol(*id)));
+            if let Some(id) = known {
+                return Ok(Value::Symbol(id));
+            }
+            let names: Vec<&str> = output
+                .values
+                .iter()
+                .filter_map(|v| {
+                    if let Value::Symbol(id) = v {
+                        symbols.name(*id)
+                    } else {
+                        None
+                    }
+                })
+                .collect();
+            Err(RuleError::new(
+                origin.clone(),
+                RuleErrorKind::UnknownSymbol {
+                    name: text.clone(),
+                    field: output.name.clone(),
+                    expected: backticked(&names),
+                    suggestion: closest(text, names.iter().copied()),
+                },
+            ))
+        }
+        (OutputDoc::Text(text), ty) => {
+            let expr = parser::parse_expr(text)
+                .map_err(|e| RuleError::new(origin.clone(), e.kind).at(text, e.span))?;
+            let empty = Schema::new();
+            let mut checker = Checker::new(&empty, text, origin.clone());
+            let value = checker.constant_of(&expr, Ty::plain(ty))?;
+            Ok(coerce(value, ty))
+        }
+        (OutputDoc::Bool(_), _) => Err(mismatch("bool")),
+        (OutputDoc::Integer(_), _) => Err(mismatch("integer")),
+        (OutputDoc::Number(_), _) => Err(mismatch("number")),
+    }
+}
+
+/// The priority rank of a row: the position of its first output in the first output
+/// column's declared values (lower wins).
+fn priority_rank(outputs: &[Output], values: &[Value]) -> usize {
+    match (outputs.first(), values.first()) {
+        (Some(output), Some(value)) => output
+            .values
+            .iter()
+            .position(|v| v == value)
+            .unwrap_or(usize::MAX),
+        _ => usize::MAX,
+    }
+}
+
+fn expr_text(source: &ExprDoc, origin: &Origin) -> Result<String, RuleError> {
+    match source {
+        ExprDoc::Text(text) => Ok(text.clone()),
+        ExprDoc::Tree(expr) => {
+            check_tree(origin, expr, 1)?;
+            Ok(expr.to_string())
+        }
+    }
+}
+
+/// `1 input cell`, `2 input cells`.
+fn cells(what: &str, n: usize) -> String {
+    if n == 1 {
+        format!("{what} cell")
+    } else {
+        format!("{what} cells")
+    }
+}
+
+impl Table {
+    /// Checks, compiles and analyses a table document against `schema`.
+    ///
+    /// # Errors
+    ///
+    /// A [`RuleError`] naming the table, row and column: a syntax or type error in an
+    /// input or cell (with a caret under the offending text), a row with the wrong
+    /// number of cells, an output value of the wrong type or outside the declared
+    /// values, `priority` without declared values, an `aggregation` other than with
+    /// `collect`, or a table beyond [`MAX_ROWS`] rows or [`MAX_INPUTS`] inputs.
+    /// Analysis findings are not errors: see [`Table::diagnostics`].
+    pub fn compile(doc: &TableDoc, schema: &Schema) -> Result<Table, RuleError> {
+        let origin = |row: Option<usize>, column: Option<&str>| Origin::Table {
+            table: doc.name.clone(),
+            row,
+            column: column.map(str::to_owned),
+        };
+        let invalid = |reason: String| {
+            RuleError::new(origin(None, None), RuleErrorKind::InvalidTable { reason })
+        };
+        if doc.rows.len() > MAX_ROWS {
+            return Err(RuleError::new(
+                origin(None, None),
+                RuleErrorKind::TooLarge {
+                    what: "the table".to_owned(),
+                    unit: "rows".to_owned(),
+                    limit: MAX_ROWS,
+                    found: doc.rows.len(),
+                },
+            ));
+        }
+        if doc.inputs.len() > MAX_INPUTS {
+            return Err(RuleError::new(
+                origin(None, None),
+                RuleErrorKind::TooLarge {
+                    what: "the table".to_owned(),
+                    unit: "inputs".to_owned(),
+                    limit: MAX_INPUTS,
+                    found: doc.inputs.len(),
+                },
+            ));
+        }
+        let aggregation = match (doc.hit_policy, doc.aggregation) {
+            (HitPolicy::Collect, aggregation) => aggregation.unwrap_or_default(),
+            (_, None | Some(Aggregation::List)) => Aggregation::List,
+            (policy, Some(_)) => {
+                return Err(invalid(format!(
+                    "`aggregation` applies only to hit policy `collect`, found it with `{}`",
+                    policy_name(policy)
+                )))
+            }
+        };
+
+        // Inputs.
+        let mut inputs = Vec::with_capacity(doc.inputs.len());
+        for input in &doc.inputs {
+            let (name, text) = match input {
+                InputDoc::Expr(text) => (text.clone(), text.clone()),
+                InputDoc::Named(named) => (
+                    named.name.clone(),
+                    expr_text(&named.expr, &origin(None, Some(&named.name)))?,
+                ),
+            };
+            let column_origin = origin(None, Some(&name));
+            let expr = parser::parse_expr(&text)
+                .map_err(|e| RuleError::new(column_origin.clone(), e.kind).at(&text, e.span))?;
+            let mut checker = Checker::new(schema, &text, column_origin);
+            let (node, ty) = checker.expr(&expr, None)?;
+            inputs.push(Input {
+                name,
+                text,
+                node,
+                ty,
+            });
+        }
+
+        // Outputs.
+        let mut symbols = schema.symbols().clone();
+        let mut outputs = Vec::with_capacity(doc.outputs.len());
+        for column in &doc.outputs {
+            if !column.values.is_empty() && column.ty != Type::Symbol {
+                return Err(RuleError::new(
+                    origin(None, Some(&column.name)),
+                    RuleErrorKind::InvalidTable {
+                        reason: format!(
+                            "only symbol outputs take `values`, found them on an output of type {}",
+                            column.ty
+                        ),
+                    },
+                ));
+            }
+            let values = column
+                .values
+                .iter()
+                .map(|v| Value::Symbol(symbols.intern(v)))
+                .collect();
+            outputs.push(Output {
+                name: column.name.clone(),
+                ty: column.ty,
+                values,
+            });
+        }
+        if doc.hit_policy == HitPolicy::Priority
+            && outputs.first().map_or(true, |o| o.values.is_empty())
+        {
+            return Err(invalid(
+                "hit policy `priority` needs the first output to list its `values` in priority order, found none"
+                    .to_owned(),
+            ));
+        }
+        if matches!(
+            aggregation,
+            Aggregation::Sum | Aggregation::Min | Aggregation::Max
+        ) {
+            let ty = outputs.first().map(|o| o.ty);
+            let ok = match (aggregation, ty) {
+                (Aggregation::Sum, Some(t)) => {
+                    matches!(
+                        t,
+                        Type::Integer | Type::Number | Type::Money(_) | Type::Days
+                    )
+                }
+                (_, Some(t)) => t.is_ordered(),
+                _ => false,
+            };
+            if !ok {
+                return Err(invalid(format!(
+                    "aggregation `{}` needs a first output of type {}, found {}",
+                    aggregation_name(aggregation),
+                    if aggregation == Aggregation::Sum {
+                        "integer, number, money or days"
+                    } else {
+                        "integer, number, money, date or days"
+                    },
+                    ty.map_or_else(|| "no output".to_owned(), |t| t.to_string())
+                )));
+            }
+        }
+
+        // Rows.
+        let mut rows = Vec::with_capacity(doc.rows.len());
+        for (index, row) in doc.rows.iter().enumerate() {
+            let row_origin = origin(Some(index), None);
+            if row.when.len() != inputs.len() {
+                return Err(RuleError::new(
+                    row_origin,
+                    RuleErrorKind::CellCount {
+                        what: cells("input", inputs.len()),
+                        expected: inputs.len(),
+                        found: row.when.len(),
+                    },
+                ));
+            }
+            if row.then.len() != outputs.len() {
+                return Err(RuleError::new(
+                    row_origin,
+                    RuleErrorKind::CellCount {
+                        what: cells("output", outputs.len()),
+                        expected: outputs.len(),
+                        found: row.then.len(),
+                    },
+                ));
+            }
+            let mut cells = Vec::with_capacity(inputs.len());
+            for (cell, input) in row.when.iter().zip(&inputs) {
+                cells.push(compile_cell(
+                    cell,
+                    input,
+                    schema,
+                    origin(Some(index), Some(&input.name)),
+                )?);
+            }
+            let condition = match &row.condition {
+                None => None,
+                Some(source) => {
+                    let cond_origin = origin(Some(index), Some("condition"));
+                    let text = expr_text(source, &cond_origin)?;
+                    let expr = parser::parse_expr(&text).map_err(|e| {
+                        RuleError::new(cond_origin.clone(), e.kind).at(&text, e.span)
+                    })?;
+                    let mut checker = Checker::new(schema, &text, cond_origin);
+                    let (node, _) = checker.top(&expr, Some(Type::Bool))?;
+                    let failure = format!("condition `{text}` is not true");
+                    Some(Condition {
+                        text,
+                        node,
+                        failure,
+                    })
+                }
+            };
+            let values = compile_outputs(&row.then, &outputs, &mut symbols, |column| {
+                origin(Some(index), Some(column))
+            })?;
+            let rank = priority_rank(&outputs, &values);
+            rows.push(Row {
+                name: row.name.clone(),
+                cells,
+                condition,
+                outputs: values,
+                rank,
+            });
+        }
+        let default = match &doc.default {
+            None => None,
+            Some(cells) => {
+                if cells.len() != outputs.len() {
+                    return Err(RuleError::new(
+                        origin(None, Some("default")),
+                        RuleErrorKind::CellCount {
+                            what: self::cells("output", outputs.len()),
+                            expected: outputs.len(),
+                            found: cells.len(),
+                        },
+                    ));
+                }
+                Some(compile_outputs(cells, &outputs, &mut symbols, |column| {
+                    origin(None, Some(column))
+                })?)
+            }
+        };
+        let mut table = Table {
+            name: doc.name.clone(),
+            doc: doc.doc.clone(),
+            hit_policy: doc.hit_policy,
+            aggregation,
+            complete: doc.complete,
+            inputs,
+            outputs,
+            rows,
+            default,
+            symbols,
+            schema: Arc::new(schema.clone()),
+            diagnostics: Vec::new(),
+            fast: None,
+        };
+        let analysis = analyze::analyze(&table);
+        table.diagnostics = analysis.diagnostics;
+        table.fast = analysis.fast;
+        Ok(table)
+    }
 }
 
 #[cfg(test)]
@@ -519,7 +724,7 @@ mod tests {
     fn compiled_forms_are_send_sync() {
         fn check<T: Send + Sync>() {}
         check::<Program>();
-        check::<crate::rules::Table>();
-        check::<crate::RuleError>();
+        check::<Table>();
+        check::<RuleError>();
     }
 }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::money::Money;
 use crate::rules::ast::{ArithOp, CmpOp};
-use crate::rules::compile::{Function, Node};
+use crate::rules::ir::{Function, Node};
 use crate::rules::schema::Fields;
 use crate::rules::value::{Value, ValueRef};
 
@@ -424,4 +424,25 @@ pub(crate) fn fold(node: &Node) -> Node {
         Some(v) => Node::Const(v.to_value()),
         None => Node::Missing,
     }
+}
+
+/// The result of a single-hit decision.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Hit {
+    /// This row (0-based) decided.
+    Row(usize),
+    /// No row matched; the table's default outputs apply.
+    Default,
+    /// No row matched and the table has no default.
+    NoMatch,
+    /// Two rows matched where the hit policy allows one (`unique`, or `any` with
+    /// different outputs): the first two such rows.
+    Conflict {
+        /// The first matching row.
+        first: usize,
+        /// The second matching row.
+        second: usize,
+    },
 }

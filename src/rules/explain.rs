@@ -3,112 +3,18 @@
 //! Explaining is opt-in and separate from deciding: [`Program::explain`] and
 //! [`Table::explain`] run the same evaluation as [`Program::truth`] and
 //! [`Table::decide`] with a recorder attached, so the result cannot differ. They
-//! allocate (they return owned reports); the plain entry points do not.
-
-use std::fmt;
-
-use serde::{Deserialize, Serialize};
+//! allocate (they return owned reports, see `report`); the plain entry points do not.
 
 use crate::rules::ast::ExprKind;
-use crate::rules::compile::{Node, Program};
-use crate::rules::eval::{self, Context, Truth};
+use crate::rules::compile::Program;
+use crate::rules::eval::{self, Context, Hit, Truth};
+use crate::rules::ir::Node;
+use crate::rules::report::{
+    CellFailure, ConditionTrace, Explanation, RowReport, RowTrace, TableExplanation, ValueRead,
+};
 use crate::rules::schema::Fields;
-use crate::rules::table::{Hit, Table};
-use crate::rules::value::{Type, Value, ValueRef};
-
-/// A value the evaluation read, with its rendering (symbols by name).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ValueRead {
-    /// The field or input column.
-    pub name: String,
-    /// The value, `None` when missing.
-    pub value: Option<Value>,
-    /// The value as text: `12`, `120.50 CNY`, `gold`, `missing`.
-    pub shown: String,
-}
-
-/// The result of one operand of a rule's top-level `and` / `or`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ConditionTrace {
-    /// The operand, as canonical text.
-    pub condition: String,
-    /// Its truth.
-    pub truth: Truth,
-}
-
-/// Why a rule ([`Program`]) evaluated as it did.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Explanation {
-    /// The rule's name.
-    pub rule: String,
-    /// The result of a condition (for a rule of another type: unknown).
-    pub truth: Truth,
-    /// The value of a rule that is not a condition (`None` for conditions).
-    pub value: Option<ValueRead>,
-    /// The fields the rule reads, with their values.
-    pub reads: Vec<ValueRead>,
-    /// The operands of the top-level `and` or `or` (or the whole condition), each with
-    /// its truth.
-    pub conditions: Vec<ConditionTrace>,
-    /// For a rule that did not match: the first operand that was not true.
-    pub first_failure: Option<String>,
-}
-
-/// Why a row did not match.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum CellFailure {
-    /// The cell of this input column (0-based) did not match.
-    Input(usize),
-    /// The row's extra condition was not true.
-    Condition,
-}
-
-/// One row as the evaluation saw it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RowTrace {
-    /// The row (0-based).
-    pub row: usize,
-    /// `None` when the row matched; otherwise its first failing cell.
-    pub failure: Option<CellFailure>,
-}
-
-/// One row of a [`TableExplanation`], rendered.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RowReport {
-    /// The row (0-based).
-    pub row: usize,
-    /// The row's name, if any.
-    pub name: Option<String>,
-    /// Whether it matched.
-    pub matched: bool,
-    /// For a row that did not match: the failing column and its cell, e.g.
-    /// ``"`r_score` is not `[4..5]`"``.
-    pub failed: Option<String>,
-}
-
-/// Why a table decided as it did.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TableExplanation {
-    /// The table's name.
-    pub table: String,
-    /// The decision (the same as [`Table::decide`] gives).
-    pub hit: Hit,
-    /// The deciding row's name, if it has one.
-    pub row_name: Option<String>,
-    /// The input values.
-    pub inputs: Vec<ValueRead>,
-    /// The rows evaluated, in order: for `first`, up to the match; for `unique` and
-    /// `any`, up to a conflict; otherwise every row.
-    pub rows: Vec<RowReport>,
-}
+use crate::rules::table::Table;
+use crate::rules::value::{show, Type, Value, ValueRef};
 
 impl TableExplanation {
     pub(crate) fn new(
@@ -162,81 +68,6 @@ impl TableExplanation {
             inputs,
             rows,
         }
-    }
-}
-
-impl fmt::Display for TableExplanation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "table `{}`: ", self.table)?;
-        match self.hit {
-            Hit::Row(row) => {
-                write!(f, "row {}", row + 1)?;
-                if let Some(name) = &self.row_name {
-                    write!(f, " (`{name}`)")?;
-                }
-                f.write_str(" decided")?;
-            }
-            Hit::Default => f.write_str("no row matched; the default applies")?,
-            Hit::NoMatch => f.write_str("no row matched")?,
-            Hit::Conflict { first, second } => {
-                write!(f, "rows {} and {} both matched", first + 1, second + 1)?;
-            }
-        }
-        f.write_str("\n  inputs:")?;
-        if self.inputs.is_empty() {
-            f.write_str(" none")?;
-        }
-        for (i, input) in self.inputs.iter().enumerate() {
-            write!(
-                f,
-                "{}{} = {}",
-                if i == 0 { " " } else { ", " },
-                input.name,
-                input.shown
-            )?;
-        }
-        for row in &self.rows {
-            write!(f, "\n  row {}", row.row + 1)?;
-            if let Some(name) = &row.name {
-                write!(f, " (`{name}`)")?;
-            }
-            match &row.failed {
-                None => f.write_str(": matched")?,
-                Some(reason) => write!(f, ": {reason}")?,
-            }
-        }
-        Ok(())
-    }
-}
-
-impl fmt::Display for Explanation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let truth = match self.truth {
-            Truth::True => "true",
-            Truth::False => "false",
-            Truth::Unknown => "unknown",
-        };
-        match &self.value {
-            Some(value) => write!(f, "rule `{}` = {}", self.rule, value.shown)?,
-            None => write!(f, "rule `{}` is {truth}", self.rule)?,
-        }
-        if let Some(failure) = &self.first_failure {
-            write!(f, " because `{failure}` is not true")?;
-        }
-        f.write_str("\n  read:")?;
-        if self.reads.is_empty() {
-            f.write_str(" none")?;
-        }
-        for (i, read) in self.reads.iter().enumerate() {
-            write!(
-                f,
-                "{}{} = {}",
-                if i == 0 { " " } else { ", " },
-                read.name,
-                read.shown
-            )?;
-        }
-        Ok(())
     }
 }
 
@@ -312,30 +143,76 @@ pub(crate) fn explain_program<F: Fields + ?Sized>(
     }
 }
 
-/// Renders a value for a report.
-pub(crate) fn show<'s>(
-    value: Option<&Value>,
-    symbol: &impl Fn(crate::rules::SymbolId) -> Option<&'s str>,
-) -> String {
-    let Some(value) = value else {
-        return "missing".to_owned();
-    };
-    let name = |id| symbol(id).unwrap_or("?").to_owned();
-    match value {
-        Value::Integer(v) => v.to_string(),
-        Value::Days(v) if *v == 1 || *v == -1 => format!("{v} day"),
-        Value::Days(v) => format!("{v} days"),
-        Value::Number(v) => v.to_string(),
-        Value::Money(m) => m.to_string(),
-        Value::Bool(b) => b.to_string(),
-        Value::Symbol(id) => name(*id),
-        Value::Text(t) => format!("{t:?}"),
-        Value::Date(d) => d.to_string(),
-        Value::IntegerSet(s) => format!("{s:?}"),
-        Value::SymbolSet(s) => {
-            let names: Vec<String> = s.iter().map(|id| name(*id)).collect();
-            format!("[{}]", names.join(", "))
-        }
-        Value::TextSet(s) => format!("{s:?}"),
+impl Table {
+    /// Decides and explains: the inputs read and, row by row up to the decision, which
+    /// rows matched and the first cell of each other row that failed. The hit is the
+    /// one [`Table::decide`] returns.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use patronage::rules::{Context, Field, Record, Schema, Table, TableDoc};
+    ///
+    /// let mut schema = Schema::new();
+    /// let recency = schema.add(Field::integer("recency_days"))?;
+    /// let doc: TableDoc = toml::from_str(r#"
+    ///     name = "recency"
+    ///     inputs = ["recency_days"]
+    ///     rows = [{ name = "recent", when = ["<= 30"] }, { name = "lapsing", when = ["[31..90]"] }]
+    /// "#)?;
+    /// let table = Table::compile(&doc, &schema)?;
+    /// let mut customer = Record::new(&schema);
+    /// customer.set(recency, 45);
+    /// let ctx = Context::new(NaiveDate::from_ymd_opt(2024, 6, 30).ok_or("date")?);
+    /// assert_eq!(
+    ///     table.explain(&customer, ctx).to_string(),
+    ///     "table `recency`: row 2 (`lapsing`) decided\n  inputs: recency_days = 45\n  \
+    ///      row 1 (`recent`): `recency_days` is not `<= 30`\n  row 2 (`lapsing`): matched"
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn explain<F: Fields + ?Sized>(&self, fields: &F, ctx: Context) -> TableExplanation {
+        let mut rows = Vec::new();
+        let hit = self.trace(fields, ctx, &mut rows);
+        let inputs = self
+            .inputs
+            .iter()
+            .map(|input| {
+                (
+                    input.name.clone(),
+                    eval::value(&input.node, fields, ctx).map(ValueRef::to_value),
+                )
+            })
+            .collect();
+        TableExplanation::new(self, hit, inputs, rows)
+    }
+}
+
+impl Program {
+    /// Evaluates the condition and explains the result: the values read and, for an
+    /// `and` that failed, its first operand that was not true.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use patronage::rules::{Context, Field, Program, Record, Schema, Truth};
+    ///
+    /// let mut schema = Schema::new();
+    /// let recency = schema.add(Field::integer("recency_days"))?;
+    /// let frequency = schema.add(Field::integer("frequency"))?;
+    /// let rule = Program::condition("repeat", "recency_days <= 90 and frequency >= 2", &schema)?;
+    /// let mut customer = Record::new(&schema);
+    /// customer.set(recency, 12);
+    /// customer.set(frequency, 1);
+    /// let ctx = Context::new(NaiveDate::from_ymd_opt(2024, 6, 30).ok_or("date")?);
+    /// let why = rule.explain(&customer, ctx);
+    /// assert_eq!(why.truth, Truth::False);
+    /// assert_eq!(why.first_failure.as_deref(), Some("frequency >= 2"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn explain<F: Fields + ?Sized>(&self, fields: &F, ctx: Context) -> Explanation {
+        explain_program(self, self.node(), fields, ctx)
     }
 }

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 
-use crate::rules::ast::Span;
+use crate::rules::span::Span;
 
 /// A token and its span.
 #[derive(Clone, Debug, PartialEq)]

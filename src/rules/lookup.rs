@@ -1,8 +1,8 @@
 //! The evaluation fast paths of decision tables.
 //!
 //! When every input of a table is a bare field (integer, days, number, money, date,
-//! symbol or bool), the compiler cuts each input's domain into classes (see
-//! [`analyze`](crate::rules::analyze)): intervals between the cells' bounds, the
+//! symbol or bool), the compiler cuts each input's domain into classes (see the
+//! `analyze` module): intervals between the cells' bounds, the
 //! vocabulary, `false`/`true`, plus "missing". Two structures follow:
 //!
 //! - an **index**: for each input and class, the bit set of rows whose cell accepts
@@ -26,8 +26,8 @@ use chrono::Datelike;
 use rust_decimal::Decimal;
 
 use crate::money::Currency;
+use crate::rules::eval::Hit;
 use crate::rules::schema::{FieldId, Fields};
-use crate::rules::table::Hit;
 use crate::rules::value::{SymbolId, ValueRef};
 
 /// The largest class space precomputed as a dense table.

@@ -115,32 +115,56 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+// The files are layered in one direction: each imports only files before it in this
+// list, read left to right and top to bottom.
+//
+//   span, value, error, schema       types, fields, errors
+//   ast, lexer, parser               text -> syntax tree
+//   raw                              the documents a company writes (serde)
+//   ir, eval, report                 the checked form, its evaluation, explanation records
+//   check                            syntax tree -> checked form
+//   lookup, table, analyze           the compiled table, its fast paths, its analysis
+//   compile                          documents -> `Program` / `Table`
+//   explain                          explanations of programs and tables
+//
+// A method of a lower type that needs a higher layer is implemented in the higher file:
+// `Schema::parse_value` and `Record::set_text` in check, `Table::compile` in compile,
+// `Program::explain` and `Table::explain` in explain.
 mod analyze;
 mod ast;
 mod check;
 mod compile;
+mod error;
 mod eval;
 mod explain;
+mod ir;
 mod lexer;
 mod lookup;
 mod parser;
+mod raw;
+mod report;
 mod schema;
+mod span;
 mod table;
 mod value;
 
-pub use crate::error::{Diagnostic, DiagnosticCode, Origin, RuleError, RuleErrorKind, Severity};
-pub use crate::rules::ast::{ArithOp, CmpOp, Expr, ExprKind, Span, UnaryTest, UnaryTests};
-pub use crate::rules::compile::{parse, parse_cell, Program, RuleDoc};
-pub use crate::rules::eval::{Context, Truth};
-pub use crate::rules::explain::{
+pub use crate::rules::ast::{ArithOp, CmpOp, Expr, ExprKind, UnaryTest, UnaryTests};
+pub use crate::rules::compile::Program;
+pub use crate::rules::error::{
+    Diagnostic, DiagnosticCode, Origin, RuleError, RuleErrorKind, Severity,
+};
+pub use crate::rules::eval::{Context, Hit, Truth};
+pub use crate::rules::parser::{parse, parse_cell, MAX_DEPTH, MAX_NODES, MAX_TEXT};
+pub use crate::rules::raw::{
+    Aggregation, CellDoc, ExprDoc, HitPolicy, InputDoc, NamedInput, OutputColumnDoc, OutputDoc,
+    RowDoc, RuleDoc, TableDoc, MAX_INPUTS, MAX_ROWS,
+};
+pub use crate::rules::report::{
     CellFailure, ConditionTrace, Explanation, RowReport, RowTrace, TableExplanation, ValueRead,
 };
-pub use crate::rules::parser::{MAX_DEPTH, MAX_NODES, MAX_TEXT};
 pub use crate::rules::schema::{
     ColumnRow, Columns, Field, FieldId, Fields, Record, Schema, MAX_FIELDS,
 };
-pub use crate::rules::table::{
-    Aggregation, CellDoc, Collected, ExprDoc, Hit, HitPolicy, Input, InputDoc, NamedInput, Output,
-    OutputColumnDoc, OutputDoc, Row, RowDoc, Table, TableDoc, MAX_INPUTS, MAX_ROWS,
-};
+pub use crate::rules::span::Span;
+pub use crate::rules::table::{Collected, Input, Output, Row, Table};
 pub use crate::rules::value::{ElementType, SymbolId, Type, Value, ValueRef};

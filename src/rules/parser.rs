@@ -21,10 +21,12 @@
 
 use rust_decimal::Decimal;
 
-use crate::error::RuleErrorKind;
 use crate::money::{Currency, Money};
-use crate::rules::ast::{ArithOp, CmpOp, Expr, ExprKind, Span, UnaryTest, UnaryTests};
+use crate::rules::ast::{ArithOp, CmpOp, Expr, ExprKind, UnaryTest, UnaryTests};
+use crate::rules::error::{Origin, RuleError, RuleErrorKind};
 use crate::rules::lexer::{tokenize, Tok, Token};
+use crate::rules::schema::KEYWORDS;
+use crate::rules::span::Span;
 
 /// The deepest nesting a rule may have (parentheses, operators, calls).
 pub const MAX_DEPTH: usize = 32;
@@ -56,7 +58,7 @@ pub(crate) fn parse_expr(text: &str) -> Result<Expr, SyntaxError> {
 }
 
 /// Parses the content of a decision-table input cell.
-pub(crate) fn parse_cell(text: &str) -> Result<UnaryTests, SyntaxError> {
+pub(crate) fn parse_cell_text(text: &str) -> Result<UnaryTests, SyntaxError> {
     let mut parser = Parser::new(text)?;
     let tests = parser.cell()?;
     parser.expect_end("`,` or the end of the cell")?;
@@ -159,7 +161,7 @@ impl Parser {
         let mut found = describe(self.peek());
         if let Tok::Ident(word) = self.peek() {
             let lower = word.to_ascii_lowercase();
-            if lower != *word && crate::rules::schema::KEYWORDS.contains(&lower.as_str()) {
+            if lower != *word && KEYWORDS.contains(&lower.as_str()) {
                 found = format!("{found} (keywords are lowercase: write `{lower}`)");
             }
         }
@@ -452,8 +454,7 @@ impl Parser {
                 self.pos += 1;
                 return self.node(ExprKind::Days(days), span.to(end));
             }
-            let keyword =
-                crate::rules::schema::KEYWORDS.contains(&word.to_ascii_lowercase().as_str());
+            let keyword = KEYWORDS.contains(&word.to_ascii_lowercase().as_str());
             if word.len() == 3 && word.bytes().all(|b| b.is_ascii_uppercase()) && !keyword {
                 let end = self.span();
                 let Ok(currency) = Currency::try_new(&word) else {
@@ -691,6 +692,63 @@ fn describe(tok: &Tok) -> String {
     }
 }
 
+/// Parses `text` as the content of a decision-table input cell (DMN unary tests), for
+/// the table `name`, without checking it.
+///
+/// # Errors
+///
+/// As [`parse`].
+///
+/// # Example
+///
+/// ```
+/// use patronage::rules::{parse_cell, UnaryTests};
+///
+/// let cell = parse_cell("segments", "]0..30], 90")?;
+/// assert_eq!(cell.to_string(), "(0..30], 90");
+/// assert_eq!(parse_cell("segments", "-")?, UnaryTests::Any);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn parse_cell(name: &str, text: &str) -> Result<UnaryTests, RuleError> {
+    parse_cell_text(text).map_err(|e| {
+        RuleError::new(
+            Origin::Table {
+                table: name.to_owned(),
+                row: None,
+                column: None,
+            },
+            e.kind,
+        )
+        .at(text, e.span)
+    })
+}
+
+/// Parses `text` as an expression of the rule `name`, without checking it.
+///
+/// # Errors
+///
+/// [`RuleErrorKind::Syntax`](crate::RuleErrorKind::Syntax), [`RuleErrorKind::TooDeep`](crate::RuleErrorKind::TooDeep) or
+/// [`RuleErrorKind::TooLarge`](crate::RuleErrorKind::TooLarge), with the span of the offending text.
+///
+/// # Example
+///
+/// ```
+/// let expr = patronage::rules::parse("vip", "not (vip == diamond)")?;
+/// assert_eq!(expr.to_string(), "not vip == diamond");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn parse(name: &str, text: &str) -> Result<Expr, RuleError> {
+    parse_expr(text).map_err(|e| {
+        RuleError::new(
+            Origin::Rule {
+                name: name.to_owned(),
+            },
+            e.kind,
+        )
+        .at(text, e.span)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -748,9 +806,9 @@ mod tests {
             ("is missing", "is missing"),
             ("(1 + 2)", "1 + 2"),
         ] {
-            let tests = parse_cell(text).unwrap();
+            let tests = parse_cell_text(text).unwrap();
             assert_eq!(tests.to_string(), printed);
-            assert_eq!(parse_cell(printed).unwrap(), tests);
+            assert_eq!(parse_cell_text(printed).unwrap(), tests);
         }
     }
 

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Origin, RuleError, RuleErrorKind};
 use crate::money::Currency;
+use crate::rules::error::{Origin, RuleError, RuleErrorKind};
 use crate::rules::value::{ElementType, SymbolId, Type, Value, ValueRef};
 
 /// The id of a field in a [`Schema`]: its 0-based declaration index.
@@ -464,17 +464,6 @@ impl Schema {
         self.vocabularies.get(id.index()).map_or(&[], Vec::as_slice)
     }
 
-    /// Parses `text` as a value of field `id` (`12`, `0.25`, `120 CNY`, `true`, `gold`,
-    /// `"text"` or `text`, `2024-06-30`, `30 days`, `[a, b]`).
-    ///
-    /// # Errors
-    ///
-    /// A [`RuleError`] when the text is not a literal of the field's type, or names a
-    /// symbol outside the vocabulary.
-    pub fn parse_value(&self, id: FieldId, text: &str) -> Result<Value, RuleError> {
-        crate::rules::check::parse_field_value(self, id, text)
-    }
-
     pub(crate) fn symbols(&self) -> &Symbols {
         &self.symbols
     }
@@ -576,30 +565,11 @@ impl Record {
         }
     }
 
-    /// Sets the field named `name` from its text form (see [`Schema::parse_value`]).
-    ///
-    /// # Errors
-    ///
-    /// [`RuleErrorKind::UnknownField`] when the schema has no such field, and the errors
-    /// of [`Schema::parse_value`].
-    pub fn set_text(&mut self, schema: &Schema, name: &str, text: &str) -> Result<(), RuleError> {
-        let Some(id) = schema.field_id(name) else {
-            return Err(RuleError::new(
-                Origin::Schema {
-                    field: name.to_owned(),
-                },
-                RuleErrorKind::UnknownField {
-                    name: name.to_owned(),
-                    suggestion: schema.closest_field(name),
-                },
-            ));
-        };
-        let value = schema.parse_value(id, text)?;
-        if self.values.len() < schema.len() {
-            self.values.resize(schema.len(), None);
+    /// Makes room for every field of a schema of `len` fields.
+    pub(crate) fn grow(&mut self, len: usize) {
+        if self.values.len() < len {
+            self.values.resize(len, None);
         }
-        self.set(id, value);
-        Ok(())
     }
 
     /// The value of field `id`, if set.

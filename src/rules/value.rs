@@ -262,6 +262,33 @@ impl From<&str> for Value {
         Value::Text(v.to_owned())
     }
 }
+/// Renders a value for a report.
+pub(crate) fn show<'s>(
+    value: Option<&Value>,
+    symbol: &impl Fn(SymbolId) -> Option<&'s str>,
+) -> String {
+    let Some(value) = value else {
+        return "missing".to_owned();
+    };
+    let name = |id| symbol(id).unwrap_or("?").to_owned();
+    match value {
+        Value::Integer(v) => v.to_string(),
+        Value::Days(v) if *v == 1 || *v == -1 => format!("{v} day"),
+        Value::Days(v) => format!("{v} days"),
+        Value::Number(v) => v.to_string(),
+        Value::Money(m) => m.to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Symbol(id) => name(*id),
+        Value::Text(t) => format!("{t:?}"),
+        Value::Date(d) => d.to_string(),
+        Value::IntegerSet(s) => format!("{s:?}"),
+        Value::SymbolSet(s) => {
+            let names: Vec<String> = s.iter().map(|id| name(*id)).collect();
+            format!("[{}]", names.join(", "))
+        }
+        Value::TextSet(s) => format!("{s:?}"),
+    }
+}
 
 #[cfg(test)]
 mod tests {

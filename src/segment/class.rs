@@ -3,9 +3,9 @@
 //! class — under a single-hit policy.
 
 use crate::diagnostic::{ConfigDiagnostic, ConfigErrorKind};
-use crate::error::{Origin, RuleError, Severity};
 use crate::rules::{Columns, Context, Hit, HitPolicy, Schema, Table, TableDoc, Type, Value};
-use crate::segment::scores::NONE;
+use crate::rules::{Origin, RuleError, Severity};
+use crate::segment::stats::NONE;
 
 /// "Decided by the table's default outputs" in a rule column.
 pub(crate) const DEFAULT_ROW: u16 = u16::MAX - 1;

@@ -3,11 +3,12 @@
 //! [`Schema`] and a zero-copy [`Columns`] view over the population.
 
 use crate::customer::InteractionKind;
-use crate::error::RuleError;
 use crate::facts::{FactsTable, FrequencyBand};
 use crate::money::{Currency, Money};
+use crate::rules::RuleError;
 use crate::rules::{Columns, Field, FieldId, Schema, SymbolId, ValueRef};
-use crate::segment::scores::{RfmColumns, NONE};
+use crate::segment::scores::RfmColumns;
+use crate::segment::stats::NONE;
 
 /// The names of the fields segmentation tables can read, in schema order.
 ///

@@ -1,10 +1,17 @@
 //! RFM bands (SPEC R6: recency buckets and monetary top-share bands; frequency bands are
 //! a fact) and named RFM segments from R/F/M scores (the R package `rfm`'s tables).
 
+use std::sync::Arc;
+
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::{ConfigDiagnostic, ConfigError, ConfigErrorKind};
+use crate::rules::{
+    CellDoc, Context, DiagnosticCode, Field, FieldId, Hit, HitPolicy, InputDoc, Origin, Record,
+    RowDoc, RuleError, Schema, Table, TableDoc,
+};
 use crate::segment::stats::{Bins, TopShare};
 
 /// Recency buckets: inclusive upper bounds in days, strictly ascending (SPEC R6
@@ -200,10 +207,6 @@ impl ScoreRange {
     pub const fn new(lo: u8, hi: u8) -> ScoreRange {
         ScoreRange { lo, hi }
     }
-
-    fn contains(self, score: u8) -> bool {
-        self.lo <= score && score <= self.hi
-    }
 }
 
 impl From<[u8; 2]> for ScoreRange {
@@ -277,9 +280,10 @@ impl std::str::FromStr for SegmentPreset {
 ///
 /// The R package `rfm` evaluates its table first-match since 0.2.2 (before that, later
 /// rows overwrote earlier ones and *Champions* vanished), and Braze and the Python `rfm`
-/// package do the same. A row that can never be first is reported when the table is
-/// compiled, as a warning: the 0.2.x table is kept exactly as published, so its four
-/// shadowed rows are warned about rather than rejected.
+/// package do the same. The table compiles to a first-hit decision table of the rules
+/// engine ([`CompiledSegments::table`]), whose load-time analysis reports a row that can
+/// never be first as a warning: the 0.2.x table is kept exactly as published, so its
+/// four shadowed rows are warned about rather than rejected.
 ///
 /// # Example
 ///
@@ -369,13 +373,29 @@ impl SegmentTable {
     }
 
     /// Checks the table against the number of scores of each dimension and compiles it
-    /// into a lookup of every score cell; returns the warnings (unreachable rows).
+    /// to a first-hit [`rules::Table`](crate::rules::Table) over the fields `r_score`,
+    /// `f_score` and `m_score` (each declared `1..=bins`); returns the warnings of the
+    /// table's load-time analysis (rows that can never match). Every score cell is
+    /// decided once by that table, so segmenting a customer is one array read.
     ///
     /// # Errors
     ///
     /// Every problem found, each with its path (`rows[2].recency`): an empty or
     /// duplicate name, a range outside `1..=bins` or with `lo > hi`, a table with more
     /// than 254 rows.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use patronage::SegmentPreset; use patronage::segment::{Bins, SegmentTable};
+    ///
+    /// let table = SegmentTable::preset(SegmentPreset::R03);
+    /// let (compiled, warnings) = table.compile(Bins::default(), Bins::default(), Bins::default())?;
+    /// assert!(warnings.is_empty());
+    /// assert_eq!(compiled.table().rows().len(), 10);
+    /// assert_eq!(compiled.segment_name(compiled.segment(4, 1, 3)), "Promising");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn compile(
         &self,
         recency_bins: Bins,
@@ -393,36 +413,48 @@ impl SegmentTable {
         if diagnostics.iter().any(ConfigDiagnostic::is_error) {
             return Err(ConfigError::new(diagnostics));
         }
-        let (nr, nf, nm) = (
-            usize::from(recency_bins.get()),
-            usize::from(frequency_bins.get()),
-            usize::from(monetary_bins.get()),
-        );
-        let otherwise_idx = u8::try_from(self.rows.len()).unwrap_or(u8::MAX);
-        let mut cells = vec![otherwise_idx; nr * nf * nm];
-        let mut first_of = vec![false; self.rows.len()];
-        for (cell_idx, cell) in cells.iter_mut().enumerate() {
-            let r = (cell_idx / (nf * nm) + 1) as u8;
-            let f = ((cell_idx / nm) % nf + 1) as u8;
-            let m = (cell_idx % nm + 1) as u8;
-            if let Some(hit) = self.rows.iter().position(|row| {
-                row.recency.contains(r) && row.frequency.contains(f) && row.monetary.contains(m)
-            }) {
-                *cell = hit as u8;
-                if let Some(flag) = first_of.get_mut(hit) {
-                    *flag = true;
+        let dims = [
+            recency_bins.get(),
+            frequency_bins.get(),
+            monetary_bins.get(),
+        ];
+        let (table, fields) = self
+            .to_rules_table(dims)
+            .map_err(|e| ConfigError::new(vec![rule_diagnostic(&e)]))?;
+        for finding in table.diagnostics() {
+            let row = finding
+                .row
+                .and_then(|index| Some((index, self.rows.get(index)?)));
+            diagnostics.push(match (finding.code, row) {
+                (DiagnosticCode::UnreachableRow | DiagnosticCode::EmptyRow, Some((row, at))) => {
+                    ConfigDiagnostic::warning(
+                        &format!("rows[{row}]"),
+                        ConfigErrorKind::UnreachableRow {
+                            row,
+                            name: at.name.clone(),
+                        },
+                    )
                 }
-            }
+                _ => ConfigDiagnostic::warning("rows", ConfigErrorKind::Table(finding.clone())),
+            });
         }
-        for ((idx, reached), row) in first_of.iter().enumerate().zip(&self.rows) {
-            if !reached {
-                diagnostics.push(ConfigDiagnostic::warning(
-                    &format!("rows[{idx}]"),
-                    ConfigErrorKind::UnreachableRow {
-                        row: idx,
-                        name: row.name.clone(),
-                    },
-                ));
+        // Decide every score cell once with the table.
+        let others = u8::try_from(self.rows.len()).unwrap_or(u8::MAX);
+        let [nr, nf, nm] = dims;
+        let mut cells = Vec::with_capacity(usize::from(nr) * usize::from(nf) * usize::from(nm));
+        let mut scores = Record::new(table.schema());
+        let ctx = Context::new(NaiveDate::MIN);
+        for r in 1..=nr {
+            scores.set(fields[0], i64::from(r));
+            for f in 1..=nf {
+                scores.set(fields[1], i64::from(f));
+                for m in 1..=nm {
+                    scores.set(fields[2], i64::from(m));
+                    cells.push(match table.decide(&scores, ctx) {
+                        Hit::Row(row) => u8::try_from(row).unwrap_or(others),
+                        _ => others,
+                    });
+                }
             }
         }
         let mut names: Vec<String> = self.rows.iter().map(|r| r.name.clone()).collect();
@@ -431,14 +463,46 @@ impl SegmentTable {
             CompiledSegments {
                 names,
                 cells,
-                dims: [
-                    recency_bins.get(),
-                    frequency_bins.get(),
-                    monetary_bins.get(),
-                ],
+                dims,
+                table: Arc::new(table),
             },
             diagnostics,
         ))
+    }
+
+    /// The table as a first-hit decision table over the score fields `r_score`,
+    /// `f_score` and `m_score`, and those fields' ids.
+    fn to_rules_table(&self, [nr, nf, nm]: [u8; 3]) -> Result<(Table, [FieldId; 3]), RuleError> {
+        let mut schema = Schema::new();
+        let fields = [
+            schema.add(Field::integer("r_score").range(1, i64::from(nr)))?,
+            schema.add(Field::integer("f_score").range(1, i64::from(nf)))?,
+            schema.add(Field::integer("m_score").range(1, i64::from(nm)))?,
+        ];
+        let cell = |range: ScoreRange| CellDoc::Text(format!("[{}..{}]", range.lo, range.hi));
+        let doc = TableDoc {
+            name: "rfm_segments".to_owned(),
+            doc: "named RFM segments: the first row whose score ranges hold the scores".to_owned(),
+            hit_policy: HitPolicy::First,
+            aggregation: None,
+            complete: false,
+            inputs: ["r_score", "f_score", "m_score"]
+                .map(|name| InputDoc::Expr(name.to_owned()))
+                .to_vec(),
+            outputs: Vec::new(),
+            rows: self
+                .rows
+                .iter()
+                .map(|row| RowDoc {
+                    name: Some(row.name.clone()),
+                    when: vec![cell(row.recency), cell(row.frequency), cell(row.monetary)],
+                    condition: None,
+                    then: Vec::new(),
+                })
+                .collect(),
+            default: None,
+        };
+        Ok((Table::compile(&doc, &schema)?, fields))
     }
 
     pub(crate) fn check(
@@ -514,12 +578,34 @@ impl SegmentTable {
     }
 }
 
-/// A [`SegmentTable`] compiled to a lookup: one byte per (R, F, M) score cell.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A [`SegmentTable`] compiled to a first-hit [`rules::Table`](crate::rules::Table),
+/// with the table's decision for every (R, F, M) score cell kept as one byte.
+///
+/// Two compiled tables are equal when they name the same segments and decide every
+/// score cell alike.
+#[derive(Clone, Debug)]
 pub struct CompiledSegments {
     names: Vec<String>,
     cells: Vec<u8>,
     dims: [u8; 3],
+    table: Arc<Table>,
+}
+
+impl PartialEq for CompiledSegments {
+    fn eq(&self, other: &CompiledSegments) -> bool {
+        self.names == other.names && self.cells == other.cells && self.dims == other.dims
+    }
+}
+
+impl Eq for CompiledSegments {}
+
+/// A [`RuleError`] of the segment table's rules form, as a config problem.
+fn rule_diagnostic(error: &RuleError) -> ConfigDiagnostic {
+    let path = match error.origin() {
+        Origin::Table { row: Some(row), .. } => format!("rows[{row}]"),
+        _ => "rows".to_owned(),
+    };
+    ConfigDiagnostic::error(&path, ConfigErrorKind::Rule(error.clone()))
 }
 
 impl CompiledSegments {
@@ -550,6 +636,35 @@ impl CompiledSegments {
             .get(usize::from(segment))
             .or_else(|| self.names.last())
             .map_or("", String::as_str)
+    }
+
+    /// The decision table the segments compile to: first hit over `r_score`, `f_score`
+    /// and `m_score`, one row per segment row (its name and score ranges), no default
+    /// (no match is the otherwise segment). [`Table::explain`](crate::rules::Table::explain)
+    /// says which row decided a customer's segment and why the earlier rows did not.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use patronage::rules::{Context, Record};
+    /// use patronage::SegmentPreset; use patronage::segment::{Bins, SegmentTable};
+    ///
+    /// let five = Bins::default();
+    /// let (compiled, _) = SegmentTable::preset(SegmentPreset::R03).compile(five, five, five)?;
+    /// let table = compiled.table();
+    /// let mut scores = Record::new(table.schema());
+    /// for (field, score) in [("r_score", "5"), ("f_score", "1"), ("m_score", "2")] {
+    ///     scores.set_text(table.schema(), field, score)?;
+    /// }
+    /// let ctx = Context::new(NaiveDate::from_ymd_opt(2024, 6, 30).ok_or("date")?);
+    /// let why = table.explain(&scores, ctx);
+    /// assert_eq!(why.row_name.as_deref(), Some("New Customers"));
+    /// assert_eq!(compiled.segment_name(compiled.segment(5, 1, 2)), "New Customers");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn table(&self) -> &Table {
+        &self.table
     }
 
     /// All segment names, rows first and the otherwise name last.
@@ -611,6 +726,145 @@ mod tests {
         );
         assert_eq!(compiled.segment(0, 1, 1), compiled.others());
         assert_eq!(compiled.segment(6, 1, 1), compiled.others());
+    }
+
+    /// First match by the rows' ranges, written out independently of the rules engine.
+    fn first_match(table: &SegmentTable, r: u8, f: u8, m: u8) -> u8 {
+        let holds = |range: ScoreRange, score: u8| range.lo <= score && score <= range.hi;
+        table
+            .rows
+            .iter()
+            .position(|row| {
+                holds(row.recency, r) && holds(row.frequency, f) && holds(row.monetary, m)
+            })
+            .map_or(table.rows.len() as u8, |row| row as u8)
+    }
+
+    #[test]
+    fn every_score_cell_is_the_first_matching_row() {
+        let range = ScoreRange::new;
+        let row = |name: &str, r, f, m| SegmentRow {
+            name: name.to_owned(),
+            recency: r,
+            frequency: f,
+            monetary: m,
+        };
+        let custom = SegmentTable {
+            rows: vec![
+                row("A", range(3, 3), range(2, 4), range(5, 7)),
+                row("B", range(1, 3), range(1, 2), range(2, 6)),
+                row("C", range(2, 3), range(1, 4), range(1, 7)),
+                row("D", range(1, 1), range(3, 4), range(7, 7)),
+            ],
+            otherwise: others(),
+        };
+        for (table, bins) in [
+            (SegmentTable::preset(SegmentPreset::R02), [5, 5, 5]),
+            (SegmentTable::preset(SegmentPreset::R03), [5, 5, 5]),
+            (custom, [3, 4, 7]),
+        ] {
+            let [nr, nf, nm] = bins.map(|b| Bins::try_new(b).unwrap());
+            let (compiled, _) = table.compile(nr, nf, nm).unwrap();
+            for r in 1..=bins[0] as u8 {
+                for f in 1..=bins[1] as u8 {
+                    for m in 1..=bins[2] as u8 {
+                        assert_eq!(
+                            compiled.segment(r, f, m),
+                            first_match(&table, r, f, m),
+                            "({r}, {f}, {m})"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_row_covered_by_several_earlier_rows_is_unreachable() {
+        let range = ScoreRange::new;
+        let row = |name: &str, r: ScoreRange| SegmentRow {
+            name: name.to_owned(),
+            recency: r,
+            frequency: range(1, 5),
+            monetary: range(1, 5),
+        };
+        let table = SegmentTable {
+            rows: vec![
+                row("Old", range(1, 3)),
+                row("Recent", range(4, 5)),
+                row("Anyone", range(2, 4)),
+            ],
+            otherwise: others(),
+        };
+        let (compiled, warnings) = table.compile(five(), five(), five()).unwrap();
+        let messages: Vec<String> = warnings.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            messages,
+            vec!["rows[2]: row 3 `Anyone` can never match: every score cell it covers is taken by an earlier row (warning)"]
+        );
+        assert_eq!(compiled.cells_per_segment(), vec![75, 50, 0, 0]);
+    }
+
+    #[test]
+    fn the_rules_table_names_the_rows_and_explains_a_segment() {
+        let (compiled, _) = SegmentTable::preset(SegmentPreset::R02)
+            .compile(five(), five(), five())
+            .unwrap();
+        let table = compiled.table();
+        assert_eq!(table.name(), "rfm_segments");
+        assert_eq!(table.hit_policy(), HitPolicy::First);
+        assert_eq!(table.rows()[2].name(), Some("Potential Loyalist"));
+        assert_eq!(
+            table.rows()[2].cells().collect::<Vec<_>>(),
+            ["[3..5]", "[1..3]", "[1..3]"]
+        );
+        let mut scores = Record::new(table.schema());
+        for (name, score) in [("r_score", "2"), ("f_score", "2"), ("m_score", "2")] {
+            scores.set_text(table.schema(), name, score).unwrap();
+        }
+        let ctx = Context::new(NaiveDate::MIN);
+        assert_eq!(table.decide(&scores, ctx), Hit::Row(5));
+        assert_eq!(
+            compiled.segment_name(compiled.segment(2, 2, 2)),
+            "Need Attention"
+        );
+        assert_eq!(
+            table.explain(&scores, ctx).to_string(),
+            "table `rfm_segments`: row 6 (`Need Attention`) decided\n  \
+             inputs: r_score = 2, f_score = 2, m_score = 2\n  \
+             row 1 (`Champions`): `r_score` is not `[4..5]`\n  \
+             row 2 (`Loyal Customers`): `f_score` is not `[3..5]`\n  \
+             row 3 (`Potential Loyalist`): `r_score` is not `[3..5]`\n  \
+             row 4 (`New Customers`): `r_score` is not `[4..5]`\n  \
+             row 5 (`Promising`): `r_score` is not `[3..4]`\n  \
+             row 6 (`Need Attention`): matched"
+        );
+    }
+
+    #[test]
+    fn a_rejected_rules_form_is_a_config_error_naming_the_row() {
+        let error = RuleError::new(
+            Origin::Table {
+                table: "rfm_segments".to_owned(),
+                row: Some(2),
+                column: None,
+            },
+            crate::rules::RuleErrorKind::InvalidTable {
+                reason: "example".to_owned(),
+            },
+        );
+        let diagnostic = rule_diagnostic(&error);
+        assert_eq!(diagnostic.path(), "rows[2]");
+        assert_eq!(diagnostic.to_string(), format!("rows[2]: {error}"));
+        let schema_error = RuleError::new(
+            Origin::Schema {
+                field: "r_score".to_owned(),
+            },
+            crate::rules::RuleErrorKind::InvalidTable {
+                reason: "example".to_owned(),
+            },
+        );
+        assert_eq!(rule_diagnostic(&schema_error).path(), "rows");
     }
 
     #[test]

@@ -11,12 +11,9 @@ use crate::segment::rfm::{CompiledSegments, MonetaryBands, RecencyBuckets};
 use crate::segment::stats::{
     cut_point_scores, quantile_scores, quantile_scores_of_order, rank_order, rank_scores,
     scores_of_order, threshold_scores, top_shares_of_order, Bins, CutPoints, Direction, Metric,
-    TopShare, ValueCounts,
+    TopShare, ValueCounts, NONE,
 };
 use crate::segment::{SegmentError, SegmentErrorKind};
-
-/// "No value" in the byte columns (non-purchasers have no score, band or segment).
-pub(crate) const NONE: u8 = u8::MAX;
 
 /// The RFM settings checked and compiled: score settings, bands and the segment lookup.
 #[derive(Clone, Debug, PartialEq)]

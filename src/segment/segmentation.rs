@@ -17,10 +17,8 @@ use crate::segment::class::{class_names, ClassTable, DEFAULT_ROW, NO_ROW};
 use crate::segment::fields::{
     idx, schema, SegmentColumns, SymbolMaps, Vocabularies, SEGMENT_FIELDS,
 };
-use crate::segment::scores::{
-    rfm_columns, CompiledRfm, PopulationStats, RfmColumns, Thresholds, NONE,
-};
-use crate::segment::stats::TopShare;
+use crate::segment::scores::{rfm_columns, CompiledRfm, PopulationStats, RfmColumns, Thresholds};
+use crate::segment::stats::{TopShare, NONE};
 use crate::segment::vip::{VipBasis, VipConfig, VipDistance};
 use crate::segment::{SegmentConfig, SegmentError, SegmentErrorKind};
 

@@ -803,6 +803,9 @@ fn type7_thresholds(
     Ok(thresholds)
 }
 
+/// "No value" in the byte columns (non-purchasers have no score, band or segment).
+pub(crate) const NONE: u8 = u8::MAX;
+
 #[cfg(test)]
 mod tests {
     use super::*;

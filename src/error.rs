@@ -7,16 +7,14 @@
 //! so a host can branch on what went wrong while the message (lowercase, naming the
 //! record, rule or field, and saying what was expected) goes straight to a log or a user.
 
-// ---- rules ----
-mod rule;
-pub use self::rule::*;
-
 use crate::customer::RecordError;
 use crate::diagnostic::ConfigError;
 use crate::facts::{BatchError, FactsError};
 use crate::money::MoneyError;
 use crate::predict::PredictError;
+use crate::rules::RuleError;
 use crate::segment::SegmentError;
+
 /// Any error of this crate.
 ///
 /// Functions return their domain's error type; this enum exists so a host can use `?`

@@ -10,7 +10,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::rules::Span;
+use crate::rules::span::Span;
 
 /// A rule, table or schema that cannot be loaded.
 ///
