@@ -1,6 +1,7 @@
 //! One integration-test binary; one module per area.
 
 // records and facts
+mod architecture;
 mod customer;
 mod facts;
 

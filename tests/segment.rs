@@ -385,6 +385,9 @@ fn summary_counts_classes_vip_and_explanations() {
     );
     assert_eq!(explanation.classes.len(), 3);
     assert_eq!(explanation.rfm_segment.as_deref(), first_segment(&seg, 3));
+    // The segment table's own explanation names the same segment.
+    let segment_table = explanation.rfm_segment_table.as_ref().unwrap();
+    assert_eq!(segment_table.row_name, explanation.rfm_segment);
     assert_eq!(explanation.thresholds.recency.len(), 4);
     assert_eq!(
         segmenter

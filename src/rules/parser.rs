@@ -727,8 +727,8 @@ pub fn parse_cell(name: &str, text: &str) -> Result<UnaryTests, RuleError> {
 ///
 /// # Errors
 ///
-/// [`RuleErrorKind::Syntax`](crate::RuleErrorKind::Syntax), [`RuleErrorKind::TooDeep`](crate::RuleErrorKind::TooDeep) or
-/// [`RuleErrorKind::TooLarge`](crate::RuleErrorKind::TooLarge), with the span of the offending text.
+/// [`RuleErrorKind::Syntax`](crate::rules::RuleErrorKind::Syntax), [`RuleErrorKind::TooDeep`](crate::rules::RuleErrorKind::TooDeep) or
+/// [`RuleErrorKind::TooLarge`](crate::rules::RuleErrorKind::TooLarge), with the span of the offending text.
 ///
 /// # Example
 ///

@@ -55,7 +55,8 @@ pub use crate::segment::error::{SegmentError, SegmentErrorKind};
 pub use crate::segment::fields::SEGMENT_FIELDS;
 pub use crate::segment::lifecycle::{reference_stage_table, REFERENCE_STAGES};
 pub use crate::segment::rfm::{
-    MonetaryBands, RecencyBuckets, ScoreRange, SegmentPreset, SegmentRow, SegmentTable,
+    CompiledSegments, MonetaryBands, RecencyBuckets, ScoreRange, SegmentPreset, SegmentRow,
+    SegmentTable,
 };
 pub use crate::segment::scores::{PopulationStats, Thresholds};
 pub use crate::segment::segmentation::{

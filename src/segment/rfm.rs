@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::diagnostic::{ConfigDiagnostic, ConfigError, ConfigErrorKind};
 use crate::rules::{
     CellDoc, Context, DiagnosticCode, Field, FieldId, Hit, HitPolicy, InputDoc, Origin, Record,
-    RowDoc, RuleError, Schema, Table, TableDoc,
+    RowDoc, RuleError, Schema, Table, TableDoc, TableExplanation,
 };
 use crate::segment::stats::{Bins, TopShare};
 
@@ -281,7 +281,8 @@ impl std::str::FromStr for SegmentPreset {
 /// The R package `rfm` evaluates its table first-match since 0.2.2 (before that, later
 /// rows overwrote earlier ones and *Champions* vanished), and Braze and the Python `rfm`
 /// package do the same. The table compiles to a first-hit decision table of the rules
-/// engine ([`CompiledSegments::table`]), whose load-time analysis reports a row that can
+/// engine ([`CompiledSegments::table`]: a first-hit table over `r_score`, `f_score` and
+/// `m_score`), whose load-time analysis reports a row that can
 /// never be first as a warning: the 0.2.x table is kept exactly as published, so its
 /// four shadowed rows are warned about rather than rejected.
 ///
@@ -665,6 +666,18 @@ impl CompiledSegments {
     /// ```
     pub fn table(&self) -> &Table {
         &self.table
+    }
+
+    /// Which row of the segment table decided the segment of the scores `[r, f, m]`,
+    /// the values it read and why each earlier row did not match (`None` for scores the
+    /// table's schema cannot hold).
+    pub fn explain(&self, scores: [u8; 3]) -> Option<TableExplanation> {
+        let schema = self.table.schema();
+        let mut record = Record::new(schema);
+        for (name, score) in ["r_score", "f_score", "m_score"].into_iter().zip(scores) {
+            record.set(schema.field_id(name)?, i64::from(score));
+        }
+        Some(self.table.explain(&record, Context::new(NaiveDate::MIN)))
     }
 
     /// All segment names, rows first and the otherwise name last.

@@ -465,6 +465,9 @@ impl Segmenter {
             scores: labels.scores,
             thresholds: segmentation.rfm.thresholds.clone(),
             rfm_segment: labels.rfm_segment.map(str::to_owned),
+            rfm_segment_table: labels
+                .scores
+                .and_then(|scores| self.rfm.segments.explain(scores)),
             stage,
             tier,
             classes,
@@ -499,6 +502,9 @@ pub struct CustomerExplanation {
     pub thresholds: Thresholds,
     /// The named RFM segment.
     pub rfm_segment: Option<String>,
+    /// The segment table: the row that decided the named segment from the scores and
+    /// why each earlier row did not match (`None` for a non-purchaser, who has no scores).
+    pub rfm_segment_table: Option<TableExplanation>,
     /// The stage table: the deciding row and the values it read.
     pub stage: TableExplanation,
     /// The tier table.
