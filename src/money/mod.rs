@@ -336,13 +336,81 @@ impl From<Currency> for String {
 /// assert_eq!(err.to_string(), "cannot combine `59.90 CNY` with `10 USD`: expected amounts in the same currency");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+///
+/// # Serde
+///
+/// Written as a struct, `{"amount": "199.00", "currency": "CNY"}` (the amount a string,
+/// exact in JSON); read from that form or from the text form `"199.00 CNY"`, which is
+/// what a company writes in a config.
+///
+/// ```
+/// use patronage::Money;
+///
+/// let from_text: Money = serde_json::from_str(r#""199.00 CNY""#)?;
+/// let from_struct: Money = serde_json::from_str(r#"{"amount": "199.00", "currency": "CNY"}"#)?;
+/// assert_eq!(from_text, from_struct);
+/// let err = serde_json::from_str::<Money>(r#""199.00 RMB""#).unwrap_err();
+/// assert!(err.to_string().starts_with("unknown currency code `RMB`"));
+/// let err = serde_json::from_str::<Money>(r#"{"amount": "1", "curency": "CNY"}"#).unwrap_err();
+/// assert!(err.to_string().starts_with("unknown field `curency`, expected `amount` or `currency`"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct Money {
     /// The exact amount; negative for refunds and credits.
     pub amount: Decimal,
     /// The currency of `amount`.
     pub currency: Currency,
+}
+
+impl<'de> Deserialize<'de> for Money {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Money, D::Error> {
+        deserializer.deserialize_any(MoneyVisitor)
+    }
+}
+
+/// Reads [`Money`] from its text form (`"199.00 CNY"`) or its struct form, with the
+/// library's own messages for either.
+struct MoneyVisitor;
+
+impl<'de> serde::de::Visitor<'de> for MoneyVisitor {
+    type Value = Money;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("money as text such as `199.00 CNY`, or as `{amount, currency}`")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Money, E> {
+        text.parse().map_err(E::custom)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Money, A::Error> {
+        let (mut amount, mut currency) = (None, None);
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "amount" if amount.is_none() => amount = Some(map.next_value::<Decimal>()?),
+                "currency" if currency.is_none() => {
+                    currency = Some(map.next_value::<Currency>()?);
+                }
+                "amount" | "currency" => {
+                    return Err(serde::de::Error::custom(format_args!(
+                        "duplicate field `{key}`"
+                    )))
+                }
+                other => {
+                    return Err(serde::de::Error::unknown_field(
+                        other,
+                        &["amount", "currency"],
+                    ))
+                }
+            }
+        }
+        match (amount, currency) {
+            (Some(amount), Some(currency)) => Ok(Money { amount, currency }),
+            (None, _) => Err(serde::de::Error::missing_field("amount")),
+            (_, None) => Err(serde::de::Error::missing_field("currency")),
+        }
+    }
 }
 
 impl Money {
