@@ -1,228 +1,441 @@
 //! The one command that shows what the crate does, on data shipped in the repository:
-//! a synthetic base of 2,000 customers of a Chinese web shop (see `generate_data`),
-//! validated leniently, folded into per-customer facts as of the last second of 2024
-//! in Shanghai, and summarised; then segmented by the reference policy (tiers,
-//! lifecycle stages, RFM segments), ending with a BG/NBD fit on its repeat-purchase
-//! summary.
+//! a synthetic base of 2,000 customers of a Chinese web shop (`generate_data` makes it),
+//! validated, folded into per-customer facts as of the end of 2024 in Shanghai, and
+//! summarised; then segmented by the reference policy — lifecycle stage, tier and RFM
+//! segment, with what each label means and one customer's full explanation — ending
+//! with a BG/NBD fit on the repeat-purchase summary.
 //!
 //! ```sh
 //! cargo run --release --example quickstart
+//! cargo run --release --example quickstart -- --explain 42    # another customer
+//! cargo run --release --example quickstart -- --help
 //! ```
+//!
+//! The data is four CSV files in `examples/data/` (UTF-8, a header line, read with the
+//! `csv` crate): `customers.csv` (`id,registered_at,source,time_zone,birthday,points`),
+//! `orders.csv` (`id,customer,placed_at,amount,currency,status,refunded` — the order
+//! layout the `segment` example and the README document), `refunds.csv`
+//! (`customer,order,at,amount,currency`) and `interactions.csv` (`customer,kind,at`).
+//! Four records in them are deliberately wrong, so the validation runs in lenient mode
+//! here and shows what it rejected; a host's own pipeline validates strictly.
 
-use std::error::Error;
+mod common;
 
-use chrono::{DateTime, Utc};
-use patronage::customer::{Birthday, Source};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::process::ExitCode;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use common::Stop;
+use patronage::customer::{Birthday, Points, Source};
 use patronage::facts::FrequencyBand;
 use patronage::predict::{fit_bgnbd, FitOptions, ObservationTable};
 use patronage::{
-    Aggregator, Config, Currency, Customer, CustomerId, Dimension, FactsOptions, Interaction,
+    Aggregator, Config, Currency, Customer, CustomerId, Dimension, FactsTable, Interaction,
     InteractionKind, Money, Order, OrderId, OrderStatus, Records, Refund, RepeatSummaryBuilder,
-    ValidationMode, Validator,
+    Segmentation, Segmenter, ValidationMode, Validator,
 };
 use rust_decimal::Decimal;
+use serde::Deserialize;
 
-const CUSTOMERS: &str = include_str!("data/customers.csv");
-const ORDERS: &str = include_str!("data/orders.csv");
-const REFUNDS: &str = include_str!("data/refunds.csv");
-const INTERACTIONS: &str = include_str!("data/interactions.csv");
+const HELP: &str = "\
+quickstart: the crate's main job on the synthetic shop shipped in examples/data/.
 
-fn main() -> Result<(), Box<dyn Error>> {
+usage:
+  quickstart                   validate, fold facts, segment, explain one customer, fit BG/NBD
+  quickstart --explain ID      explain customer ID instead of the one picked
+  quickstart --help            this text
+
+data (examples/data/, CSV with a header line):
+  customers.csv     id,registered_at,source,time_zone,birthday,points
+  orders.csv        id,customer,placed_at,amount,currency,status,refunded
+  refunds.csv       customer,order,at,amount,currency
+  interactions.csv  customer,kind,at
+";
+
+const CUSTOMERS: (&str, &str) = (
+    "examples/data/customers.csv",
+    include_str!("data/customers.csv"),
+);
+const ORDERS: (&str, &str) = ("examples/data/orders.csv", include_str!("data/orders.csv"));
+const REFUNDS: (&str, &str) = (
+    "examples/data/refunds.csv",
+    include_str!("data/refunds.csv"),
+);
+const INTERACTIONS: (&str, &str) = (
+    "examples/data/interactions.csv",
+    include_str!("data/interactions.csv"),
+);
+
+/// What each labelling answers, printed beside its counts.
+const LABELS: [(&str, &str); 3] = [
+    (
+        "lifecycle stage",
+        "where is the customer in the relationship? absolute day thresholds on \
+         registration, first and last purchase, logins and interest (SPEC §8)",
+    ),
+    (
+        "tier",
+        "how much attention now? spend rank (top 20% / 50%), frequency and recency, \
+         then the stage (SPEC §8)",
+    ),
+    (
+        "RFM segment",
+        "how does the customer compare with this base? R, F and M scores are quintiles \
+         of this population (R `rfm` 0.3.0 table)",
+    ),
+];
+
+fn main() -> ExitCode {
+    common::exit("quickstart", run())
+}
+
+fn run() -> Result<(), Stop> {
+    let mut line = common::CommandLine::from_env()?;
+    let mut explain = None;
+    while let Some(flag) = line.next_flag()? {
+        match flag.as_str() {
+            "--help" | "-h" => return common::print(HELP),
+            "--explain" => {
+                explain = Some(line.parsed(&flag, |v| {
+                    v.parse::<u64>()
+                        .map_err(|_| "a customer id (a whole number)".to_owned())
+                })?);
+            }
+            other => {
+                return Err(Stop::usage(format!(
+                    "unknown option `{}`",
+                    common::clip(other)
+                )))
+            }
+        }
+    }
+    let mut out = String::new();
+    report(&mut out, explain).map_err(Stop::fail)?;
+    common::print(&out)
+}
+
+/// Writes the whole report; an error is a message naming what failed.
+fn report(out: &mut String, explain: Option<u64>) -> Result<(), String> {
     let records = load()?;
-    println!(
-        "patronage quickstart: a synthetic shop of {} customers",
-        records.customers.len()
-    );
-    println!(
-        "loaded {} orders, {} refund events, {} interactions",
-        records.orders.len(),
-        records.refunds.len(),
-        records.interactions.len()
+    line(
+        out,
+        format!(
+            "patronage quickstart: a synthetic shop of {} customers\nloaded {} orders, {} refund events, {} interactions",
+            records.customers.len(),
+            records.orders.len(),
+            records.refunds.len(),
+            records.interactions.len()
+        ),
     );
 
     // 1. Validation (R5): lenient mode keeps going and reports every reject.
-    let report = Validator::validate(records, ValidationMode::Lenient)?;
-    println!(
-        "\n== validation: {} records rejected ==",
-        report.rejected.len()
+    let report =
+        Validator::validate(records, ValidationMode::Lenient).map_err(|e| e.to_string())?;
+    line(
+        out,
+        format!(
+            "\n== validation: {} records rejected ==",
+            report.rejected.len()
+        ),
     );
     for error in &report.rejected {
-        println!("  {error}");
+        line(out, format!("  {error}"));
     }
 
-    // 2. Facts as of the end of 2024 in the company's zone (R4).
-    let as_of: DateTime<Utc> = "2024-12-31T15:59:59Z".parse()?;
-    let options = FactsOptions::new(as_of, Currency::CNY).with_time_zone(chrono_tz::Asia::Shanghai);
+    // 2. Facts as of the end of 2024 in the company's zone (R4). The config's facts
+    //    section is the one source of zone, window and bands; the table keeps them.
+    let mut config = Config::reference();
+    config.facts.time_zone = chrono_tz::Asia::Shanghai;
+    let as_of = NaiveDate::from_ymd_opt(2024, 12, 31).ok_or("bad date")?;
+    let options = config
+        .facts_options_on(as_of, Currency::CNY)
+        .map_err(|e| e.to_string())?;
     let mut aggregator = Aggregator::new(options);
-    let accepted = &report.accepted;
-    aggregator.add_records(accepted)?;
+    aggregator
+        .add_records(&report.accepted)
+        .map_err(|e| e.to_string())?;
     let table = aggregator.into_table();
-    println!(
-        "\n== facts as of {} ({}) ==",
-        options.as_of_date(),
-        options.time_zone()
-    );
+    facts_summary(out, &table)?;
 
+    // 3. Segmentation (R6–R10, R12): stage, tier and RFM segment of every customer.
+    let (segmenter, warnings) = config
+        .segmenter(table.currency())
+        .map_err(|e| e.to_string())?;
+    for warning in &warnings {
+        line(out, format!("config warning: {warning}"));
+    }
+    let segmentation = segmenter.run(&table).map_err(|e| e.to_string())?;
+    labels(out, &segmentation)?;
+    explanation(out, &segmenter, &table, &segmentation, explain)?;
+
+    // 4. The repeat-purchase summary that the BG/NBD model fits (R28).
+    let mut builder = RepeatSummaryBuilder::new(options.as_of_date(), options.currency())
+        .with_time_zone(options.time_zone());
+    for order in &report.accepted.orders {
+        builder.add_order(order).map_err(|e| e.to_string())?;
+    }
+    let summary = builder.finish().map_err(|e| e.to_string())?;
+    let repeaters = summary.iter().filter(|s| s.x > 0).count();
+    let mean_x = summary.iter().map(|s| f64::from(s.x)).sum::<f64>() / summary.len().max(1) as f64;
+    line(
+        out,
+        format!(
+            "\n== repeat purchases and BG/NBD ==\n{} buyers, {repeaters} repeat buyers, mean x = {mean_x:.2} repeat days",
+            summary.len()
+        ),
+    );
+    // The BG/NBD fit on it, in weeks (R28): how likely each buyer is still active.
+    let observations =
+        ObservationTable::from_summaries(&summary, 7.0).map_err(|e| e.to_string())?;
+    let fit = fit_bgnbd(&observations, &FitOptions::default()).map_err(|e| e.to_string())?;
+    let p_alive: Vec<f64> = observations
+        .iter()
+        .map(|o| fit.params.p_alive(&o))
+        .collect();
+    let likely_gone = p_alive.iter().filter(|&&p| p < 0.5).count();
+    line(
+        out,
+        format!(
+            "P(alive): mean {:.2}, {likely_gone} buyers below 0.5",
+            p_alive.iter().sum::<f64>() / p_alive.len().max(1) as f64
+        ),
+    );
+    Ok(())
+}
+
+fn line(out: &mut String, text: impl std::fmt::Display) {
+    // Writing to a `String` cannot fail.
+    let _ = writeln!(out, "{text}");
+}
+
+/// The facts of the whole base, in numbers.
+fn facts_summary(out: &mut String, table: &FactsTable) -> Result<(), String> {
+    let options = table.options();
+    line(
+        out,
+        format!(
+            "\n== facts as of {} ({}) ==",
+            options.as_of_date(),
+            options.time_zone()
+        ),
+    );
     let purchasers = table.purchases().iter().filter(|&&n| n > 0).count();
     let mut net = Decimal::ZERO;
     for amount in table.monetary() {
         net = net.checked_add(*amount).ok_or("net spend overflows")?;
     }
     let purchases: u64 = table.purchases().iter().map(|&n| u64::from(n)).sum();
-    println!("customers          {:>8}", table.len());
-    println!("purchasers         {purchasers:>8}");
-    println!("purchases          {purchases:>8}");
-    println!(
-        "refunds            {:>8}",
-        table.refunds().iter().map(|&n| u64::from(n)).sum::<u64>()
+    let total = |column: &[u32]| column.iter().map(|&n| u64::from(n)).sum::<u64>();
+    line(out, format!("customers          {:>8}", table.len()));
+    line(out, format!("purchasers         {purchasers:>8}"));
+    line(out, format!("purchases          {purchases:>8}"));
+    line(
+        out,
+        format!("refunds            {:>8}", total(table.refunds())),
     );
-    println!(
-        "cancelled orders   {:>8}",
-        table.cancelled().iter().map(|&n| u64::from(n)).sum::<u64>()
+    line(
+        out,
+        format!("cancelled orders   {:>8}", total(table.cancelled())),
     );
-    println!(
-        "net spend          {:>14}",
-        Money::new(net, table.currency()).rounded().to_string()
+    line(
+        out,
+        format!(
+            "net spend          {:>14}",
+            Money::new(net, table.currency()).rounded().to_string()
+        ),
     );
     if purchases > 0 {
         let aov = net
             .checked_div(Decimal::from(purchases))
             .ok_or("no purchases")?;
-        println!(
-            "average order      {:>14}",
-            Money::new(aov, table.currency()).rounded().to_string()
+        line(
+            out,
+            format!(
+                "average order      {:>14}",
+                Money::new(aov, table.currency()).rounded().to_string()
+            ),
         );
     }
 
-    println!("\nrecency of purchasers (days since last purchase):");
-    let buckets = ["0-30", "31-90", "91-180", ">180"];
+    line(out, "\nrecency of purchasers (days since last purchase):");
     let mut recency = [0_usize; 4];
     for days in table.recency_days().iter().flatten() {
-        let idx = match days {
+        let bucket = match days {
             0..=30 => 0,
             31..=90 => 1,
             91..=180 => 2,
             _ => 3,
         };
-        if let Some(n) = recency.get_mut(idx) {
+        if let Some(n) = recency.get_mut(bucket) {
             *n += 1;
         }
     }
-    for (bucket, n) in buckets.iter().zip(recency) {
-        println!("  {bucket:>8} {n:>6}  {}", bar(n, purchasers));
+    for (bucket, n) in ["0-30", "31-90", "91-180", ">180"].iter().zip(recency) {
+        line(out, format!("  {bucket:>8} {n:>6}  {}", bar(n, purchasers)));
     }
 
-    println!("\nfrequency bands (purchases in the last 365 days):");
-    for band in [
-        FrequencyBand::Monthly,
-        FrequencyBand::Quarterly,
-        FrequencyBand::Yearly,
-        FrequencyBand::Below,
+    line(out, "\nfrequency bands (purchases in the last 365 days):");
+    for (name, band) in [
+        ("monthly", FrequencyBand::Monthly),
+        ("quarterly", FrequencyBand::Quarterly),
+        ("yearly", FrequencyBand::Yearly),
+        ("below", FrequencyBand::Below),
     ] {
         let n = table
             .frequency_band()
             .iter()
             .filter(|&&b| b == band)
             .count();
-        println!(
-            "  {:>9} {n:>6}  {}",
-            format!("{band:?}").to_lowercase(),
-            bar(n, table.len())
-        );
+        line(out, format!("  {name:>9} {n:>6}  {}", bar(n, table.len())));
     }
-
-    let potential = (0..table.len())
-        .filter(|&i| {
-            table.purchases().get(i) == Some(&0) && table.shown_interest().get(i) == Some(&true)
-        })
-        .count();
     let weekly = table
         .weekly_logins()
         .iter()
         .filter(|w| w.iter().all(|&n| n > 0))
         .count();
-    let silent = table
-        .days_since_last_interaction()
-        .iter()
-        .zip(table.recency_days())
-        .filter(|(i, r)| i.map_or(true, |d| d > 180) && r.is_some_and(|d| d > 180))
-        .count();
-    println!("\nnon-buyers who browsed, favourited or carted   {potential:>6}");
-    println!("logged in each of the last 4 weeks            {weekly:>6}");
-    println!("no purchase and no interaction for 180+ days  {silent:>6}");
-    println!(
-        "complaints                                    {:>6}",
-        table
-            .interaction_count(InteractionKind::Complaint)
-            .iter()
-            .map(|&n| u64::from(n))
-            .sum::<u64>()
+    let with_points = table.points().iter().flatten().count();
+    line(
+        out,
+        format!("\nlogged in each of the last 4 weeks            {weekly:>6}"),
     );
+    line(
+        out,
+        format!("customers with loyalty points on record       {with_points:>6}"),
+    );
+    line(
+        out,
+        format!(
+            "complaints                                    {:>6}",
+            total(table.interaction_count(InteractionKind::Complaint))
+        ),
+    );
+    Ok(())
+}
 
-    println!("\ntop 5 customers by net spend:");
-    let mut order: Vec<usize> = (0..table.len()).collect();
-    order.sort_by(|&a, &b| table.monetary().get(b).cmp(&table.monetary().get(a)));
-    for &i in order.iter().take(5) {
-        if let Some(f) = table.row(i) {
-            println!(
-                "  customer {:>5}  {:>12}  {:>3} purchases, last {} days ago",
-                f.customer,
-                Money::new(f.monetary, table.currency())
-                    .rounded()
-                    .to_string(),
-                f.purchases,
-                f.recency_days.unwrap_or(0),
-            );
-        }
-    }
-
-    // 3. Segmentation (R6–R10, R12): tier, lifecycle stage and RFM segment of every
-    //    customer by the reference policy (SPEC §8), with R `rfm`'s segment summary.
-    let config = Config::reference();
-    let (segmenter, warnings) = config.segmenter(table.currency())?;
-    for warning in &warnings {
-        println!("config warning: {warning}");
-    }
-    let segmentation = segmenter.run(&table)?;
-    for (title, dimension) in [
-        ("tier", Dimension::Tier),
-        ("lifecycle stage", Dimension::Stage),
-        ("RFM segment (R rfm 0.3.0 table)", Dimension::RfmSegment),
-    ] {
-        println!("\n== customers per {title} ==");
-        for row in segmentation.summary(&dimension)? {
+/// The three labellings: what each means, how many customers carry each value, and
+/// how stage and tier overlap.
+fn labels(out: &mut String, segmentation: &Segmentation) -> Result<(), String> {
+    for ((title, meaning), dimension) in
+        LABELS
+            .iter()
+            .zip([Dimension::Stage, Dimension::Tier, Dimension::RfmSegment])
+    {
+        line(out, format!("\n== customers per {title} ==\n  ({meaning})"));
+        for row in segmentation
+            .summary(&dimension)
+            .map_err(|e| e.to_string())?
+        {
             let aov = row
                 .average_order_value
                 .map_or_else(|| "-".to_owned(), |aov| aov.to_string());
-            println!(
-                "  {:<20} {:>6} customers {:>7} purchases   AOV {:>8}",
-                row.name, row.customers, row.purchases, aov
+            line(
+                out,
+                format!(
+                    "  {:<20} {:>6} customers {:>7} purchases   AOV {:>8}",
+                    row.name, row.customers, row.purchases, aov
+                ),
             );
         }
     }
 
-    // 4. The repeat-purchase summary that the BG/NBD model fits (R28).
-    let mut builder = RepeatSummaryBuilder::new(options.as_of_date(), options.currency())
-        .with_time_zone(options.time_zone());
-    for order in &accepted.orders {
-        builder.add_order(order)?;
+    // The labels answer different questions, so they overlap rather than agree.
+    let mut pairs: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    for row in segmentation.iter() {
+        let stage = row.stage.unwrap_or("none");
+        *pairs
+            .entry((stage, row.rfm_segment.unwrap_or("none")))
+            .or_default() += 1;
     }
-    let summary = builder.finish()?;
-    let repeaters = summary.iter().filter(|s| s.x > 0).count();
-    let mean_x = summary.iter().map(|s| f64::from(s.x)).sum::<f64>() / summary.len().max(1) as f64;
-    println!(
-        "\nrepeat-purchase summary: {} buyers, {repeaters} repeat buyers, mean x = {mean_x:.2} repeat days",
-        summary.len()
+    line(
+        out,
+        "\n== why the labels differ ==\nstage and RFM segment of the same purchasers (the most common pairs):",
     );
-    // The BG/NBD fit on it, in weeks (R28): how likely each buyer is still active.
-    let table = ObservationTable::from_summaries(&summary, 7.0)?;
-    let fit = fit_bgnbd(&table, &FitOptions::default())?;
-    let p_alive: Vec<f64> = table.iter().map(|o| fit.params.p_alive(&o)).collect();
-    let likely_gone = p_alive.iter().filter(|&&p| p < 0.5).count();
-    println!(
-        "BG/NBD P(alive): mean {:.2}, {likely_gone} buyers below 0.5",
-        p_alive.iter().sum::<f64>() / p_alive.len().max(1) as f64
+    let mut common: Vec<_> = pairs
+        .into_iter()
+        .filter(|((_, segment), _)| *segment != "none")
+        .collect();
+    common.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    for ((stage, segment), n) in common.iter().take(10) {
+        line(out, format!("  stage {stage:<10} RFM {segment:<20} {n:>6}"));
+    }
+    line(
+        out,
+        "Stage uses absolute thresholds (churned: no purchase for 180+ days); the RFM segment \
+         ranks customers against this base, so in a base where most buyers lapsed long ago a \
+         churned customer can still score as a `Potential Loyalist`. Stage `new` is a first \
+         purchase within 30 days; tier `new` is exactly one purchase, recently, checked after \
+         the spend rows, so a new big spender is tier `high_value_active`.",
     );
+    Ok(())
+}
+
+/// One customer's full explanation: the facts, the labels and the rows that decided
+/// them. Picks a customer whose labels seem to disagree unless one is asked for.
+fn explanation(
+    out: &mut String,
+    segmenter: &Segmenter,
+    table: &FactsTable,
+    segmentation: &Segmentation,
+    asked: Option<u64>,
+) -> Result<(), String> {
+    let picked = asked.map(CustomerId).or_else(|| {
+        segmentation
+            .iter()
+            .find(|row| {
+                row.stage == Some("churned")
+                    && !matches!(
+                        row.rfm_segment,
+                        Some("Lost" | "Hibernating" | "About To Sleep")
+                    )
+            })
+            .or_else(|| {
+                segmentation
+                    .iter()
+                    .find(|row| row.tier == Some("high_value_active"))
+            })
+            .map(|row| row.customer)
+    });
+    let Some(customer) = picked else {
+        return Ok(());
+    };
+    let why = segmenter
+        .explain(table, segmentation, customer)
+        .map_err(|e| format!("`--explain {customer}`: {e}"))?;
+    let row = segmentation
+        .get(customer)
+        .ok_or_else(|| format!("customer `{customer}` is not in the segmentation"))?;
+    line(
+        out,
+        format!(
+            "\n== customer {customer}, explained ==\nfacts: {}, {} purchases ({} in the last 365 days), net spend {}",
+            row.recency_days.map_or_else(
+                || "no purchase".to_owned(),
+                |d| format!("last purchase {d} days ago")
+            ),
+            row.purchases,
+            row.frequency,
+            Money::new(row.monetary, table.currency()).rounded(),
+        ),
+    );
+    line(
+        out,
+        format!(
+            "labels: stage `{}`, tier `{}`, RFM segment `{}`, VIP level `{}`",
+            row.stage.unwrap_or("none"),
+            row.tier.unwrap_or("none"),
+            row.rfm_segment.unwrap_or("none"),
+            row.vip_level.unwrap_or("none"),
+        ),
+    );
+    if let Some([r, f, m]) = why.scores {
+        line(out, format!("RFM scores R{r} F{f} M{m} (5 = best)"));
+    }
+    if let Some(segment) = &why.rfm_segment_table {
+        line(out, format!("\nRFM segment: {segment}"));
+    }
+    line(out, format!("\nstage: {}", why.stage));
+    line(out, format!("\ntier: {}", why.tier));
     Ok(())
 }
 
@@ -235,21 +448,81 @@ fn bar(n: usize, total: usize) -> String {
     )
 }
 
-/// Parses the four shipped CSV files (plain comma-separated, no quoting).
-fn load() -> Result<Records, Box<dyn Error>> {
-    let rows = |text: &'static str| {
-        text.lines()
-            .skip(1)
-            .map(|line| line.split(',').collect::<Vec<_>>())
-    };
-    let mut records = Records::default();
-    for cols in rows(CUSTOMERS) {
-        let [id, registered_at, source, zone, birthday, vip] = cols[..] else {
-            return Err(format!("bad customer row {cols:?}").into());
-        };
-        let mut c = Customer::new(CustomerId(id.parse()?));
-        c.registered_at = Some(registered_at.parse()?);
-        c.source = Some(match source {
+// ---- the shipped files -----------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CustomerRow {
+    id: u64,
+    registered_at: DateTime<Utc>,
+    source: String,
+    time_zone: String,
+    birthday: String,
+    points: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OrderRow {
+    id: u64,
+    customer: u64,
+    placed_at: DateTime<Utc>,
+    amount: Decimal,
+    currency: String,
+    status: String,
+    refunded: Option<Decimal>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RefundRow {
+    customer: u64,
+    order: Option<u64>,
+    at: DateTime<Utc>,
+    amount: Decimal,
+    currency: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InteractionRow {
+    customer: u64,
+    kind: String,
+    at: DateTime<Utc>,
+}
+
+/// Reads every row of a shipped CSV file, then turns each into a record with `build`;
+/// an error names the file and line.
+fn rows<R, T>(
+    (path, text): (&str, &str),
+    mut build: impl FnMut(R) -> Result<T, String>,
+) -> Result<Vec<T>, String>
+where
+    R: serde::de::DeserializeOwned,
+{
+    let mut reader = common::csv_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| common::csv_error(path, None, &e))?
+        .clone();
+    let mut out = Vec::new();
+    for record in reader.deserialize::<R>() {
+        let row = record.map_err(|e| common::csv_error(path, Some(&headers), &e))?;
+        let at = out.len() + 2;
+        out.push(build(row).map_err(|e| format!("{path}:{at}: {e}"))?);
+    }
+    Ok(out)
+}
+
+fn currency(code: &str) -> Result<Currency, String> {
+    Currency::try_new(code).map_err(|e| e.to_string())
+}
+
+fn load() -> Result<Records, String> {
+    let customers = rows(CUSTOMERS, |row: CustomerRow| {
+        let mut customer = Customer::new(CustomerId(row.id));
+        customer.registered_at = Some(row.registered_at);
+        customer.source = Some(match row.source.as_str() {
             "own_site" => Source::OwnSite,
             "app" => Source::App,
             "mini_program" => Source::MiniProgram,
@@ -259,64 +532,68 @@ fn load() -> Result<Records, Box<dyn Error>> {
                 None => Source::Other(other.to_owned()),
             },
         });
-        c.set_time_zone(zone)?;
-        if let Some((month, day)) = birthday.split_once('-') {
-            c.birthday = Some(Birthday::try_new(month.parse()?, day.parse()?, None)?);
+        customer
+            .set_time_zone(&row.time_zone)
+            .map_err(|e| e.to_string())?;
+        if let Some((month, day)) = row.birthday.split_once('-') {
+            let number = |text: &str| {
+                text.parse::<u32>().map_err(|_| {
+                    format!("birthday `{}`: expected MM-DD", common::clip(&row.birthday))
+                })
+            };
+            customer.birthday = Some(
+                Birthday::try_new(number(month)?, number(day)?, None).map_err(|e| e.to_string())?,
+            );
         }
-        let _ = vip;
-        records.customers.push(c);
-    }
-    for cols in rows(ORDERS) {
-        let [id, customer, at, amount, currency, status, refunded] = cols[..] else {
-            return Err(format!("bad order row {cols:?}").into());
+        customer.points = row.points.map(|balance| Points {
+            balance,
+            expiring: Vec::new(),
+        });
+        Ok(customer)
+    })?;
+    let orders = rows(ORDERS, |row: OrderRow| {
+        let status = match (row.status.as_str(), row.refunded) {
+            ("paid", _) => OrderStatus::Paid,
+            ("cancelled", _) => OrderStatus::Cancelled,
+            ("refunded", _) => OrderStatus::Refunded,
+            ("partially_refunded", Some(refunded)) => OrderStatus::PartiallyRefunded { refunded },
+            ("partially_refunded", None) => {
+                return Err("status `partially_refunded` needs the `refunded` amount".to_owned())
+            }
+            (other, _) => {
+                return Err(format!(
+                    "unknown status `{}`: expected paid, cancelled, refunded or partially_refunded",
+                    common::clip(other)
+                ))
+            }
         };
-        let status = match status {
-            "paid" => OrderStatus::Paid,
-            "cancelled" => OrderStatus::Cancelled,
-            "refunded" => OrderStatus::Refunded,
-            "partially_refunded" => OrderStatus::PartiallyRefunded {
-                refunded: refunded.parse()?,
-            },
-            other => return Err(format!("unknown status {other}").into()),
-        };
-        let amount = Money::new(amount.parse()?, currency.parse()?);
-        records.orders.push(Order::new(
-            OrderId(id.parse()?),
-            CustomerId(customer.parse()?),
-            at.parse()?,
-            amount,
+        Ok(Order::new(
+            OrderId(row.id),
+            CustomerId(row.customer),
+            row.placed_at,
+            Money::new(row.amount, currency(&row.currency)?),
             status,
-        ));
-    }
-    for cols in rows(REFUNDS) {
-        let [customer, order, at, amount, currency] = cols[..] else {
-            return Err(format!("bad refund row {cols:?}").into());
-        };
-        let order = if order.is_empty() {
-            None
-        } else {
-            Some(OrderId(order.parse()?))
-        };
-        records.refunds.push(Refund::new(
-            CustomerId(customer.parse()?),
-            order,
-            at.parse()?,
-            Money::new(amount.parse()?, currency.parse()?),
-        ));
-    }
-    for cols in rows(INTERACTIONS) {
-        let [customer, kind, at] = cols[..] else {
-            return Err(format!("bad interaction row {cols:?}").into());
-        };
+        ))
+    })?;
+    let refunds = rows(REFUNDS, |row: RefundRow| {
+        Ok(Refund::new(
+            CustomerId(row.customer),
+            row.order.map(OrderId),
+            row.at,
+            Money::new(row.amount, currency(&row.currency)?),
+        ))
+    })?;
+    let interactions = rows(INTERACTIONS, |row: InteractionRow| {
         let kind = InteractionKind::ALL
             .into_iter()
-            .find(|k| k.as_str() == kind)
-            .ok_or_else(|| format!("unknown interaction kind {kind}"))?;
-        records.interactions.push(Interaction::new(
-            CustomerId(customer.parse()?),
-            kind,
-            at.parse()?,
-        ));
-    }
-    Ok(records)
+            .find(|k| k.as_str() == row.kind)
+            .ok_or_else(|| format!("unknown interaction kind `{}`", common::clip(&row.kind)))?;
+        Ok(Interaction::new(CustomerId(row.customer), kind, row.at))
+    })?;
+    Ok(Records {
+        customers,
+        orders,
+        refunds,
+        interactions,
+    })
 }

@@ -159,6 +159,16 @@ probe "clv: --transactions without --calibration-end" 2 stderr \
   -- clv --transactions "$data/transactions_header.txt"
 pipe_probe "clv | head -c 100" "-c 100" -- clv
 
+# ---- quickstart --------------------------------------------------------------------------
+probe "quickstart" 0 stdout "stage: table \`stages\`" -- quickstart
+probe "quickstart: --help" 0 stdout "orders.csv        id,customer,placed_at,amount,currency,status,refunded" \
+  -- quickstart --help
+probe "quickstart: --explain an unknown customer" 1 stderr \
+  "quickstart: error: \`--explain 99999\`: customer \`99999\` is not in the segmentation" \
+  -- quickstart --explain 99999
+probe "quickstart: unknown option" 2 stderr "unknown option \`--verbose\`" -- quickstart --verbose
+pipe_probe "quickstart | head -1" "-n 1" -- quickstart
+
 # ---- the others -----------------------------------------------------------------------
 probe "rules_segments: --help" 0 stdout "usage:" -- rules_segments --help
 probe "generate_data: --help" 0 stdout "usage:" -- generate_data --help
