@@ -905,3 +905,57 @@ proptest! {
         prop_assert_eq!(build(&purchases), build(&shuffled));
     }
 }
+
+/// A model keeps the time unit of the table it was fitted on and refuses to predict on
+/// a table in another unit: weeks fitted, days asked is a typed error, not wrong numbers.
+#[test]
+fn a_model_fitted_in_weeks_does_not_predict_on_days() {
+    let end = NaiveDate::from_ymd_opt(1997, 9, 30).unwrap();
+    let mut builder = RepeatSummaryBuilder::new(end, Currency::USD);
+    let start = NaiveDate::from_ymd_opt(1997, 1, 1).unwrap();
+    for (id, days) in [
+        (1, &[0, 17, 213][..]),
+        (2, &[3][..]),
+        (3, &[40, 41, 90, 200][..]),
+        (4, &[5, 6][..]),
+        (5, &[10, 100][..]),
+        (6, &[20][..]),
+    ] {
+        for &offset in days {
+            let date = start + chrono::Duration::days(offset);
+            builder
+                .add_purchase(CustomerId(id), date, "15.00 USD".parse().unwrap())
+                .unwrap();
+        }
+    }
+    let summaries = builder.finish().unwrap();
+    let weeks = ObservationTable::from_summaries(&summaries, 7.0).unwrap();
+    assert_eq!(weeks.period_days(), Some(7.0));
+    let options = FitOptions::default().with_penalizer(0.01).unwrap();
+    let fit = fit_bgnbd(&weeks, &options).unwrap();
+    assert_eq!(fit.params.period_days(), Some(7.0));
+    let model = ClvModel {
+        transactions: fit.params,
+        spend: patronage::predict::GammaGammaParams::new(6.25, 3.74, 15.44).unwrap(),
+    };
+    let clv = ClvOptions::new(12, 4.345, 0.01).unwrap();
+    assert_eq!(model.predict_table(&weeks, &clv).unwrap().len(), 6);
+    let days = ObservationTable::from_summaries(&summaries, 1.0).unwrap();
+    assert_eq!(
+        model.predict_table(&days, &clv).unwrap_err().to_string(),
+        "the model's parameters are per 7-day period but the observations are in 1-day periods: expected the same time unit; build the table with `ObservationTable::from_summaries(&summaries, 7)`"
+    );
+    // Published parameters carry no unit until declared; a hand-built table neither.
+    let published = BgNbdParams::new(0.243, 4.414, 0.793, 2.426).unwrap();
+    assert_eq!(published.period_days(), None);
+    let declared = published.with_period_days(7.0).unwrap();
+    let json = serde_json::to_string(&declared).unwrap();
+    assert_eq!(
+        serde_json::from_str::<BgNbdParams>(&json).unwrap(),
+        declared
+    );
+    assert_eq!(
+        published.with_period_days(0.0).unwrap_err().to_string(),
+        "option `period_days` is 0: expected a positive number of days per time unit, such as 7 for weeks"
+    );
+}

@@ -36,6 +36,7 @@ pub struct BgNbdParams {
     alpha: f64,
     a: f64,
     b: f64,
+    period_days: Option<f64>,
 }
 
 #[derive(Clone, Copy, Serialize, Deserialize)]
@@ -45,13 +46,19 @@ struct RawBgNbd {
     alpha: f64,
     a: f64,
     b: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    period_days: Option<f64>,
 }
 
 impl TryFrom<RawBgNbd> for BgNbdParams {
     type Error = PredictError;
 
     fn try_from(raw: RawBgNbd) -> Result<BgNbdParams, PredictError> {
-        BgNbdParams::new(raw.r, raw.alpha, raw.a, raw.b)
+        let params = BgNbdParams::new(raw.r, raw.alpha, raw.a, raw.b)?;
+        match raw.period_days {
+            Some(days) => params.with_period_days(days),
+            None => Ok(params),
+        }
     }
 }
 
@@ -62,6 +69,7 @@ impl From<BgNbdParams> for RawBgNbd {
             alpha: p.alpha,
             a: p.a,
             b: p.b,
+            period_days: p.period_days,
         }
     }
 }
@@ -103,7 +111,34 @@ impl BgNbdParams {
         for (name, value) in [("r", r), ("alpha", alpha), ("a", a), ("b", b)] {
             check_parameter(MODEL, name, value)?;
         }
-        Ok(BgNbdParams { r, alpha, a, b })
+        Ok(BgNbdParams {
+            r,
+            alpha,
+            a,
+            b,
+            period_days: None,
+        })
+    }
+
+    /// These parameters declared as per periods of `period_days` days (7 for weeks: the
+    /// published CDNOW fits). A fit keeps the unit of the table it was fitted on; a
+    /// model with a unit refuses to predict on a table in another
+    /// ([`ClvModel::predict_table`](crate::predict::ClvModel::predict_table)).
+    ///
+    /// # Errors
+    ///
+    /// [`PredictErrorKind::InvalidOption`] when `period_days` is not positive and finite.
+    pub fn with_period_days(self, period_days: f64) -> Result<BgNbdParams, PredictError> {
+        crate::predict::observation::check_period_days(period_days)?;
+        Ok(BgNbdParams {
+            period_days: Some(period_days),
+            ..self
+        })
+    }
+
+    /// The time unit of the parameters in days, if known.
+    pub fn period_days(&self) -> Option<f64> {
+        self.period_days
     }
 
     /// Shape of the Gamma distribution of purchase rates.
@@ -141,7 +176,7 @@ impl BgNbdParams {
     /// ```
     pub fn log_likelihood(&self, observation: &Observation) -> f64 {
         let x = observation.frequency();
-        let Self { r, alpha, a, b } = *self;
+        let Self { r, alpha, a, b, .. } = *self;
         let a1 = ln_gamma(r + x) - ln_gamma(r) + r * alpha.ln();
         let a2 = ln_gamma(a + b) + ln_gamma(b + x) - ln_gamma(b) - ln_gamma(a + b + x);
         let a3 = -(r + x) * (alpha + observation.age()).ln();
@@ -323,7 +358,7 @@ impl BgNbdParams {
     /// ```
     pub fn probability_of_purchases(&self, n: u32, horizon: f64) -> Result<f64, PredictError> {
         check_horizon(horizon)?;
-        let Self { r, alpha, a, b } = *self;
+        let Self { r, alpha, a, b, .. } = *self;
         let nf = f64::from(n);
         let ln_beta = |p: f64, q: f64| ln_gamma(p) + ln_gamma(q) - ln_gamma(p + q);
         let ln_p = (alpha / (alpha + horizon)).ln();
@@ -442,7 +477,8 @@ pub fn fit_bgnbd(table: &ObservationTable, options: &FitOptions) -> Result<BgNbd
     let standard_errors = scaled
         .standard_errors(&groups, penalizer * total_weight)
         .map(|[se_r, se_alpha, se_a, se_b]| [se_r, se_alpha / scale, se_a, se_b]);
-    let params = BgNbdParams::new(r, alpha_scaled / scale, a, b)?;
+    let mut params = BgNbdParams::new(r, alpha_scaled / scale, a, b)?;
+    params.period_days = table.period_days();
     // Back to the data's time unit: each customer's likelihood carries a Jacobian
     // `scale^(-x)`. Summing over the sorted groups keeps the result independent of
     // the row order.

@@ -370,6 +370,16 @@ impl ClvModel {
         table: &ObservationTable,
         options: &ClvOptions,
     ) -> Result<PredictionTable, PredictError> {
+        if let (Some(model_days), Some(table_days)) =
+            (self.transactions.period_days(), table.period_days())
+        {
+            if model_days != table_days {
+                return Err(PredictError::new(PredictErrorKind::TimeUnitMismatch {
+                    model_days,
+                    table_days,
+                }));
+            }
+        }
         let mut out = PredictionTable {
             p_alive: Vec::with_capacity(table.len()),
             expected_purchases: Vec::with_capacity(table.len()),

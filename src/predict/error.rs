@@ -118,6 +118,15 @@ pub enum PredictErrorKind {
         /// The tolerance asked for.
         tolerance: f64,
     },
+    /// A model whose parameters are in one time unit asked to predict on observations in
+    /// another.
+    #[error("the model's parameters are per {model_days}-day period but the observations are in {table_days}-day periods: expected the same time unit; build the table with `ObservationTable::from_summaries(&summaries, {model_days})`")]
+    TimeUnitMismatch {
+        /// The model's period in days.
+        model_days: f64,
+        /// The table's period in days.
+        table_days: f64,
+    },
     /// A hypergeometric series did not converge within its term budget: a BG/NBD
     /// horizon extremely long compared with `alpha + age`, or Pareto/NBD scales
     /// `alpha` and `beta` many orders of magnitude apart.

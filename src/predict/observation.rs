@@ -275,7 +275,7 @@ impl Observation {
     }
 }
 
-fn check_period_days(period_days: f64) -> Result<(), PredictError> {
+pub(crate) fn check_period_days(period_days: f64) -> Result<(), PredictError> {
     if period_days.is_finite() && period_days > 0.0 {
         Ok(())
     } else {
@@ -336,6 +336,8 @@ pub struct ObservationTable {
     t_x: Vec<f64>,
     age: Vec<f64>,
     mean_repeat_value: Vec<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    period_days: Option<f64>,
 }
 
 /// The serde shape of [`ObservationTable`], checked row by row on the way in.
@@ -347,6 +349,8 @@ struct RawTable {
     age: Vec<f64>,
     #[serde(default)]
     mean_repeat_value: Option<Vec<f64>>,
+    #[serde(default)]
+    period_days: Option<f64>,
 }
 
 impl TryFrom<RawTable> for ObservationTable {
@@ -371,6 +375,9 @@ impl TryFrom<RawTable> for ObservationTable {
             }
         }
         let mut table = ObservationTable::with_capacity(n_customers);
+        if let Some(days) = raw.period_days {
+            table = table.with_period_days(days)?;
+        }
         let rows = raw
             .frequency
             .iter()
@@ -400,7 +407,30 @@ impl ObservationTable {
             t_x: Vec::with_capacity(n_customers),
             age: Vec::with_capacity(n_customers),
             mean_repeat_value: Vec::with_capacity(n_customers),
+            period_days: None,
         }
+    }
+
+    /// This table with its time unit declared: each period is `period_days` days (7 for
+    /// weeks). [`ObservationTable::from_summaries`] declares it; a table built by hand
+    /// has none until this is called. A model fitted on a table keeps the table's unit,
+    /// and [`ClvModel::predict_table`](crate::predict::ClvModel::predict_table) refuses a
+    /// table in another unit.
+    ///
+    /// # Errors
+    ///
+    /// [`PredictErrorKind::InvalidOption`] when `period_days` is not positive and finite.
+    pub fn with_period_days(self, period_days: f64) -> Result<ObservationTable, PredictError> {
+        check_period_days(period_days)?;
+        Ok(ObservationTable {
+            period_days: Some(period_days),
+            ..self
+        })
+    }
+
+    /// The time unit in days, if declared (see [`ObservationTable::with_period_days`]).
+    pub fn period_days(&self) -> Option<f64> {
+        self.period_days
     }
 
     /// The observations of many customers' [`RepeatSummary`] rows, in their order, with
@@ -457,6 +487,7 @@ impl ObservationTable {
         check_period_days(period_days)?;
         let summaries = summaries.into_iter();
         let mut table = ObservationTable::with_capacity(summaries.size_hint().0);
+        table.period_days = Some(period_days);
         for (row, summary) in summaries.enumerate() {
             let observation = Observation::from_summary_unchecked_period(summary, period_days)
                 .map_err(|err| err.at_row(row))?;
