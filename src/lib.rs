@@ -114,6 +114,7 @@ pub use crate::segment::*;
 
 // ---- prediction: BG/NBD, Gamma-Gamma, CLV -----------------------------------
 pub mod predict;
+pub mod service;
 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
