@@ -12,3 +12,6 @@ mod segment;
 
 // prediction
 mod predict;
+
+// service
+mod service;

@@ -191,15 +191,24 @@ impl Status {
     /// );
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    pub fn next(self, event: &EventKind) -> Result<Status, ServiceErrorKind> {
+        self.step(event)
+            .ok_or_else(|| ServiceErrorKind::IllegalTransition {
+                event: event.name().as_str(),
+                state: self.as_str(),
+                expected: expected(event.name(), self),
+            })
+    }
+
+    /// The state after `event`, or `None` when it is not allowed.
     // One arm per group of cells of the documented table reads better than merged arms.
     #[allow(clippy::match_same_arms)]
-    pub fn next(self, event: &EventKind) -> Result<Status, ServiceErrorKind> {
+    fn step(self, event: &EventKind) -> Option<Status> {
         use Status::{
             Acknowledged as A, Closed as C, InProgress as P, Received as R, Reopened as O,
             Resolved as S, WaitingOnCustomer as WC, WaitingOnThirdParty as WT,
         };
-        let name = event.name();
-        let next = match (event, self) {
+        match (event, self) {
             (EventKind::Opened(_), _) => None,
             (EventKind::Acknowledge, R) => Some(A),
             (EventKind::StartWork, R | A | WC | WT | O) => Some(P),
@@ -219,12 +228,7 @@ impl Status {
                 Verdict::Unsatisfied => O,
             }),
             _ => None,
-        };
-        next.ok_or_else(|| ServiceErrorKind::IllegalTransition {
-            event: name.as_str(),
-            state: self.as_str(),
-            expected: expected(name, self),
-        })
+        }
     }
 }
 
@@ -258,7 +262,7 @@ fn expected(event: EventName, state: Status) -> String {
                 },
                 EventName::Opened | EventName::AutoClose => return false,
             };
-            s.next(&probe).is_ok()
+            s.step(&probe).is_some()
         })
         .map(|s| s.as_str())
         .collect();
