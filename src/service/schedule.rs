@@ -272,6 +272,10 @@ impl Schedule {
     }
 
     pub(crate) fn open_seconds_raw(&self, from: i64, to: i64) -> i64 {
+        self.open_seconds_cached(from, to, &mut DayCache::default())
+    }
+
+    pub(crate) fn open_seconds_cached(&self, from: i64, to: i64, cache: &mut DayCache) -> i64 {
         if to <= from {
             return 0;
         }
@@ -283,7 +287,7 @@ impl Schedule {
         };
         let mut total = 0_i64;
         while date <= last {
-            for (start, end) in self.intervals(date) {
+            for &(start, end) in cache.intervals(self, date) {
                 let lo = start.max(from);
                 let hi = end.min(to);
                 if hi > lo {
@@ -297,6 +301,15 @@ impl Schedule {
     }
 
     pub(crate) fn add_raw(&self, from: i64, seconds: i64) -> Result<i64, ServiceError> {
+        self.add_cached(from, seconds, &mut DayCache::default())
+    }
+
+    pub(crate) fn add_cached(
+        &self,
+        from: i64,
+        seconds: i64,
+        cache: &mut DayCache,
+    ) -> Result<i64, ServiceError> {
         if seconds <= 0 {
             return Ok(from);
         }
@@ -307,7 +320,7 @@ impl Schedule {
         let limit = SEARCH_YEARS as usize * 366 + self.dated.len();
         let mut remaining = seconds;
         for _ in 0..limit {
-            for (start, end) in self.intervals(date) {
+            for &(start, end) in cache.intervals(self, date) {
                 let lo = start.max(from);
                 if end <= lo {
                     continue;
@@ -351,6 +364,90 @@ impl Schedule {
             let end = local_instant(self.zone, date, close, Edge::End)?;
             (end > start).then_some((start, end))
         })
+    }
+}
+
+/// The open intervals of the local dates one schedule has seen, so that a replay
+/// converts each date's windows to UTC once (time-zone conversions dominate the
+/// business-hours arithmetic otherwise).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct DayCache {
+    /// The day number (from the common era) of `slots[0]`.
+    base: i32,
+    /// Per day: the range of its intervals in `arena`, once computed.
+    slots: Vec<Option<(u32, u32)>>,
+    arena: Vec<(i64, i64)>,
+    /// The intervals of a day outside the cached range.
+    scratch: Vec<(i64, i64)>,
+}
+
+/// How many consecutive days a cache holds (about 27 years).
+const CACHE_DAYS: usize = 10_000;
+
+impl DayCache {
+    /// The open intervals of `date` under `schedule`.
+    fn intervals(&mut self, schedule: &Schedule, date: NaiveDate) -> &[(i64, i64)] {
+        let day = date.num_days_from_ce();
+        if self.slots.is_empty() {
+            // Start the range a little before the first day seen: replays go forward.
+            self.base = day.saturating_sub(64);
+        }
+        let index = usize::try_from(day.saturating_sub(self.base)).ok();
+        let Some(index) = index.filter(|i| *i < CACHE_DAYS) else {
+            self.scratch.clear();
+            self.scratch.extend(schedule.intervals(date));
+            return &self.scratch;
+        };
+        if self.slots.len() <= index {
+            self.slots.resize(index + 1, None);
+        }
+        let range = if let Some(range) = self.slots.get(index).copied().flatten() {
+            range
+        } else {
+            let start = self.arena.len();
+            self.arena.extend(schedule.intervals(date));
+            let range = (start as u32, self.arena.len() as u32);
+            if let Some(slot) = self.slots.get_mut(index) {
+                *slot = Some(range);
+            }
+            range
+        };
+        self.arena
+            .get(range.0 as usize..range.1 as usize)
+            .unwrap_or_default()
+    }
+}
+
+/// The schedules of a policy with their caches: what SLA clocks count time with.
+#[derive(Debug)]
+pub(crate) struct Calendars<'a> {
+    schedules: &'a [Schedule],
+    caches: Vec<DayCache>,
+}
+
+impl<'a> Calendars<'a> {
+    pub(crate) fn new(schedules: &'a [Schedule]) -> Calendars<'a> {
+        Calendars {
+            schedules,
+            caches: vec![DayCache::default(); schedules.len()],
+        }
+    }
+
+    /// Open seconds of schedule `idx` in `[from, to)`.
+    pub(crate) fn open_seconds(&mut self, idx: usize, from: i64, to: i64) -> i64 {
+        match (self.schedules.get(idx), self.caches.get_mut(idx)) {
+            (Some(schedule), Some(cache)) => schedule.open_seconds_cached(from, to, cache),
+            // Indices come from compiling the policy, which checks them.
+            _ => to.saturating_sub(from).max(0),
+        }
+    }
+
+    /// The instant at which `seconds` open seconds of schedule `idx` have passed.
+    pub(crate) fn add(&mut self, idx: usize, from: i64, seconds: i64) -> Result<i64, ServiceError> {
+        match (self.schedules.get(idx), self.caches.get_mut(idx)) {
+            (Some(schedule), Some(cache)) => schedule.add_cached(from, seconds, cache),
+            _ => Ok(from.saturating_add(seconds.max(0))),
+        }
     }
 }
 

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::service::config::Hours;
-use crate::service::schedule::{to_instant, Schedule};
+use crate::service::schedule::{to_instant, Calendars};
 use crate::service::{ServiceError, Status};
 
 /// What an SLA clock measures.
@@ -144,16 +144,16 @@ impl ClockRun {
     }
 
     /// Closes the running segment at `at` (no-op when not running).
-    fn close_segment(&mut self, at: i64, schedules: &[Schedule]) -> Result<(), ServiceError> {
+    fn close_segment(&mut self, at: i64, cal: &mut Calendars<'_>) -> Result<(), ServiceError> {
         let Some(since) = self.running_since.take() else {
             return Ok(());
         };
-        let counted = measure(self.basis, schedules, since, at);
+        let counted = measure(self.basis, cal, since, at);
         let before = self.elapsed;
         let after = before.saturating_add(counted);
         for (threshold, crossing) in self.thresholds.iter().zip(self.crossings.iter_mut()) {
             if crossing.is_none() && before <= *threshold && *threshold < after {
-                *crossing = Some(advance(self.basis, schedules, since, threshold - before)?);
+                *crossing = Some(advance(self.basis, cal, since, threshold - before)?);
             }
         }
         self.elapsed = after;
@@ -161,9 +161,9 @@ impl ClockRun {
     }
 
     /// Stops the clock at `at`.
-    pub(crate) fn stop(&mut self, at: i64, schedules: &[Schedule]) -> Result<(), ServiceError> {
+    pub(crate) fn stop(&mut self, at: i64, cal: &mut Calendars<'_>) -> Result<(), ServiceError> {
         if self.stopped.is_none() {
-            self.close_segment(at, schedules)?;
+            self.close_segment(at, cal)?;
             self.stopped = Some(at);
         }
         Ok(())
@@ -185,13 +185,13 @@ impl ClockRun {
         &mut self,
         status: Status,
         at: i64,
-        schedules: &[Schedule],
+        cal: &mut Calendars<'_>,
     ) -> Result<(), ServiceError> {
         if self.stopped.is_some() {
             return Ok(());
         }
         if self.pauses_in(status) {
-            self.close_segment(at, schedules)
+            self.close_segment(at, cal)
         } else {
             if self.running_since.is_none() {
                 self.running_since = Some(at);
@@ -205,30 +205,29 @@ impl ClockRun {
     pub(crate) fn crossings_at(
         &self,
         as_of: i64,
-        schedules: &[Schedule],
+        cal: &mut Calendars<'_>,
     ) -> Result<(i64, Vec<Option<i64>>), ServiceError> {
         let mut crossings = self.crossings.clone();
         let mut elapsed = self.elapsed;
         if let Some(since) = self.running_since {
             let end = as_of.max(since);
-            elapsed = elapsed.saturating_add(measure(self.basis, schedules, since, end));
+            elapsed = elapsed.saturating_add(measure(self.basis, cal, since, end));
             for (threshold, crossing) in self.thresholds.iter().zip(crossings.iter_mut()) {
                 if crossing.is_none() && self.elapsed <= *threshold {
-                    *crossing = Some(advance(
-                        self.basis,
-                        schedules,
-                        since,
-                        threshold - self.elapsed,
-                    )?);
+                    *crossing = Some(advance(self.basis, cal, since, threshold - self.elapsed)?);
                 }
             }
         }
         Ok((elapsed, crossings))
     }
 
-    /// The clock as reported at `as_of`.
-    pub(crate) fn report(&self, as_of: i64, schedules: &[Schedule]) -> Result<Clock, ServiceError> {
-        let (elapsed, crossings) = self.crossings_at(as_of, schedules)?;
+    /// The clock as reported at `as_of`, with the crossing instants of its thresholds.
+    pub(crate) fn report(
+        &self,
+        as_of: i64,
+        cal: &mut Calendars<'_>,
+    ) -> Result<(Clock, Vec<Option<i64>>), ServiceError> {
+        let (elapsed, crossings) = self.crossings_at(as_of, cal)?;
         let breach = crossings.first().copied().flatten();
         let status = if elapsed > self.target_s {
             SlaStatus::Breached
@@ -243,13 +242,13 @@ impl ClockRun {
             (Some(at), _) => Some(at),
             (None, Some(stop)) => Some(advance(
                 self.basis,
-                schedules,
+                cal,
                 stop,
                 self.target_s - self.elapsed,
             )?),
             (None, None) => None,
         };
-        Ok(Clock {
+        let clock = Clock {
             metric: self.metric,
             hours: match self.basis {
                 Basis::Calendar => Hours::Calendar,
@@ -262,34 +261,29 @@ impl ClockRun {
             elapsed_seconds: elapsed,
             remaining_seconds: self.target_s.saturating_sub(elapsed),
             status,
-        })
+        };
+        Ok((clock, crossings))
     }
 }
 
 /// The time counted in `[from, to)`.
-fn measure(basis: Basis, schedules: &[Schedule], from: i64, to: i64) -> i64 {
+fn measure(basis: Basis, cal: &mut Calendars<'_>, from: i64, to: i64) -> i64 {
     match basis {
         Basis::Calendar => to.saturating_sub(from).max(0),
-        Basis::Business(idx) => schedules
-            .get(idx)
-            .map_or(0, |schedule| schedule.open_seconds_raw(from, to)),
+        Basis::Business(idx) => cal.open_seconds(idx, from, to),
     }
 }
 
 /// The instant at which `seconds` have been counted after `from`.
 fn advance(
     basis: Basis,
-    schedules: &[Schedule],
+    cal: &mut Calendars<'_>,
     from: i64,
     seconds: i64,
 ) -> Result<i64, ServiceError> {
     match basis {
         Basis::Calendar => Ok(from.saturating_add(seconds.max(0))),
-        Basis::Business(idx) => match schedules.get(idx) {
-            Some(schedule) => schedule.add_raw(from, seconds),
-            // The index comes from compiling the policy, which checks it.
-            None => Ok(from.saturating_add(seconds.max(0))),
-        },
+        Basis::Business(idx) => cal.add(idx, from, seconds),
     }
 }
 
