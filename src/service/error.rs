@@ -135,6 +135,14 @@ pub enum ServiceErrorKind {
         /// The index of its first target.
         first: usize,
     },
+    /// A target with more escalation levels than a clock tracks.
+    #[error("has {count} levels: expected at most {max}")]
+    TooManyEscalations {
+        /// The levels given.
+        count: usize,
+        /// The most allowed.
+        max: usize,
+    },
     /// A configured target for the promised answer, whose due instant an agent sets.
     #[error("is `promised_answer`: its due instant is set by each `promise_answer` event, not configured; expected `first_response`, `next_response` or `resolution`")]
     PromiseTarget,

@@ -7,7 +7,7 @@ use chrono_tz::Tz;
 use crate::rules::{Context, Field, FieldId, Program, Record, Schema, Value};
 use crate::service::config::{parse_duration, Hours, ServiceDoc};
 use crate::service::schedule::{parse_zone, Schedule};
-use crate::service::sla::Basis;
+use crate::service::sla::{Basis, MAX_ESCALATIONS};
 use crate::service::{CaseType, Metric, Opening, ServiceError, ServiceErrorKind, Status};
 
 /// A checked and compiled [`ServiceDoc`]: compile once, replay many event logs.
@@ -215,6 +215,15 @@ impl ServicePolicy {
                     Some(statuses) => statuses.iter().fold(0, |bits, s| bits | s.bit()),
                     None => target.metric.default_pause(),
                 };
+                if target.escalations.len() > MAX_ESCALATIONS {
+                    return Err(ServiceError::config(
+                        format!("{t_path}.escalations"),
+                        ServiceErrorKind::TooManyEscalations {
+                            count: target.escalations.len(),
+                            max: MAX_ESCALATIONS,
+                        },
+                    ));
+                }
                 let mut escalations = Vec::with_capacity(target.escalations.len());
                 for (e_idx, level) in target.escalations.iter().enumerate() {
                     let e_path = format!("{t_path}.escalations[{e_idx}].at");

@@ -84,6 +84,29 @@ pub struct Clock {
     pub status: SlaStatus,
 }
 
+/// The most escalation levels a target may have.
+pub(crate) const MAX_ESCALATIONS: usize = 7;
+
+/// The target and its escalation levels.
+const MAX_THRESHOLDS: usize = MAX_ESCALATIONS + 1;
+
+/// A short list of per-threshold values, inline (a clock allocates nothing).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Thresholds<T> {
+    len: usize,
+    items: [T; MAX_THRESHOLDS],
+}
+
+impl<T> Thresholds<T> {
+    pub(crate) fn as_slice(&self) -> &[T] {
+        self.items.get(..self.len).unwrap_or_default()
+    }
+
+    fn as_mut_slice(&mut self) -> &mut [T] {
+        self.items.get_mut(..self.len).unwrap_or_default()
+    }
+}
+
 /// How a clock counts time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Basis {
@@ -108,8 +131,8 @@ pub(crate) struct ClockRun {
     pub(crate) stopped: Option<i64>,
     /// Thresholds (elapsed seconds) whose crossing instants are tracked: the target
     /// first, then the escalation levels in order.
-    pub(crate) thresholds: Vec<i64>,
-    pub(crate) crossings: Vec<Option<i64>>,
+    thresholds: Thresholds<i64>,
+    crossings: Thresholds<Option<i64>>,
 }
 
 impl ClockRun {
@@ -122,8 +145,23 @@ impl ClockRun {
         escalations: impl Iterator<Item = i64>,
         started: i64,
     ) -> ClockRun {
-        let thresholds: Vec<i64> = std::iter::once(target_s).chain(escalations).collect();
-        let crossings = vec![None; thresholds.len()];
+        let mut thresholds = Thresholds {
+            len: 0,
+            items: [0; MAX_THRESHOLDS],
+        };
+        // Compiling the policy bounds the number of escalation levels.
+        for (slot, value) in thresholds
+            .items
+            .iter_mut()
+            .zip(std::iter::once(target_s).chain(escalations))
+        {
+            *slot = value;
+            thresholds.len += 1;
+        }
+        let crossings = Thresholds {
+            len: thresholds.len,
+            items: [None; MAX_THRESHOLDS],
+        };
         ClockRun {
             metric,
             target,
@@ -151,7 +189,12 @@ impl ClockRun {
         let counted = measure(self.basis, cal, since, at);
         let before = self.elapsed;
         let after = before.saturating_add(counted);
-        for (threshold, crossing) in self.thresholds.iter().zip(self.crossings.iter_mut()) {
+        for (threshold, crossing) in self
+            .thresholds
+            .as_slice()
+            .iter()
+            .zip(self.crossings.as_mut_slice())
+        {
             if crossing.is_none() && before <= *threshold && *threshold < after {
                 *crossing = Some(advance(self.basis, cal, since, threshold - before)?);
             }
@@ -206,13 +249,18 @@ impl ClockRun {
         &self,
         as_of: i64,
         cal: &mut Calendars<'_>,
-    ) -> Result<(i64, Vec<Option<i64>>), ServiceError> {
-        let mut crossings = self.crossings.clone();
+    ) -> Result<(i64, Thresholds<Option<i64>>), ServiceError> {
+        let mut crossings = self.crossings;
         let mut elapsed = self.elapsed;
         if let Some(since) = self.running_since {
             let end = as_of.max(since);
             elapsed = elapsed.saturating_add(measure(self.basis, cal, since, end));
-            for (threshold, crossing) in self.thresholds.iter().zip(crossings.iter_mut()) {
+            for (threshold, crossing) in self
+                .thresholds
+                .as_slice()
+                .iter()
+                .zip(crossings.as_mut_slice())
+            {
                 if crossing.is_none() && self.elapsed <= *threshold {
                     *crossing = Some(advance(self.basis, cal, since, threshold - self.elapsed)?);
                 }
@@ -226,9 +274,9 @@ impl ClockRun {
         &self,
         as_of: i64,
         cal: &mut Calendars<'_>,
-    ) -> Result<(Clock, Vec<Option<i64>>), ServiceError> {
+    ) -> Result<(Clock, Thresholds<Option<i64>>), ServiceError> {
         let (elapsed, crossings) = self.crossings_at(as_of, cal)?;
-        let breach = crossings.first().copied().flatten();
+        let breach = crossings.as_slice().first().copied().flatten();
         let status = if elapsed > self.target_s {
             SlaStatus::Breached
         } else if self.stopped.is_some() {
