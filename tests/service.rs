@@ -22,6 +22,8 @@ use serde::Deserialize;
 #[derive(Debug, Deserialize)]
 struct TestEvent {
     #[serde(default)]
+    id: Option<u64>,
+    #[serde(default)]
     case: Option<u64>,
     at: DateTime<Utc>,
     #[serde(flatten)]
@@ -32,7 +34,7 @@ fn events(list: Vec<TestEvent>) -> Vec<CaseEvent> {
     list.into_iter()
         .enumerate()
         .map(|(idx, e)| CaseEvent {
-            id: idx as u64 + 1,
+            id: e.id.unwrap_or(idx as u64 + 1),
             case: CaseId(e.case.unwrap_or(1)),
             at: e.at,
             kind: e.kind,
@@ -520,6 +522,64 @@ fn customer_attributes_select_tighter_targets() {
         err.to_string(),
         "case `1`, event `1`: customer attribute `tier`: schema field `tier`: unknown value `platinum` for `tier`, expected one of `standard`, `vip`\n  |\n1 | platinum\n  | ^^^^^^^^"
     );
+}
+
+#[test]
+fn a_repeated_delivery_counts_once() {
+    let policy = ServicePolicy::compile(&ServiceDoc::reference()).unwrap();
+    let mut log: Vec<CaseEvent> = serde_json::from_str(
+        r#"[
+        {"id": 1, "case": 1, "at": "2024-03-01T10:00:00Z", "event": "opened", "customer": 7,
+         "type": {"kind": "inquiry", "category": "order"}},
+        {"id": 2, "case": 1, "at": "2024-03-01T10:03:00Z", "event": "resolve"}
+        ]"#,
+    )
+    .unwrap();
+    let once = policy.replay(&log, utc("2024-03-02T00:00:00Z")).unwrap();
+    log.extend(log.clone());
+    let twice = policy.replay(&log, utc("2024-03-02T00:00:00Z")).unwrap();
+    assert_eq!(once, twice);
+    assert_eq!(twice.get(CaseId(1)).unwrap().history.len(), 2);
+}
+
+#[test]
+fn feedback_steps_in_order() {
+    use patronage::service::{Adoption, Feedback, FeedbackClass, FeedbackSummary};
+    use patronage::CustomerId;
+
+    let mut item = Feedback::new(
+        4,
+        CustomerId(7),
+        utc("2024-03-01T10:00:00Z"),
+        FeedbackClass::Improvement,
+    );
+    item.evaluate(utc("2024-03-02T10:00:00Z"), Adoption::NotAdopted)
+        .unwrap();
+    assert_eq!(
+        item.answer(utc("2024-03-01T12:00:00Z")).unwrap_err().to_string(),
+        "feedback `4`: `answer` is not allowed: 2024-03-01 12:00:00 UTC is before the evaluation at 2024-03-02 10:00:00 UTC"
+    );
+    item.answer(utc("2024-03-03T10:00:00Z")).unwrap();
+    assert_eq!(
+        item.answer(utc("2024-03-04T10:00:00Z")).unwrap_err().to_string(),
+        "feedback `4`: `answer` is not allowed: it was answered at 2024-03-03 10:00:00 UTC; expected one answer"
+    );
+    let summary = FeedbackSummary::of(
+        &[item],
+        Period::new(utc("2024-03-01T00:00:00Z"), utc("2024-04-01T00:00:00Z")),
+    );
+    assert_eq!(
+        (
+            summary.received,
+            summary.evaluated,
+            summary.adopted,
+            summary.answered
+        ),
+        (1, 1, 0, 1)
+    );
+    assert_eq!(summary.by_class, [0, 0, 1]);
+    assert_eq!(summary.adoption_rate(), Some(0.0));
+    assert_eq!(FeedbackSummary::default().adoption_rate(), None);
 }
 
 #[test]

@@ -340,7 +340,8 @@ impl<'a> IntoIterator for &'a Cases {
 impl ServicePolicy {
     /// Replays an event log into cases as of `as_of`.
     ///
-    /// Events after `as_of` are left out (the cases are what was known at `as_of`).
+    /// Events after `as_of` are left out (the cases are what was known at `as_of`),
+    /// and an event delivered twice (equal in every field) counts once.
     /// The rest are sorted by case, instant, `opened` first, then event id, so the
     /// order of arrival does not matter; each case's events then run through the
     /// state machine of [`Status`], its SLA clocks (see [`Metric`]) and the closed
@@ -350,8 +351,8 @@ impl ServicePolicy {
     ///
     /// # Errors
     ///
-    /// The first problem in replay order, naming the case and the event: an event
-    /// for a case never opened, an event before the case's `opened`, a second
+    /// The first problem in replay order, naming the case and the event: two
+    /// different events with one id at one instant, an event for a case never opened, an event before the case's `opened`, a second
     /// `opened`, an illegal transition, a complaint category or severity outside the
     /// configured ones, an unreadable customer attribute, a promise not in the future,
     /// or a business-hours deadline the schedule cannot reach.
@@ -410,7 +411,28 @@ impl ServicePolicy {
         let mut group: Vec<&CaseEvent> = Vec::new();
         for run in order.chunk_by(|a, b| a.0 == b.0) {
             group.clear();
-            group.extend(run.iter().filter_map(|key| events.get(key.5)));
+            let mut previous: Option<&(u64, i64, u32, bool, u64, usize)> = None;
+            for key in run {
+                let Some(event) = events.get(key.5) else {
+                    continue;
+                };
+                // The same event delivered twice counts once; two different events
+                // with one id at one instant would make the order depend on arrival.
+                if let Some(prev) = previous
+                    .filter(|p| (p.0, p.1, p.2, p.3, p.4) == (key.0, key.1, key.2, key.3, key.4))
+                {
+                    if events.get(prev.5) == Some(event) {
+                        continue;
+                    }
+                    return Err(ServiceError::at_event(
+                        event.case,
+                        event.id,
+                        ServiceErrorKind::DuplicateEventId { at: event.at },
+                    ));
+                }
+                previous = Some(key);
+                group.push(event);
+            }
             cases.push(self.replay_case(&group, as_of, &mut calendars)?);
         }
         Ok(Cases { as_of, cases })

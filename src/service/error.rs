@@ -11,8 +11,8 @@ use crate::service::CaseId;
 /// replayed.
 ///
 /// The message starts with where the problem is — the config path
-/// (`config `service.schedules[0].windows[1]``) or the case and event
-/// (`case `17`, event `5``) — then says what was expected and what was found.
+/// (``config `service.schedules[0].windows[1]`: ``) or the case and event
+/// (``case `17`, event `5`: ``) — then says what was expected and what was found.
 ///
 /// # Example
 ///
@@ -165,6 +165,12 @@ pub enum ServiceErrorKind {
     UnknownCase {
         /// The event's name.
         event: &'static str,
+    },
+    /// Two different events of one case with one id at one instant.
+    #[error("another event of this case has the same id at {at}: expected unique event ids (a repeated delivery must repeat the event exactly)")]
+    DuplicateEventId {
+        /// The instant of both events.
+        at: DateTime<Utc>,
     },
     /// A case opened twice.
     #[error("is opened again: the case was already opened by event `{first}`")]

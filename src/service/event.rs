@@ -13,9 +13,9 @@ use crate::service::CaseId;
 ///
 /// Events are replayed sorted by case, then by instant; events of one case at the
 /// same instant are ordered `opened` first, then by [`id`](Self::id). The order in
-/// which they arrive therefore never matters. Event ids should be unique per case;
-/// two events with the same case, instant and id are replayed in an unspecified but
-/// harmless order only when they are identical.
+/// which they arrive therefore never matters. An event delivered twice (equal in
+/// every field) counts once; two different events of one case with the same id at
+/// the same instant are an error, since nothing else could order them.
 ///
 /// # Serde form
 ///

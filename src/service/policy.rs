@@ -506,3 +506,25 @@ impl Metric {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn oibits() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<ServicePolicy>();
+        assert_send_sync::<ServiceError>();
+        assert_send_sync::<crate::service::Cases>();
+    }
+
+    #[test]
+    fn reference_policy_compiles() {
+        let policy = ServicePolicy::compile(&ServiceDoc::reference()).unwrap();
+        assert_eq!(policy.policies.len(), 3);
+        assert_eq!(policy.auto_close_s, 4 * 86_400);
+        assert_eq!(policy.revisit_s, 3 * 86_400);
+        assert_eq!(policy.satisfaction_s, 86_400);
+    }
+}
