@@ -416,6 +416,25 @@ fn bad_input_is_an_error_naming_where() {
 }
 
 #[test]
+fn a_vendor_worked_example_is_monday_not_tuesday() {
+    // A help-desk vendor documents "Fri 16:00 + 4 h, Mon–Fri 08:00–17:00 → Tuesday
+    // 11:00 (1 h Friday + 3 h Monday)"; its own arithmetic gives Monday 11:00.
+    let doc: ScheduleDoc = toml::from_str(
+        r#"
+        name = "vendor"
+        zone = "UTC"
+        windows = [{ days = ["mon", "tue", "wed", "thu", "fri"], open = "08:00", close = "17:00" }]
+        "#,
+    )
+    .unwrap();
+    let schedule = Schedule::compile(&doc).unwrap();
+    let due = schedule.add(utc("2024-03-01T16:00:00Z"), 4 * 3600).unwrap();
+    assert_eq!(due, utc("2024-03-04T11:00:00Z"));
+    assert!(schedule.is_open(utc("2024-03-04T08:00:00Z")));
+    assert!(!schedule.is_open(utc("2024-03-04T17:00:00Z")));
+}
+
+#[test]
 fn a_schedule_closed_for_years_is_unschedulable() {
     let holidays: Vec<String> = (1..=12)
         .flat_map(|m| (1..=31).map(move |d| format!("{m:02}-{d:02}")))
