@@ -435,6 +435,54 @@ fn a_vendor_worked_example_is_monday_not_tuesday() {
 }
 
 #[test]
+fn windows_across_dst_transitions_follow_the_wall_clock() {
+    let schedule = |windows: &str| {
+        let doc: ScheduleDoc = toml::from_str(&format!(
+            r#"
+            name = "ny"
+            zone = "America/New_York"
+            windows = [{windows}]
+            "#
+        ))
+        .unwrap();
+        Schedule::compile(&doc).unwrap()
+    };
+    let all_sunday = schedule(r#"{ days = ["sun"], open = "00:00", close = "24:00" }"#);
+    // Spring forward: Sunday 10 March 2024 has 23 hours; fall back: 3 November, 25.
+    assert_eq!(
+        all_sunday.open_seconds(utc("2024-03-10T05:00:00Z"), utc("2024-03-11T04:00:00Z")),
+        23 * 3600
+    );
+    assert_eq!(
+        all_sunday.open_seconds(utc("2024-11-03T04:00:00Z"), utc("2024-11-04T05:00:00Z")),
+        25 * 3600
+    );
+    // 24 open hours from the start of the short Sunday end an hour into the next one.
+    assert_eq!(
+        all_sunday
+            .add(utc("2024-03-10T05:00:00Z"), 24 * 3600)
+            .unwrap(),
+        utc("2024-03-17T05:00:00Z")
+    );
+    // A window over the repeated hour holds it twice: 01:00 EDT to 03:00 EST is 3 h.
+    let night = schedule(r#"{ days = ["sun"], open = "01:00", close = "03:00" }"#);
+    assert_eq!(
+        night.open_seconds(utc("2024-11-03T00:00:00Z"), utc("2024-11-04T00:00:00Z")),
+        3 * 3600
+    );
+    // A window inside the skipped hour does not exist that day.
+    let skipped = schedule(r#"{ days = ["sun"], open = "02:00", close = "03:00" }"#);
+    assert_eq!(
+        skipped.open_seconds(utc("2024-03-10T00:00:00Z"), utc("2024-03-11T00:00:00Z")),
+        0
+    );
+    assert_eq!(
+        skipped.open_seconds(utc("2024-03-17T00:00:00Z"), utc("2024-03-18T00:00:00Z")),
+        3600
+    );
+}
+
+#[test]
 fn a_schedule_closed_for_years_is_unschedulable() {
     let holidays: Vec<String> = (1..=12)
         .flat_map(|m| (1..=31).map(move |d| format!("{m:02}-{d:02}")))

@@ -6,7 +6,7 @@
 //! (10% of them chatbot-first), 25% after-sales requests under a business-hours
 //! policy (Asia/Shanghai, Mon–Fri 09:00–18:00, holidays) and 15% complaints; their
 //! event paths wait on the customer, answer next replies, wait on third parties and
-//! promise answers, and 40% are still open at `as_of`. Under
+//! promise answers, and half are still open at `as_of`. Under
 //! `cargo bench -- --test` it is 20,000 events, so the check suite stays fast.
 
 use std::collections::BTreeMap;
