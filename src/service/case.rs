@@ -304,6 +304,31 @@ impl Cases {
     }
 
     /// Every breached clock, with its case, by case id then start.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use patronage::service::{CaseEvent, EscalationState, Metric, ServiceDoc, ServicePolicy};
+    ///
+    /// let policy = ServicePolicy::compile(&ServiceDoc::reference())?;
+    /// let events: Vec<CaseEvent> = serde_json::from_str(r#"[
+    ///     {"id": 1, "case": 3, "at": "2024-03-01T10:00:00Z", "event": "opened", "customer": 7,
+    ///      "type": {"kind": "complaint", "category": "fraud", "severity": "critical"}},
+    ///     {"id": 2, "case": 3, "at": "2024-03-01T10:01:00Z", "event": "acknowledge"}
+    /// ]"#)?;
+    /// let as_of = Utc.with_ymd_and_hms(2024, 3, 2, 12, 0, 0).single().ok_or("date")?;
+    /// let cases = policy.replay(&events, as_of)?;
+    /// let breached: Vec<_> = cases.breaches().map(|(case, clock)| (case.id.0, clock.metric)).collect();
+    /// assert_eq!(breached, [(3, Metric::Resolution)]); // 26 hours of 24
+    /// let levels: Vec<_> = cases.escalations().iter().map(|e| (e.level.as_str(), e.state)).collect();
+    /// assert_eq!(levels, [
+    ///     ("warning", EscalationState::Reached),
+    ///     ("breach", EscalationState::Reached),
+    ///     ("management", EscalationState::Upcoming),
+    /// ]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn breaches(&self) -> impl Iterator<Item = (&Case, &Clock)> + '_ {
         self.cases.iter().flat_map(|case| {
             case.clocks

@@ -211,6 +211,27 @@ impl Schedule {
     }
 
     /// Whether the schedule is open at `at`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use patronage::service::{Schedule, ScheduleDoc};
+    ///
+    /// let doc: ScheduleDoc = toml::from_str(r#"
+    ///     name = "shanghai"
+    ///     zone = "Asia/Shanghai"
+    ///     windows = [{ days = ["mon", "tue", "wed", "thu", "fri"], open = "09:00", close = "18:00" }]
+    ///     holidays = ["10-01"]
+    /// "#)?;
+    /// let office = Schedule::compile(&doc)?;
+    /// // 01:00 UTC is 09:00 in Shanghai.
+    /// assert!(office.is_open(Utc.with_ymd_and_hms(2024, 3, 4, 1, 0, 0).single().ok_or("date")?));
+    /// assert!(!office.is_open(Utc.with_ymd_and_hms(2024, 3, 4, 0, 59, 59).single().ok_or("date")?));
+    /// // 1 October is a yearly holiday (a Tuesday in 2024).
+    /// assert!(!office.is_open(Utc.with_ymd_and_hms(2024, 10, 1, 3, 0, 0).single().ok_or("date")?));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_open(&self, at: DateTime<Utc>) -> bool {
         let second = at.timestamp();
         self.open_seconds_raw(second, second.saturating_add(1)) == 1
