@@ -101,7 +101,8 @@ pub struct Opening {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
     /// The earlier case this one follows up (a closed case is followed by a new
-    /// linked case, never reopened).
+    /// linked case, never reopened). Not checked against the log: the earlier case
+    /// may be outside the events replayed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linked_to: Option<CaseId>,
     /// Customer attributes that policy rules read, by name, in their text form

@@ -31,6 +31,26 @@
 //! - **Escalation**: [`Escalation`]; **closed loop**: [`FollowUp`].
 //! - **Suggestions (R22)**: [`Feedback`]; **root causes**: [`root_causes`].
 //!
+//! # Where help-desk tools are vague
+//!
+//! Zendesk, Freshdesk and ISO 10002 describe the same model (statuses, SLA policies
+//! per priority in calendar or business hours, pause rules, reply resets, escalation
+//! levels, auto-close, follow-up cases); this module writes down what they leave
+//! open:
+//!
+//! - *Which event comes first* when two share an instant: `opened`, then the event
+//!   id; an event delivered twice counts once.
+//! - *When a target is breached*: once elapsed time exceeds it — stopping exactly at
+//!   the due instant meets it — and `elapsed + remaining = target` always, with
+//!   `remaining` negative when overdue.
+//! - *Business-hours arithmetic* across weekends, holidays and DST: a window is the
+//!   wall-clock time in its zone, so a deadline does not shift by an hour when the
+//!   clocks change, and a published vendor example ("Friday 16:00 + 4 h, Mon–Fri
+//!   08:00–17:00 → Tuesday 11:00") comes out as its own arithmetic says: Monday 11:00.
+//! - *What stops, pauses and resets each clock*: the table on [`Metric`].
+//! - *What a closed case allows*: nothing but a satisfaction verdict; a new case
+//!   `linked_to` it carries on.
+//!
 //! # Example
 //!
 //! A complaint opened on a Friday afternoon, handled within 24 hours, then closed:
