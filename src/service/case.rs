@@ -413,40 +413,37 @@ impl ServicePolicy {
         as_of: DateTime<Utc>,
     ) -> Result<Cases, ServiceError> {
         // Sort compact keys rather than the events: one pass over memory, no pointer
-        // chasing in the comparisons. Keys are unique (the index is last).
-        let mut order: Vec<(u64, i64, u32, bool, u64, usize)> = events
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| e.at <= as_of)
-            .map(|(idx, e)| {
-                let opened = matches!(e.kind, EventKind::Opened(_));
-                (
-                    e.case.0,
-                    e.at.timestamp(),
-                    e.at.timestamp_subsec_nanos(),
-                    !opened,
-                    e.id,
-                    idx,
-                )
-            })
-            .collect();
-        order.sort_unstable();
+        // chasing in the comparisons except for ties, which compare event ids.
+        let mut order: Vec<SortKey> = Vec::with_capacity(events.len());
+        order.extend(
+            events
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| e.at <= as_of)
+                .map(|(idx, e)| SortKey::new(e, idx)),
+        );
+        let id_of = |key: &SortKey| events.get(key.idx).map_or(0, |e| e.id);
+        order.sort_unstable_by(|a, b| {
+            a.instant()
+                .cmp(&b.instant())
+                .then_with(|| id_of(a).cmp(&id_of(b)))
+                .then_with(|| a.idx.cmp(&b.idx))
+        });
+        let n_cases = order.chunk_by(|a, b| a.case == b.case).count();
         let mut calendars = Calendars::new(&self.schedules);
-        let mut cases = Vec::new();
+        let mut cases = Vec::with_capacity(n_cases);
         let mut group: Vec<&CaseEvent> = Vec::new();
-        for run in order.chunk_by(|a, b| a.0 == b.0) {
+        for run in order.chunk_by(|a, b| a.case == b.case) {
             group.clear();
-            let mut previous: Option<&(u64, i64, u32, bool, u64, usize)> = None;
+            let mut previous: Option<&CaseEvent> = None;
             for key in run {
-                let Some(event) = events.get(key.5) else {
+                let Some(event) = events.get(key.idx) else {
                     continue;
                 };
                 // The same event delivered twice counts once; two different events
                 // with one id at one instant would make the order depend on arrival.
-                if let Some(prev) = previous
-                    .filter(|p| (p.0, p.1, p.2, p.3, p.4) == (key.0, key.1, key.2, key.3, key.4))
-                {
-                    if events.get(prev.5) == Some(event) {
+                if let Some(prev) = previous.filter(|p| p.at == event.at && p.id == event.id) {
+                    if prev == event {
                         continue;
                     }
                     return Err(ServiceError::at_event(
@@ -455,7 +452,7 @@ impl ServicePolicy {
                         ServiceErrorKind::DuplicateEventId { at: event.at },
                     ));
                 }
-                previous = Some(key);
+                previous = Some(event);
                 group.push(event);
             }
             cases.push(self.replay_case(&group, as_of, &mut calendars)?);
@@ -495,6 +492,34 @@ impl ServicePolicy {
             replay.apply(event)?;
         }
         replay.finish(as_of.timestamp())
+    }
+}
+
+/// Where an event goes in replay order: case, instant, `opened` first (then the
+/// event id, looked up on ties).
+#[derive(Clone, Copy, Debug)]
+struct SortKey {
+    case: u64,
+    seconds: i64,
+    /// Nanoseconds, shifted left by one; the low bit is set for all but `opened`.
+    nanos_rank: u32,
+    idx: usize,
+}
+
+impl SortKey {
+    fn new(event: &CaseEvent, idx: usize) -> SortKey {
+        let later = u32::from(!matches!(event.kind, EventKind::Opened(_)));
+        SortKey {
+            case: event.case.0,
+            seconds: event.at.timestamp(),
+            // Sub-second nanoseconds are below 2^31 (a leap second reaches 1.999…e9).
+            nanos_rank: (event.at.timestamp_subsec_nanos() << 1) | later,
+            idx,
+        }
+    }
+
+    fn instant(&self) -> (u64, i64, u32) {
+        (self.case, self.seconds, self.nanos_rank)
     }
 }
 
