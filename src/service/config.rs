@@ -72,6 +72,11 @@ pub struct ServiceDoc {
     /// given per case in [`Opening::attributes`](crate::service::Opening::attributes).
     pub customer_fields: Vec<Field>,
     /// The complaint categories (root causes are tallied per category).
+    ///
+    /// SPEC R21 names damaged goods, poor service attitude and fraud as severity
+    /// grades; here they are categories (what the complaint is about) and the grade
+    /// is [`severity_grades`](Self::severity_grades) (how serious it is), so that a
+    /// policy can say `category == fraud or severity == critical`.
     pub complaint_categories: Vec<String>,
     /// The complaint severity grades.
     pub severity_grades: Vec<String>,

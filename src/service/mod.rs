@@ -93,6 +93,7 @@ mod error;
 mod escalation;
 mod event;
 mod feedback;
+mod follow_up;
 mod policy;
 mod report;
 mod schedule;
@@ -103,14 +104,13 @@ pub use crate::service::config::{
     Day, EscalationDoc, Hours, PolicyDoc, ScheduleDoc, ServiceDoc, TargetDoc, WindowDoc,
 };
 pub use crate::service::error::{ServiceError, ServiceErrorKind};
-pub use crate::service::escalation::{
-    Escalation, EscalationState, EscalationTrigger, FollowUp, FollowUpKind,
-};
+pub use crate::service::escalation::{Escalation, EscalationState, EscalationTrigger};
 pub use crate::service::event::{
     AfterSalesCategory, CaseEvent, CaseType, EventKind, EventName, Handler, InquiryCategory,
     Opening, Priority, Scope, Verdict,
 };
 pub use crate::service::feedback::{Adoption, Feedback, FeedbackClass, FeedbackSummary};
+pub use crate::service::follow_up::{FollowUp, FollowUpKind};
 pub use crate::service::policy::ServicePolicy;
 pub use crate::service::report::{root_causes, Period, RootCause};
 pub use crate::service::schedule::Schedule;
