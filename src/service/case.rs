@@ -829,11 +829,7 @@ impl<'p, 'c> Replay<'p, 'c> {
                 .target
                 .and_then(|idx| compiled.and_then(|p| p.targets.get(idx)));
             let Some(target) = target else { continue };
-            for ((level, _), crossing) in target
-                .escalations
-                .iter()
-                .zip(crossings.as_slice().iter().skip(1))
-            {
+            for ((level, _), crossing) in target.escalations.iter().zip(crossings.iter().skip(1)) {
                 let Some(due) = *crossing else { continue };
                 let state = if due <= as_of {
                     EscalationState::Reached

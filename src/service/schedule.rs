@@ -433,9 +433,12 @@ impl DayCache {
             }
             range
         };
-        self.arena
-            .get(range.0 as usize..range.1 as usize)
-            .unwrap_or_default()
+        // `range` was pushed onto `arena` above, so both splits are in bounds.
+        let (_, tail) = self
+            .arena
+            .split_at((range.0 as usize).min(self.arena.len()));
+        let len = (range.1.saturating_sub(range.0) as usize).min(tail.len());
+        tail.split_at(len).0
     }
 }
 

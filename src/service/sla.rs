@@ -98,12 +98,12 @@ pub(crate) struct Thresholds<T> {
 }
 
 impl<T> Thresholds<T> {
-    pub(crate) fn as_slice(&self) -> &[T] {
-        self.items.get(..self.len).unwrap_or_default()
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &T> + '_ {
+        self.items.iter().take(self.len)
     }
 
-    fn as_mut_slice(&mut self) -> &mut [T] {
-        self.items.get_mut(..self.len).unwrap_or_default()
+    fn iter_mut(&mut self) -> impl Iterator<Item = &mut T> + '_ {
+        self.items.iter_mut().take(self.len)
     }
 }
 
@@ -189,12 +189,7 @@ impl ClockRun {
         let counted = measure(self.basis, cal, since, at);
         let before = self.elapsed;
         let after = before.saturating_add(counted);
-        for (threshold, crossing) in self
-            .thresholds
-            .as_slice()
-            .iter()
-            .zip(self.crossings.as_mut_slice())
-        {
+        for (threshold, crossing) in self.thresholds.iter().zip(self.crossings.iter_mut()) {
             if crossing.is_none() && before <= *threshold && *threshold < after {
                 *crossing = Some(advance(self.basis, cal, since, threshold - before)?);
             }
@@ -255,12 +250,7 @@ impl ClockRun {
         if let Some(since) = self.running_since {
             let end = as_of.max(since);
             elapsed = elapsed.saturating_add(measure(self.basis, cal, since, end));
-            for (threshold, crossing) in self
-                .thresholds
-                .as_slice()
-                .iter()
-                .zip(crossings.as_mut_slice())
-            {
+            for (threshold, crossing) in self.thresholds.iter().zip(crossings.iter_mut()) {
                 if crossing.is_none() && self.elapsed <= *threshold {
                     *crossing = Some(advance(self.basis, cal, since, threshold - self.elapsed)?);
                 }
@@ -276,7 +266,7 @@ impl ClockRun {
         cal: &mut Calendars<'_>,
     ) -> Result<(Clock, Thresholds<Option<i64>>), ServiceError> {
         let (elapsed, crossings) = self.crossings_at(as_of, cal)?;
-        let breach = crossings.as_slice().first().copied().flatten();
+        let breach = crossings.iter().next().copied().flatten();
         let status = if elapsed > self.target_s {
             SlaStatus::Breached
         } else if self.stopped.is_some() {
