@@ -563,6 +563,12 @@ impl<'p, 'c> Replay<'p, 'c> {
                 }
             }
         }
+        for clock in &mut clocks {
+            // A clock whose pause statuses include `received` starts paused.
+            if clock.pauses_in(Status::Received) {
+                clock.running_since = None;
+            }
+        }
         if let CaseType::Complaint {
             scope: Scope::Group,
             ..
@@ -732,10 +738,10 @@ impl<'p, 'c> Replay<'p, 'c> {
                 }
             }
         }
-        if to != from {
-            for clock in &mut self.clocks {
-                clock.on_status(to, at, self.cal).map_err(locate)?;
-            }
+        // Every clock follows the status, including one this event started (idempotent
+        // for the others).
+        for clock in &mut self.clocks {
+            clock.on_status(to, at, self.cal).map_err(locate)?;
         }
         self.case.status = to;
         self.case.history.push(Transition {
