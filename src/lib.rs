@@ -143,6 +143,7 @@ pub mod rules;
 pub mod segment;
 
 pub mod predict;
+pub mod service;
 
 // ---- the composition root: the company's policy document -----------------------
 pub mod config;

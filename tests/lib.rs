@@ -13,3 +13,6 @@ mod segment;
 
 // prediction
 mod predict;
+
+// service
+mod service;

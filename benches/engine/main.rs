@@ -6,6 +6,7 @@ mod facts;
 mod predict;
 mod rules;
 mod segment;
+mod service;
 
 fn main() {
     let mut c = Criterion::default().configure_from_args();
@@ -13,5 +14,6 @@ fn main() {
     rules::define(&mut c);
     segment::define(&mut c);
     predict::define(&mut c);
+    service::define(&mut c);
     c.final_summary();
 }
