@@ -113,6 +113,7 @@ mod segment;
 pub use crate::segment::*;
 
 // ---- prediction: BG/NBD, Gamma-Gamma, CLV -----------------------------------
+pub mod kpi;
 pub mod predict;
 
 #[cfg(doctest)]
