@@ -12,3 +12,6 @@ mod segment;
 
 // prediction
 mod predict;
+
+// KPIs
+mod kpi;

@@ -2,7 +2,7 @@
 //! counts, an invalid argument, target or period, an order in another currency, a case
 //! whose timeline runs backwards, a series value that is not a number.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::customer::{CustomerId, OrderId};
 use crate::kpi::case::{CaseId, StaffId};
@@ -109,14 +109,6 @@ pub enum KpiErrorKind {
         period: String,
         /// What a valid period looks like.
         expected: &'static str,
-    },
-    /// A local date has no instant in the company's zone (outside chrono's range).
-    #[error("date {date} has no start instant in zone `{zone}`: expected a date within the supported range")]
-    UnrepresentableDate {
-        /// The date.
-        date: NaiveDate,
-        /// The IANA zone.
-        zone: String,
     },
     /// An order is in another currency than the report's.
     #[error("order {order} (customer {customer}): amount in `{found}`: expected `{expected}`, the currency of the report")]

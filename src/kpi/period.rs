@@ -173,8 +173,7 @@ impl Period {
     ///
     /// # Errors
     ///
-    /// [`KpiErrorKind::InvalidPeriod`] for coordinates out of range;
-    /// [`KpiErrorKind::UnrepresentableDate`] when a date has no instant.
+    /// [`KpiErrorKind::InvalidPeriod`] for coordinates out of range.
     ///
     /// # Example
     ///
@@ -192,8 +191,10 @@ impl Period {
         Ok(Period {
             kind,
             zone,
-            start: local_midnight(first, zone)?,
-            end: local_midnight(end_date, zone)?,
+            start: local_midnight(first, zone)
+                .ok_or_else(|| invalid_period(&kind, "a date within chrono's range"))?,
+            end: local_midnight(end_date, zone)
+                .ok_or_else(|| invalid_period(&kind, "a date within chrono's range"))?,
         })
     }
 
@@ -419,10 +420,10 @@ fn invalid_period(kind: &PeriodKind, expected: &'static str) -> KpiError {
 
 /// The first instant of `date` in `zone`: local midnight, the earlier of two, or the
 /// first local instant after a gap at midnight.
-pub(crate) fn local_midnight(date: NaiveDate, zone: Tz) -> Result<DateTime<Utc>, KpiError> {
+fn local_midnight(date: NaiveDate, zone: Tz) -> Option<DateTime<Utc>> {
     let midnight = date.and_time(chrono::NaiveTime::MIN);
     if let Some(instant) = zone.from_local_datetime(&midnight).earliest() {
-        return Ok(instant.with_timezone(&Utc));
+        return Some(instant.with_timezone(&Utc));
     }
     // A gap at midnight: walk forward minute by minute (gaps are at most a few hours).
     for minutes in 1..=24 * 60 {
@@ -431,13 +432,10 @@ pub(crate) fn local_midnight(date: NaiveDate, zone: Tz) -> Result<DateTime<Utc>,
             break;
         }
         if let Some(instant) = zone.from_local_datetime(&local).earliest() {
-            return Ok(instant.with_timezone(&Utc));
+            return Some(instant.with_timezone(&Utc));
         }
     }
-    Err(KpiError::new(KpiErrorKind::UnrepresentableDate {
-        date,
-        zone: zone.name().to_owned(),
-    }))
+    None
 }
 
 #[cfg(test)]
