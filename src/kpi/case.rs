@@ -686,6 +686,28 @@ impl CaseTally {
     }
 
     /// A statistic of the first response times (seconds).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use chrono::{Duration, TimeZone, Utc};
+    /// use patronage::CustomerId;
+    /// use patronage::kpi::{CaseId, CaseKind, CaseOptions, CaseTally, HandledCase, Period, Statistic, Targets};
+    ///
+    /// let period = Period::month(2024, 5, chrono_tz::UTC)?;
+    /// let created = Utc.with_ymd_and_hms(2024, 5, 2, 8, 0, 0).single().ok_or("date")?;
+    /// let cases: Vec<HandledCase> = [60, 180, 600].iter().enumerate().map(|(i, &secs)| {
+    ///     let mut case = HandledCase::new(CaseId(i as u64), CustomerId(7), CaseKind::Inquiry, created);
+    ///     case.first_response_at = Some(created + Duration::seconds(secs));
+    ///     case.resolved_at = Some(created + Duration::seconds(10 * secs));
+    ///     case
+    /// }).collect();
+    /// let tally = CaseTally::from_cases(&cases, &period, created + Duration::days(1), CaseOptions::default())?;
+    /// let median = tally.first_response_time(Statistic::Median, &Targets::reference());
+    /// assert_eq!(median.value(), Some(180.0));
+    /// assert_eq!(median.to_string(), "first response median 3.0 min (n = 3, small sample) — target ≤ 5.0 min, met");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn first_response_time(&self, statistic: Statistic, targets: &Targets) -> Kpi {
         duration_kpi(
             KpiName::FirstResponseTime(statistic),
@@ -696,6 +718,26 @@ impl CaseTally {
     }
 
     /// A statistic of the resolution times (seconds).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use chrono::{Duration, TimeZone, Utc};
+    /// use patronage::CustomerId;
+    /// use patronage::kpi::{CaseId, CaseKind, CaseOptions, CaseTally, HandledCase, Period, Statistic, Targets};
+    ///
+    /// let period = Period::month(2024, 5, chrono_tz::UTC)?;
+    /// let created = Utc.with_ymd_and_hms(2024, 5, 2, 8, 0, 0).single().ok_or("date")?;
+    /// let cases: Vec<HandledCase> = [60, 180, 600].iter().enumerate().map(|(i, &secs)| {
+    ///     let mut case = HandledCase::new(CaseId(i as u64), CustomerId(7), CaseKind::Inquiry, created);
+    ///     case.first_response_at = Some(created + Duration::seconds(secs));
+    ///     case.resolved_at = Some(created + Duration::seconds(10 * secs));
+    ///     case
+    /// }).collect();
+    /// let tally = CaseTally::from_cases(&cases, &period, created + Duration::days(1), CaseOptions::default())?;
+    /// assert_eq!(tally.resolution_time(Statistic::P90, &Targets::reference()).value(), Some(6000.0));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn resolution_time(&self, statistic: Statistic, targets: &Targets) -> Kpi {
         duration_kpi(
             KpiName::ResolutionTime(statistic),

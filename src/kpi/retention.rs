@@ -439,6 +439,30 @@ impl OrderTally {
     }
 
     /// Purchase frequency: purchases / purchasing customers in the period.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use patronage::{Currency, CustomerId, Order, OrderId, OrderStatus};
+    /// use patronage::kpi::{OrderOptions, OrderTally, Period, Targets};
+    ///
+    /// let at = |y, d| Utc.with_ymd_and_hms(y, 3, d, 12, 0, 0).single().ok_or("date");
+    /// let orders = [
+    ///     Order::new(OrderId(1), CustomerId(7), at(2023, 1)?, "80 CNY".parse()?, OrderStatus::Paid),
+    ///     Order::new(OrderId(2), CustomerId(7), at(2023, 9)?, "80 CNY".parse()?, OrderStatus::Paid),
+    ///     Order::new(OrderId(3), CustomerId(8), at(2023, 9)?, "80 CNY".parse()?, OrderStatus::Paid),
+    ///     Order::new(OrderId(4), CustomerId(7), at(2024, 2)?, "90 CNY".parse()?, OrderStatus::Paid),
+    ///     Order::new(OrderId(5), CustomerId(7), at(2024, 5)?, "90 CNY".parse()?, OrderStatus::Paid),
+    ///     Order::new(OrderId(6), CustomerId(8), at(2024, 5)?, "90 CNY".parse()?, OrderStatus::Paid),
+    ///     Order::new(OrderId(7), CustomerId(8), at(2024, 6)?, "90 CNY".parse()?, OrderStatus::Paid),
+    /// ];
+    /// let march = Period::month(2024, 3, chrono_tz::UTC)?;
+    /// let tally = OrderTally::from_orders(&orders, &march, OrderOptions::new(Currency::CNY))?;
+    /// let targets = Targets::reference();
+    /// assert_eq!(tally.purchase_frequency(&targets).value(), Some(2.0)); // 4 purchases, 2 customers
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn purchase_frequency(&self, targets: &Targets) -> Kpi {
         let c = &self.current;
         Kpi::assemble(
@@ -454,6 +478,30 @@ impl OrderTally {
     }
 
     /// AOV: net spend / purchases in the period (as a number in the report's currency).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use patronage::{Currency, CustomerId, Order, OrderId, OrderStatus};
+    /// use patronage::kpi::{OrderOptions, OrderTally, Period, Targets};
+    ///
+    /// let at = |y, d| Utc.with_ymd_and_hms(y, 3, d, 12, 0, 0).single().ok_or("date");
+    /// let orders = [
+    ///     Order::new(OrderId(1), CustomerId(7), at(2023, 1)?, "80 CNY".parse()?, OrderStatus::Paid),
+    ///     Order::new(OrderId(2), CustomerId(7), at(2023, 9)?, "80 CNY".parse()?, OrderStatus::Paid),
+    ///     Order::new(OrderId(3), CustomerId(8), at(2023, 9)?, "80 CNY".parse()?, OrderStatus::Paid),
+    ///     Order::new(OrderId(4), CustomerId(7), at(2024, 2)?, "90 CNY".parse()?, OrderStatus::Paid),
+    ///     Order::new(OrderId(5), CustomerId(7), at(2024, 5)?, "90 CNY".parse()?, OrderStatus::Paid),
+    ///     Order::new(OrderId(6), CustomerId(8), at(2024, 5)?, "90 CNY".parse()?, OrderStatus::Paid),
+    ///     Order::new(OrderId(7), CustomerId(8), at(2024, 6)?, "90 CNY".parse()?, OrderStatus::Paid),
+    /// ];
+    /// let march = Period::month(2024, 3, chrono_tz::UTC)?;
+    /// let tally = OrderTally::from_orders(&orders, &march, OrderOptions::new(Currency::CNY))?;
+    /// let targets = Targets::reference();
+    /// assert_eq!(tally.average_order_value(&targets).value(), Some(90.0));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn average_order_value(&self, targets: &Targets) -> Kpi {
         Kpi::assemble(
             KpiName::AverageOrderValue,
@@ -469,6 +517,31 @@ impl OrderTally {
     /// Repurchase-rate lift: `(r − r₀) / r₀` with `r` this period's repeat retention and
     /// `r₀` the same period last year's. No value when either period has no customers
     /// or `r₀` is 0.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use patronage::{Currency, CustomerId, Order, OrderId, OrderStatus};
+    /// use patronage::kpi::{OrderOptions, OrderTally, Period, Targets};
+    ///
+    /// let at = |y, d| Utc.with_ymd_and_hms(y, 3, d, 12, 0, 0).single().ok_or("date");
+    /// let orders = [
+    ///     Order::new(OrderId(1), CustomerId(7), at(2023, 1)?, "80 CNY".parse()?, OrderStatus::Paid),
+    ///     Order::new(OrderId(2), CustomerId(7), at(2023, 9)?, "80 CNY".parse()?, OrderStatus::Paid),
+    ///     Order::new(OrderId(3), CustomerId(8), at(2023, 9)?, "80 CNY".parse()?, OrderStatus::Paid),
+    ///     Order::new(OrderId(4), CustomerId(7), at(2024, 2)?, "90 CNY".parse()?, OrderStatus::Paid),
+    ///     Order::new(OrderId(5), CustomerId(7), at(2024, 5)?, "90 CNY".parse()?, OrderStatus::Paid),
+    ///     Order::new(OrderId(6), CustomerId(8), at(2024, 5)?, "90 CNY".parse()?, OrderStatus::Paid),
+    ///     Order::new(OrderId(7), CustomerId(8), at(2024, 6)?, "90 CNY".parse()?, OrderStatus::Paid),
+    /// ];
+    /// let march = Period::month(2024, 3, chrono_tz::UTC)?;
+    /// let tally = OrderTally::from_orders(&orders, &march, OrderOptions::new(Currency::CNY))?;
+    /// let targets = Targets::reference();
+    /// // March 2024: both customers repeat (r = 1); March 2023: one of two (r₀ = 0.5).
+    /// assert_eq!(tally.repurchase_lift(&targets).value(), Some(1.0));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn repurchase_lift(&self, targets: &Targets) -> Kpi {
         let value = match (self.current.retention(), self.previous.retention()) {
             (Some(now), Some(then)) if then > 0.0 => Some((now - then) / then),
@@ -488,6 +561,30 @@ impl OrderTally {
 
     /// AOV lift: `(aov − aov₀) / aov₀` against the same period last year, in exact
     /// decimals. No value when either period has no purchases or `aov₀` is 0.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use patronage::{Currency, CustomerId, Order, OrderId, OrderStatus};
+    /// use patronage::kpi::{OrderOptions, OrderTally, Period, Targets};
+    ///
+    /// let at = |y, d| Utc.with_ymd_and_hms(y, 3, d, 12, 0, 0).single().ok_or("date");
+    /// let orders = [
+    ///     Order::new(OrderId(1), CustomerId(7), at(2023, 1)?, "80 CNY".parse()?, OrderStatus::Paid),
+    ///     Order::new(OrderId(2), CustomerId(7), at(2023, 9)?, "80 CNY".parse()?, OrderStatus::Paid),
+    ///     Order::new(OrderId(3), CustomerId(8), at(2023, 9)?, "80 CNY".parse()?, OrderStatus::Paid),
+    ///     Order::new(OrderId(4), CustomerId(7), at(2024, 2)?, "90 CNY".parse()?, OrderStatus::Paid),
+    ///     Order::new(OrderId(5), CustomerId(7), at(2024, 5)?, "90 CNY".parse()?, OrderStatus::Paid),
+    ///     Order::new(OrderId(6), CustomerId(8), at(2024, 5)?, "90 CNY".parse()?, OrderStatus::Paid),
+    ///     Order::new(OrderId(7), CustomerId(8), at(2024, 6)?, "90 CNY".parse()?, OrderStatus::Paid),
+    /// ];
+    /// let march = Period::month(2024, 3, chrono_tz::UTC)?;
+    /// let tally = OrderTally::from_orders(&orders, &march, OrderOptions::new(Currency::CNY))?;
+    /// let targets = Targets::reference();
+    /// assert_eq!(tally.aov_lift(&targets).value(), Some(0.125)); // (90 − 80) / 80
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn aov_lift(&self, targets: &Targets) -> Kpi {
         let value = match (self.current.aov(), self.previous.aov()) {
             (Some(now), Some(then)) if !then.is_zero() => now

@@ -362,10 +362,7 @@ pub fn scorecards(
         .map(|&dimension| {
             let current = survey.csat_about(dimension).csat_mean(targets)?;
             let previous = previous_survey.csat_about(dimension).csat_mean(targets)?;
-            let change = match (current.value(), previous.value()) {
-                (Some(now), Some(then)) => Some(now - then),
-                _ => None,
-            };
+            let change = current.change_from(&previous);
             Ok(DimensionChange {
                 dimension,
                 current,

@@ -397,6 +397,33 @@ impl Kpi {
     pub fn is_small_sample(&self) -> bool {
         self.small_sample
     }
+
+    /// The change from `previous`, the same KPI of an earlier period (R24's
+    /// improvement against a previous period): `self − previous` in the KPI's unit
+    /// (score points, NPS points, a difference of shares). `None` when either has no
+    /// value or they are different KPIs.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use patronage::kpi::{ScoreCounts, Scale, Targets};
+    ///
+    /// let targets = Targets::reference();
+    /// let mut april = ScoreCounts::new(Scale::Csat);
+    /// april.add_many(4, 10)?;
+    /// let mut may = ScoreCounts::new(Scale::Csat);
+    /// may.add_many(5, 5)?;
+    /// may.add_many(4, 5)?;
+    /// let change = may.csat_mean(&targets)?.change_from(&april.csat_mean(&targets)?);
+    /// assert_eq!(change, Some(0.5));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn change_from(&self, previous: &Kpi) -> Option<f64> {
+        if self.name != previous.name {
+            return None;
+        }
+        Some(self.value? - previous.value?)
+    }
 }
 
 impl fmt::Display for Kpi {
