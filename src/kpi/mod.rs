@@ -62,6 +62,7 @@
 
 mod case;
 mod error;
+mod idmap;
 mod interval;
 mod lift;
 mod period;

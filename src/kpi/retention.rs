@@ -2,8 +2,6 @@
 //! purchase frequency, AOV, and the repurchase-rate and AOV lifts against the same
 //! period a year earlier.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
@@ -11,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::customer::{CustomerId, Order};
 use crate::kpi::error::{KpiError, KpiErrorKind};
+use crate::kpi::idmap::{id_map, IdMap};
 use crate::kpi::period::Period;
 use crate::kpi::survey::share_kpi;
 use crate::kpi::targets::Targets;
@@ -202,7 +201,7 @@ impl OrderWindows {
 #[derive(Debug)]
 pub(crate) struct OrderFold {
     pub(crate) windows: OrderWindows,
-    pub(crate) customers: HashMap<CustomerId, CustomerSales>,
+    pub(crate) customers: IdMap<CustomerId, CustomerSales>,
     pub(crate) current_spend: Decimal,
     pub(crate) previous_spend: Decimal,
     pub(crate) current_purchases: u64,
@@ -213,7 +212,7 @@ impl OrderFold {
     pub(crate) fn new(windows: OrderWindows) -> OrderFold {
         OrderFold {
             windows,
-            customers: HashMap::new(),
+            customers: id_map(0),
             current_spend: Decimal::ZERO,
             previous_spend: Decimal::ZERO,
             current_purchases: 0,

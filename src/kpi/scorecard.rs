@@ -1,6 +1,6 @@
 //! Team and per-person scorecards (R25), computed in one pass over each input.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::customer::{CustomerId, Order};
 use crate::kpi::case::{CaseId, CaseOptions, CaseTally, HandledCase, SlaMetric, StaffId};
 use crate::kpi::error::{KpiError, KpiErrorKind};
+use crate::kpi::idmap::{id_map, IdMap};
 use crate::kpi::period::Period;
 use crate::kpi::retention::{add_customer, OrderFold, OrderOptions, OrderTally, OrderWindows};
 use crate::kpi::survey::{SatisfactionDimension, Scale, ScoreCounts, SurveyResponse, SurveyTally};
@@ -249,7 +250,7 @@ pub fn scorecards(
     // Cases: team and per-agent tallies, and who handled which case.
     let mut team_cases = CaseTally::new();
     let mut agent_cases: BTreeMap<StaffId, CaseTally> = BTreeMap::new();
-    let mut case_agents: HashMap<CaseId, StaffId> = HashMap::new();
+    let mut case_agents: IdMap<CaseId, StaffId> = id_map(inputs.cases.len());
     for case in inputs.cases {
         team_cases.add(case, period, spec.as_of, spec.cases)?;
         if let Some(agent) = case.agent {
@@ -284,8 +285,7 @@ pub fn scorecards(
     }
 
     // Orders: fold by customer, then split the customers between team and operators.
-    let mut operator_of: HashMap<CustomerId, StaffId> =
-        HashMap::with_capacity(inputs.assignments.len());
+    let mut operator_of: IdMap<CustomerId, StaffId> = id_map(inputs.assignments.len());
     let mut operator_customers: BTreeMap<StaffId, u64> = BTreeMap::new();
     for &(customer, operator) in inputs.assignments {
         if let Some(&first) = operator_of.get(&customer) {
