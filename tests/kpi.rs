@@ -634,6 +634,17 @@ fn targets_document_errors_name_their_path() {
             .value,
         0.35
     );
+    let dropped: TargetsDocument = serde_json::from_str(r#"{"nps": null}"#).unwrap();
+    let dropped = dropped.validate().unwrap();
+    assert_eq!(dropped.target(KpiName::Nps), None);
+    let mut counts = ScoreCounts::new(Scale::Nps);
+    counts.add_many(10, 3).unwrap();
+    let nps = counts.nps(&dropped).unwrap();
+    assert_eq!(nps.verdict(), Verdict::NoTarget);
+    assert_eq!(
+        nps.to_string(),
+        "NPS 100 (95% CI -7–100, n = 3, small sample)"
+    );
     let unknown = toml::from_str::<TargetsDocument>("retension = 0.3").unwrap_err();
     assert!(
         unknown.to_string().contains("unknown field `retension`"),

@@ -253,7 +253,7 @@ impl ScoreCounts {
     /// ```
     /// let mut counts = patronage::kpi::ScoreCounts::new(patronage::kpi::Scale::Csat);
     /// counts.add(5)?;
-    /// assert_eq!(counts.add(0).unwrap_err().to_string(), "argument `score` is 0: expected a score on the scale");
+    /// assert_eq!(counts.add(0).unwrap_err().to_string(), "argument `score` is 0: expected a `csat` score from 1 to 5");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn add(&mut self, score: u8) -> Result<(), KpiError> {
@@ -277,11 +277,11 @@ impl ScoreCounts {
     pub fn add_many(&mut self, score: u8, count: u64) -> Result<(), KpiError> {
         let (min, max) = self.scale.range();
         if !(min..=max).contains(&score) {
-            return Err(crate::kpi::interval::invalid(
-                "score",
-                &score.to_string(),
-                "a score on the scale",
-            ));
+            return Err(KpiError::new(KpiErrorKind::InvalidArgument {
+                name: "score",
+                value: score.to_string(),
+                expected: format!("a `{}` score from {min} to {max}", self.scale),
+            }));
         }
         if let Some(slot) = self.counts.get_mut(usize::from(score)) {
             *slot = slot.saturating_add(count);

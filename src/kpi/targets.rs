@@ -11,7 +11,8 @@ use crate::kpi::value::{Direction, KpiName, Statistic, Target};
 ///
 /// Shares and lifts are fractions (`retention = 0.30`, `repurchase_lift = 0.10`), NPS
 /// in points, CSAT and CES on their scales, durations in seconds. A missing field takes
-/// its default; unknown fields are rejected. Every target is *at least* except churn and
+/// its default; unknown fields are rejected; a target set to `null` (JSON) or `None`
+/// (in code) is dropped, and its KPI is reported without a verdict. Every target is *at least* except churn and
 /// the durations, which are *at most*. [`TargetsDocument::validate`] checks ranges and
 /// names the path of the first bad value.
 ///

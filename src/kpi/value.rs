@@ -482,7 +482,9 @@ fn format_value(unit: Unit, value: f64, with_unit: bool) -> String {
     let pct = if with_unit { "%" } else { "" };
     match unit {
         Unit::Score | Unit::Ratio | Unit::Amount => format!("{value:.2}"),
-        Unit::NetScore => format!("{:.0}", value + 0.0),
+        // Values that round to zero print as `0`, never `-0`.
+        Unit::NetScore if value.abs() < 0.5 => "0".to_owned(),
+        Unit::NetScore => format!("{value:.0}"),
         Unit::Share => format!("{:.1}{pct}", value * 100.0),
         Unit::RelativeChange => format!("{:+.1}{pct}", value * 100.0),
         Unit::Seconds => {
