@@ -266,6 +266,37 @@ mod tests {
     }
 
     #[test]
+    fn t_tails_match_closed_forms() {
+        use std::f64::consts::PI;
+        for t in [0.1_f64, 0.5, 1.0, 2.0, 5.0, 20.0, 300.0] {
+            // One degree of freedom (Cauchy): P(T > t) = 1/2 − atan(t)/π.
+            let cauchy = 0.5 - t.atan() / PI;
+            assert!(
+                close(student_t_upper_tail(t, 1.0), cauchy, 1e-13),
+                "df 1, t {t}"
+            );
+            // Two: P(T > t) = (1 − t/√(2 + t²)) / 2.
+            let two = 0.5 * (1.0 - t / (2.0 + t * t).sqrt());
+            assert!(
+                close(student_t_upper_tail(t, 2.0), two, 1e-13),
+                "df 2, t {t}"
+            );
+            // Three: P(T ≤ t) = 1/2 + (t/(√3 (1 + t²/3)) + atan(t/√3)) / π.
+            let s3 = 3f64.sqrt();
+            let three = 0.5 - (t / (s3 * (1.0 + t * t / 3.0)) + (t / s3).atan()) / PI;
+            assert!(
+                close(student_t_upper_tail(t, 3.0), three, 1e-13),
+                "df 3, t {t}"
+            );
+        }
+        // The bisected quantile inverts the tail at df 3, far out.
+        for p in [0.6, 0.9, 0.975, 0.9999] {
+            let t = student_t_quantile(p, 3.0);
+            assert!(close(student_t_upper_tail(t, 3.0), 1.0 - p, 1e-13), "p {p}");
+        }
+    }
+
+    #[test]
     fn student_t_quantiles_match_tables() {
         // Two-sided 95% critical values from the usual t table (to 6 decimals).
         for (df, expected) in [
