@@ -92,4 +92,4 @@ pub use self::survey::{
 };
 pub use self::targets::{Targets, TargetsDocument};
 pub use self::value::{Direction, Kpi, KpiName, Method, Sample, Statistic, Target, Unit, Verdict};
-pub use self::warning::{Assessment, EarlyWarning, Status, Watch};
+pub use self::warning::{Assessment, EarlyWarning, EarlyWarningSpec, Status, Watch};

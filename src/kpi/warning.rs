@@ -49,11 +49,59 @@ pub enum Watch {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "EarlyWarningSpec", into = "EarlyWarningSpec")]
 pub struct EarlyWarning {
     window: usize,
     min_history: usize,
     threshold: f64,
     watch: Watch,
+}
+
+/// The serde form of an [`EarlyWarning`], checked by [`EarlyWarning::new`] when read.
+///
+/// # Example
+///
+/// ```
+/// use patronage::kpi::EarlyWarning;
+///
+/// let detector: EarlyWarning = serde_json::from_str(
+///     r#"{"window": 12, "min_history": 8, "threshold": 3.5, "watch": "up"}"#)?;
+/// assert_eq!(detector.window(), 12);
+/// let err = serde_json::from_str::<EarlyWarning>(
+///     r#"{"window": 0, "min_history": 8, "threshold": 3.5, "watch": "up"}"#).unwrap_err();
+/// assert!(err.to_string().starts_with("argument `window` is 0: expected at least 1 point"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EarlyWarningSpec {
+    /// Points of history before each point.
+    pub window: usize,
+    /// The fewest points of history a point is assessed with.
+    pub min_history: usize,
+    /// The robust z-score from which a point is abnormal.
+    pub threshold: f64,
+    /// Which movements raise a warning.
+    pub watch: Watch,
+}
+
+impl TryFrom<EarlyWarningSpec> for EarlyWarning {
+    type Error = KpiError;
+
+    fn try_from(spec: EarlyWarningSpec) -> Result<EarlyWarning, KpiError> {
+        EarlyWarning::new(spec.window, spec.min_history, spec.threshold, spec.watch)
+    }
+}
+
+impl From<EarlyWarning> for EarlyWarningSpec {
+    fn from(detector: EarlyWarning) -> EarlyWarningSpec {
+        EarlyWarningSpec {
+            window: detector.window,
+            min_history: detector.min_history,
+            threshold: detector.threshold,
+            watch: detector.watch,
+        }
+    }
 }
 
 /// The assessment of one point of a series.
@@ -149,6 +197,26 @@ impl EarlyWarning {
             threshold,
             watch,
         })
+    }
+
+    /// Points of history before each point.
+    pub fn window(&self) -> usize {
+        self.window
+    }
+
+    /// The fewest points of history a point is assessed with.
+    pub fn min_history(&self) -> usize {
+        self.min_history
+    }
+
+    /// The robust z-score from which a point is abnormal.
+    pub fn threshold(&self) -> f64 {
+        self.threshold
+    }
+
+    /// Which movements raise a warning.
+    pub fn watch(&self) -> Watch {
+        self.watch
     }
 
     /// Assesses every point of `series` against the points before it.
