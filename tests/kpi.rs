@@ -109,7 +109,7 @@ fn complaint_timeliness_excludes_pending_complaints() {
         complaint(3, utc(2024, 5, 30, 9, 0), None),
         // D: received 31 May 08:00, open, 4 h old → pending, not counted.
         complaint(4, utc(2024, 5, 31, 8, 0), None),
-        // E: received 31 May 06:00, resolved exactly 24 h … no: after 1 h → due, timely.
+        // E: received 31 May 06:00, resolved 1 h later → due, timely.
         complaint(5, utc(2024, 5, 31, 6, 0), Some(utc(2024, 5, 31, 7, 0))),
         // F: received 30 April → another period.
         complaint(6, utc(2024, 4, 30, 9, 0), Some(utc(2024, 4, 30, 10, 0))),
@@ -961,6 +961,74 @@ fn periods_in_the_company_zone() {
         serde_json::from_str::<Period>(bad).unwrap_err().to_string(),
         "period 2024-13: expected a month from 1 to 12"
     );
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PeriodCases {
+    case: Vec<PeriodCase>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PeriodCase {
+    name: String,
+    period: String,
+    zone: Tz,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    days: u64,
+    last_year: String,
+    last_year_days: Option<u64>,
+    previous: String,
+}
+
+fn parse_period(text: &str, zone: Tz) -> Period {
+    if let Some((first, last)) = text.split_once("..=") {
+        return Period::custom(first.parse().unwrap(), last.parse().unwrap(), zone).unwrap();
+    }
+    let (year, rest) = text
+        .split_once('-')
+        .map_or((text, None), |(y, r)| (y, Some(r)));
+    let year: i32 = year.parse().unwrap();
+    match rest {
+        None => Period::year(year, zone).unwrap(),
+        Some(q) if q.starts_with('Q') => {
+            Period::quarter(year, q[1..].parse().unwrap(), zone).unwrap()
+        }
+        Some(m) => Period::month(year, m.parse().unwrap(), zone).unwrap(),
+    }
+}
+
+#[test]
+fn period_cases_from_the_table() {
+    let cases: PeriodCases = toml::from_str(include_str!("data/kpi/periods.toml")).unwrap();
+    for c in &cases.case {
+        let period = parse_period(&c.period, c.zone);
+        assert_eq!(period.to_string(), c.period, "{}", c.name);
+        assert_eq!(
+            (period.start(), period.end()),
+            (c.start, c.end),
+            "{}",
+            c.name
+        );
+        assert_eq!(period.days(), c.days, "{}", c.name);
+        let last_year = period.same_period_last_year().unwrap();
+        assert_eq!(last_year.to_string(), c.last_year, "{}", c.name);
+        assert_eq!(
+            last_year.days(),
+            c.last_year_days.unwrap_or(c.days),
+            "{}",
+            c.name
+        );
+        assert_eq!(last_year, parse_period(&c.last_year, c.zone), "{}", c.name);
+        assert_eq!(
+            period.previous().unwrap().to_string(),
+            c.previous,
+            "{}",
+            c.name
+        );
+    }
 }
 
 // ---- lift and early warning ------------------------------------------------------
