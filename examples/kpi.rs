@@ -22,9 +22,10 @@
 //!   `nps` or `ces`; dimension `overall`, `service_quality`, `shopping_experience` or
 //!   `customer_care`; case and agent may be empty);
 //! - cases: `id,customer,kind,category,agent,created_at,first_response_at,resolved_at,
-//!   closed_at,resolution,contacts,adopted,led_to_optimisation` (kind `inquiry`,
-//!   `after_sales`, `complaint`, `suggestion`, `feedback`; resolution `confirmed`,
-//!   `unconfirmed`, `unresolved`; empty fields are unknown);
+//!   closed_at,resolution,contacts,adopted,led_to_optimisation,sla_first_response,
+//!   sla_resolution` (kind `inquiry`, `after_sales`, `complaint`, `suggestion`,
+//!   `feedback`; resolution `confirmed`, `unconfirmed`, `unresolved`; SLA results `met`
+//!   or `breached`; empty fields are unknown);
 //! - assignments: `customer,operator`; outcomes: `playbook,customer,group,converted`
 //!   (group `treated` or `held_out`, converted `true`/`false`).
 //!
@@ -45,7 +46,7 @@ use chrono_tz::Tz;
 use patronage::kpi::{
     lift_by_playbook, scorecards, CaseId, CaseKind, Closure, EarlyWarning, Group, HandledCase,
     Period, PlanOutcome, Resolution, ResponseId, SatisfactionDimension, Scale, ScorecardInputs,
-    ScorecardSpec, StaffId, SurveyResponse, TargetsDocument, Watch,
+    ScorecardSpec, SlaMetric, SlaResult, StaffId, SurveyResponse, TargetsDocument, Watch,
 };
 use patronage::{Currency, CustomerId, Money, Order, OrderId, OrderStatus};
 use rust_decimal::Decimal;
@@ -420,7 +421,7 @@ fn parse_responses(name: &str, text: &str) -> Result<Vec<SurveyResponse>, Error>
 }
 
 fn parse_cases(name: &str, text: &str) -> Result<Vec<HandledCase>, Error> {
-    let header = "id,customer,kind,category,agent,created_at,first_response_at,resolved_at,closed_at,resolution,contacts,adopted,led_to_optimisation";
+    let header = "id,customer,kind,category,agent,created_at,first_response_at,resolved_at,closed_at,resolution,contacts,adopted,led_to_optimisation,sla_first_response,sla_resolution";
     let mut cases = Vec::new();
     for (line, c) in rows(name, text, header)? {
         let kind = match c[2] {
@@ -462,6 +463,21 @@ fn parse_cases(name: &str, text: &str) -> Result<Vec<HandledCase>, Error> {
         case.contacts = field(name, line, "contacts", c[10])?;
         case.adopted = optional(name, line, "adopted", c[11])?;
         case.led_to_optimisation = optional(name, line, "led_to_optimisation", c[12])?;
+        for (metric, column, text) in [
+            (SlaMetric::FirstResponse, "sla_first_response", c[13]),
+            (SlaMetric::Resolution, "sla_resolution", c[14]),
+        ] {
+            let met = match text {
+                "" => continue,
+                "met" => true,
+                "breached" => false,
+                other => return Err(format!(
+                    "{name}:{line}: `{column}` is `{other}`: expected `met`, `breached` or empty"
+                )
+                .into()),
+            };
+            case.sla.push(SlaResult { metric, met });
+        }
         case.check().map_err(|e| format!("{name}:{line}: {e}"))?;
         cases.push(case);
     }
