@@ -471,10 +471,12 @@ fn parse_cases(name: &str, text: &str) -> Result<Vec<HandledCase>, Error> {
                 "" => continue,
                 "met" => true,
                 "breached" => false,
-                other => return Err(format!(
+                other => {
+                    return Err(format!(
                     "{name}:{line}: `{column}` is `{other}`: expected `met`, `breached` or empty"
                 )
-                .into()),
+                    .into())
+                }
             };
             case.sla.push(SlaResult { metric, met });
         }

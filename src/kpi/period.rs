@@ -349,6 +349,7 @@ impl PeriodKind {
                 let next = first
                     .checked_add_months(Months::new(1))
                     .ok_or_else(|| invalid_period(self, "a year within chrono's range"))?;
+                // The first of the next month always has a day before it.
                 Ok((first, next.pred_opt().unwrap_or(first)))
             }
             PeriodKind::Quarter { year, quarter } => {

@@ -401,6 +401,7 @@ pub fn scorecards(
         .map(|(&operator, tally)| {
             Ok(OperatorScorecard {
                 operator,
+                // Every operator here came from `operator_customers`.
                 customers: operator_customers.get(&operator).copied().unwrap_or(0),
                 retention: tally.repeat_retention(targets)?,
                 repurchase_lift: tally.repurchase_lift(targets),

@@ -314,6 +314,7 @@ fn check_series(series: &[f64]) -> Result<(), KpiError> {
     match series.iter().position(|x| !x.is_finite()) {
         Some(index) => Err(KpiError::new(KpiErrorKind::NonFiniteValue {
             index,
+            // `index` was just found in `series`.
             value: series.get(index).copied().unwrap_or(f64::NAN),
         })),
         None => Ok(()),
