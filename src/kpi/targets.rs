@@ -113,7 +113,8 @@ impl Default for TargetsDocument {
     }
 }
 
-/// Validated targets (compiled form of a [`TargetsDocument`]).
+/// Validated targets (compiled form of a [`TargetsDocument`]). Read with serde, a
+/// `Targets` is a targets document validated on the way in.
 ///
 /// # Example
 ///
@@ -123,8 +124,15 @@ impl Default for TargetsDocument {
 /// let targets = Targets::reference();
 /// assert_eq!(targets.target(KpiName::Nps).map(|t| t.value), Some(50.0));
 /// assert_eq!(targets.small_sample_below(), 30);
+///
+/// let read: Targets = serde_json::from_str(r#"{"nps": 40}"#)?;
+/// assert_eq!(read.target(KpiName::Nps).map(|t| t.value), Some(40.0));
+/// let err = serde_json::from_str::<Targets>(r#"{"nps": 400}"#).unwrap_err();
+/// assert!(err.to_string().starts_with("`targets.nps` is 400: expected NPS points from -100 to 100"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "TargetsDocument", into = "TargetsDocument")]
 pub struct Targets {
     doc: TargetsDocument,
 }
@@ -364,6 +372,12 @@ impl Targets {
 impl Default for Targets {
     fn default() -> Targets {
         Targets::reference()
+    }
+}
+
+impl From<Targets> for TargetsDocument {
+    fn from(targets: Targets) -> TargetsDocument {
+        targets.doc
     }
 }
 
