@@ -44,9 +44,10 @@ use std::io::Write;
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use patronage::kpi::{
-    lift_by_playbook, scorecards, CaseId, CaseKind, Closure, EarlyWarning, Group, HandledCase,
-    Period, PlanOutcome, Resolution, ResponseId, SatisfactionDimension, Scale, ScorecardInputs,
-    ScorecardSpec, SlaMetric, SlaResult, StaffId, SurveyResponse, TargetsDocument, Watch,
+    lift_by_playbook, scorecards, CaseId, CaseKind, CaseOptions, CaseTally, Closure, EarlyWarning,
+    Group, HandledCase, Period, PlanOutcome, Resolution, ResponseId, SatisfactionDimension, Scale,
+    ScorecardInputs, ScorecardSpec, SlaMetric, SlaResult, StaffId, Statistic, SurveyResponse,
+    TargetsDocument, Watch,
 };
 use patronage::{Currency, CustomerId, Money, Order, OrderId, OrderStatus};
 use rust_decimal::Decimal;
@@ -179,7 +180,7 @@ fn run() -> Result<(), Error> {
     let inputs = ScorecardInputs::new(&responses, &orders, &cases, &assignments);
     let cards = scorecards(&inputs, &spec)?;
     let lifts = lift_by_playbook(&outcomes, targets.confidence())?;
-    let warnings = weekly_warnings(&cases, args.as_of)?;
+    let warnings = weekly_warnings(&cases, args.as_of, args.zone, &targets)?;
 
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -223,36 +224,35 @@ fn run() -> Result<(), Error> {
 }
 
 /// Weekly complaint volume and median first response (minutes) over the 26 weeks
-/// before `as_of`, the latest week assessed against the 12 before it.
+/// before `as_of` (weeks of dates in the report's zone), the latest week assessed
+/// against the 12 before it.
 fn weekly_warnings(
     cases: &[HandledCase],
     as_of: DateTime<Utc>,
+    zone: Tz,
+    targets: &patronage::kpi::Targets,
 ) -> Result<Vec<(&'static str, Option<patronage::kpi::Assessment>)>, Error> {
-    const WEEKS: i64 = 26;
-    let first = as_of - Duration::weeks(WEEKS);
-    let mut complaints = vec![0.0; WEEKS as usize];
-    let mut responses: Vec<Vec<f64>> = vec![Vec::new(); WEEKS as usize];
-    for case in cases {
-        if case.created_at < first || case.created_at >= as_of {
-            continue;
-        }
-        let week = ((case.created_at - first).num_seconds() / (7 * 86_400)) as usize;
-        if case.kind == CaseKind::Complaint {
-            complaints[week] += 1.0;
-        }
-        if let Some(at) = case.first_response_at {
-            responses[week].push((at - case.created_at).num_seconds() as f64 / 60.0);
-        }
-    }
-    let medians: Vec<f64> = responses
-        .into_iter()
-        .map(|mut week| {
-            week.sort_by(f64::total_cmp);
-            match week.len() {
-                0 => 0.0,
-                n if n % 2 == 1 => week[n / 2],
-                n => (week[n / 2 - 1] + week[n / 2]) / 2.0,
-            }
+    let last_day = (as_of - Duration::seconds(1))
+        .with_timezone(&zone)
+        .date_naive();
+    let weeks = (0..26)
+        .rev()
+        .map(|w| {
+            let last = last_day - Duration::weeks(w);
+            Period::custom(last - Duration::days(6), last, zone)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let series = CaseTally::series(cases, &weeks, as_of, CaseOptions::default())?;
+    let complaints: Vec<f64> = series
+        .iter()
+        .map(|week| week.complaints_received() as f64)
+        .collect();
+    let medians: Vec<f64> = series
+        .iter()
+        .map(|week| {
+            week.first_response_time(Statistic::Median, targets)
+                .value()
+                .map_or(0.0, |seconds| seconds / 60.0)
         })
         .collect();
     let detector = EarlyWarning::new(12, 8, 3.5, Watch::Up)?;

@@ -389,6 +389,50 @@ impl CaseTally {
         Ok(tally)
     }
 
+    /// One tally per period, in one pass over the cases: the series that
+    /// [`EarlyWarning`](crate::kpi::EarlyWarning) watches (weekly complaint volume,
+    /// median first response, resolution rate…).
+    ///
+    /// # Errors
+    ///
+    /// As [`from_cases`](Self::from_cases).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use chrono::{Duration, NaiveDate, TimeZone, Utc};
+    /// use patronage::CustomerId;
+    /// use patronage::kpi::{CaseId, CaseKind, CaseOptions, CaseTally, HandledCase, Period};
+    ///
+    /// let weeks = (0..3)
+    ///     .map(|w| {
+    ///         let first = NaiveDate::from_ymd_opt(2024, 5, 6).ok_or("date")? + Duration::weeks(w);
+    ///         Ok(Period::custom(first, first + Duration::days(6), chrono_tz::UTC)?)
+    ///     })
+    ///     .collect::<Result<Vec<_>, Box<dyn std::error::Error>>>()?;
+    /// let created = Utc.with_ymd_and_hms(2024, 5, 14, 9, 0, 0).single().ok_or("date")?;
+    /// let case = HandledCase::new(CaseId(1), CustomerId(7), CaseKind::Complaint, created);
+    /// let as_of = Utc.with_ymd_and_hms(2024, 5, 27, 0, 0, 0).single().ok_or("date")?;
+    /// let series = CaseTally::series(&[case], &weeks, as_of, CaseOptions::default())?;
+    /// let volume: Vec<u64> = series.iter().map(CaseTally::complaints_received).collect();
+    /// assert_eq!(volume, [0, 1, 0]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn series(
+        cases: &[HandledCase],
+        periods: &[Period],
+        as_of: DateTime<Utc>,
+        options: CaseOptions,
+    ) -> Result<Vec<CaseTally>, KpiError> {
+        let mut tallies = vec![CaseTally::new(); periods.len()];
+        for case in cases {
+            for (tally, period) in tallies.iter_mut().zip(periods) {
+                tally.add(case, period, as_of, options)?;
+            }
+        }
+        Ok(tallies)
+    }
+
     /// Adds one case.
     ///
     /// # Errors
@@ -530,6 +574,12 @@ impl CaseTally {
     /// Complaints received in the period still open inside their window at `as_of`.
     pub fn complaints_pending(&self) -> u64 {
         self.complaints_pending
+    }
+
+    /// Complaints received in the period by `as_of` (due and pending): the complaint
+    /// volume.
+    pub fn complaints_received(&self) -> u64 {
+        self.complaints_due + self.complaints_pending
     }
 
     /// Complaint timeliness: resolved within the window / due (pending excluded).
