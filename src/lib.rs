@@ -145,6 +145,8 @@ pub mod segment;
 pub mod predict;
 pub mod service;
 
+pub mod kpi;
+
 // ---- the composition root: the company's policy document -----------------------
 pub mod config;
 

@@ -16,3 +16,6 @@ mod predict;
 
 // service
 mod service;
+
+// KPIs
+mod kpi;

@@ -3,6 +3,7 @@
 use criterion::Criterion;
 
 mod facts;
+mod kpi;
 mod predict;
 mod rules;
 mod segment;
@@ -15,5 +16,6 @@ fn main() {
     segment::define(&mut c);
     predict::define(&mut c);
     service::define(&mut c);
+    kpi::define(&mut c);
     c.final_summary();
 }
