@@ -13,8 +13,10 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::diagnostic::{ConfigDiagnostic, ConfigError, ConfigErrorKind};
 use crate::facts::{FactsConfig, FactsError, FactsOptions};
+use crate::kpi::KpiConfig;
 use crate::money::Currency;
 use crate::segment::{SegmentConfig, SegmentPreset, Segmenter, SegmentsConfig};
+use crate::service::{ServiceDoc, ServiceError, ServicePolicy};
 
 /// The company's policy: one serde document (JSON, TOML, YAML — the host picks), with
 /// every figure of SPEC §8 a default to change.
@@ -23,6 +25,12 @@ use crate::segment::{SegmentConfig, SegmentPreset, Segmenter, SegmentsConfig};
 /// |---|---|---|
 /// | `facts` | [`FactsConfig`] | reference time zone, frequency window, frequency bands |
 /// | `segment` | [`SegmentConfig`] | RFM scores, bands and named segments; the stage, tier and class tables; VIP levels |
+/// | `service` | [`ServiceDoc`] | business-hours schedules, SLA policies per case type and priority, escalation, auto-close, follow-ups |
+/// | `kpi` | [`KpiConfig`] | KPI targets, confidence level, small-sample threshold |
+///
+/// Each section is checked by the stage that owns it: [`Config::segmenter`] (and
+/// [`Config::check`]) for `facts` and `segment`, [`Config::service_policy`] for
+/// `service`, [`KpiConfig::targets`] for `kpi`; every message names the path.
 ///
 /// Unknown keys are rejected when the document is read; [`Config::check`] (or
 /// [`Config::segmenter`]) then reports every remaining problem with its path, such as
@@ -47,16 +55,35 @@ pub struct Config {
     pub facts: FactsConfig,
     /// How customers are segmented.
     pub segment: SegmentConfig,
+    /// Service cases: schedules, SLA policies, escalation (default: none).
+    #[serde(default)]
+    pub service: ServiceDoc,
+    /// KPI targets (default: SPEC §8's).
+    #[serde(default)]
+    pub kpi: KpiConfig,
 }
 
 impl Config {
-    /// The source documents' defaults (SPEC §8): UTC, a 365-day frequency window, and
-    /// [`SegmentConfig::reference`].
+    /// The source documents' defaults (SPEC §8): UTC, a 365-day frequency window,
+    /// [`SegmentConfig::reference`], [`ServiceDoc::reference`] and the default KPI
+    /// targets.
     pub fn reference() -> Config {
         Config {
             facts: FactsConfig::default(),
             segment: SegmentConfig::reference(),
+            service: ServiceDoc::reference(),
+            kpi: KpiConfig::default(),
         }
+    }
+
+    /// The compiled service policy of the `service` section.
+    ///
+    /// # Errors
+    ///
+    /// The [`ServiceError`] of [`ServicePolicy::compile`], naming its path in the config
+    /// (`service.policies[1].targets[0].within`).
+    pub fn service_policy(&self) -> Result<ServicePolicy, ServiceError> {
+        ServicePolicy::compile(&self.service)
     }
 
     /// This config with another segment-table preset.

@@ -10,10 +10,12 @@
 use crate::customer::RecordError;
 use crate::diagnostic::ConfigError;
 use crate::facts::{BatchError, FactsError};
+use crate::kpi::KpiError;
 use crate::money::MoneyError;
 use crate::predict::PredictError;
 use crate::rules::RuleError;
 use crate::segment::SegmentError;
+use crate::service::ServiceError;
 
 /// Any error of this crate.
 ///
@@ -60,6 +62,12 @@ pub enum Error {
     /// A model could not be fitted or evaluated.
     #[error(transparent)]
     Predict(#[from] PredictError),
+    /// A service case, event or service policy was rejected.
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+    /// A KPI input or target was rejected.
+    #[error(transparent)]
+    Kpi(#[from] KpiError),
 }
 
 #[cfg(test)]

@@ -12,95 +12,16 @@
 //! took, the SLA targets it met or breached and, when the workflow keeps business-hour
 //! schedules, the business-time durations it measured.
 
-use std::fmt;
-
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::customer::CustomerId;
 use crate::kpi::error::{KpiError, KpiErrorKind};
+use crate::kpi::ids::{CaseId, CaseKind, SlaMetric, StaffId};
 use crate::kpi::period::Period;
 use crate::kpi::survey::share_kpi;
 use crate::kpi::targets::Targets;
 use crate::kpi::value::{Kpi, KpiName, Sample, Statistic};
-
-/// The id of a service case.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct CaseId(pub u64);
-
-impl fmt::Display for CaseId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-/// The id of a staff member: a service agent or an operator who looks after customers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct StaffId(pub u64);
-
-impl fmt::Display for StaffId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-/// What a case is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum CaseKind {
-    /// A question (product, order, other).
-    Inquiry,
-    /// Return, exchange, repair.
-    AfterSales,
-    /// A complaint.
-    Complaint,
-    /// A suggestion, adopted or not.
-    Suggestion,
-    /// Feedback (urgent, general, improvement), which may lead to an optimisation.
-    Feedback,
-}
-
-/// An SLA metric a case was measured against.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum SlaMetric {
-    /// Time to the first public response.
-    FirstResponse,
-    /// Time to each following response.
-    NextResponse,
-    /// Time to resolution.
-    Resolution,
-}
-
-impl SlaMetric {
-    /// Every metric, in report order.
-    pub const ALL: [SlaMetric; 3] = [
-        SlaMetric::FirstResponse,
-        SlaMetric::NextResponse,
-        SlaMetric::Resolution,
-    ];
-
-    /// `first_response`, `next_response`, `resolution`.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            SlaMetric::FirstResponse => "first_response",
-            SlaMetric::NextResponse => "next_response",
-            SlaMetric::Resolution => "resolution",
-        }
-    }
-
-    fn index(self) -> usize {
-        match self {
-            SlaMetric::FirstResponse => 0,
-            SlaMetric::NextResponse => 1,
-            SlaMetric::Resolution => 2,
-        }
-    }
-}
 
 /// Whether a case met one SLA target.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -845,13 +766,12 @@ pub(crate) fn duration_kpi(
     statistic: Statistic,
     targets: &Targets,
 ) -> Kpi {
-    Kpi::assemble(
+    targets.kpi(
         name,
         statistic_of(values, statistic),
         Sample::Observations {
             n: values.len() as u64,
         },
         None,
-        targets,
     )
 }

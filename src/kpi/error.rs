@@ -5,8 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::customer::{CustomerId, OrderId};
-use crate::kpi::case::{CaseId, StaffId};
-use crate::kpi::survey::{ResponseId, Scale};
+use crate::kpi::ids::{CaseId, ResponseId, Scale, StaffId};
 use crate::money::Currency;
 
 /// A KPI input, argument or target that cannot be used.

@@ -63,6 +63,7 @@
 mod case;
 mod error;
 mod idmap;
+mod ids;
 mod interval;
 mod lift;
 mod period;
@@ -75,10 +76,10 @@ mod value;
 mod warning;
 
 pub use self::case::{
-    CaseId, CaseKind, CaseOptions, CaseTally, Closure, HandledCase, Resolution, SlaMetric,
-    SlaResult, StaffId, TimeBasis,
+    CaseOptions, CaseTally, Closure, HandledCase, Resolution, SlaResult, TimeBasis,
 };
 pub use self::error::{KpiError, KpiErrorKind};
+pub use self::ids::{CaseId, CaseKind, ResponseId, Scale, SlaMetric, StaffId};
 pub use self::interval::{
     adjusted_wald_nps, newcombe, sample_size_mean, sample_size_nps, sample_size_proportion,
     t_interval, t_value, wilson, z_value, Interval, IntervalMethod,
@@ -87,9 +88,7 @@ pub use self::lift::{lift_by_playbook, Conversions, Group, Lift, LiftVerdict, Pl
 pub use self::period::{Period, PeriodKind, PeriodSpec};
 pub use self::retention::{OrderOptions, OrderTally, SalesTally};
 pub use self::scorecard::*;
-pub use self::survey::{
-    ResponseId, SatisfactionDimension, Scale, ScoreCounts, SurveyResponse, SurveyTally,
-};
-pub use self::targets::{Targets, TargetsDocument};
+pub use self::survey::{SatisfactionDimension, ScoreCounts, SurveyResponse, SurveyTally};
+pub use self::targets::{KpiConfig, Targets, TargetsDocument};
 pub use self::value::{Direction, Kpi, KpiName, Method, Sample, Statistic, Target, Unit, Verdict};
 pub use self::warning::{Assessment, EarlyWarning, EarlyWarningSpec, Status, Watch};

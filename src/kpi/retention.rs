@@ -464,7 +464,7 @@ impl OrderTally {
     /// ```
     pub fn purchase_frequency(&self, targets: &Targets) -> Kpi {
         let c = &self.current;
-        Kpi::assemble(
+        targets.kpi(
             KpiName::PurchaseFrequency,
             (c.customers > 0).then(|| c.purchases as f64 / c.customers as f64),
             Sample::Ratio {
@@ -472,7 +472,6 @@ impl OrderTally {
                 denominator: c.customers,
             },
             None,
-            targets,
         )
     }
 
@@ -502,14 +501,13 @@ impl OrderTally {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn average_order_value(&self, targets: &Targets) -> Kpi {
-        Kpi::assemble(
+        targets.kpi(
             KpiName::AverageOrderValue,
             self.current.aov().and_then(|d| d.to_f64()),
             Sample::Observations {
                 n: self.current.purchases,
             },
             None,
-            targets,
         )
     }
 
@@ -546,7 +544,7 @@ impl OrderTally {
             (Some(now), Some(then)) if then > 0.0 => Some((now - then) / then),
             _ => None,
         };
-        Kpi::assemble(
+        targets.kpi(
             KpiName::RepurchaseLift,
             value,
             Sample::Comparison {
@@ -554,7 +552,6 @@ impl OrderTally {
                 previous: self.previous.customers,
             },
             None,
-            targets,
         )
     }
 
@@ -592,7 +589,7 @@ impl OrderTally {
                 .and_then(|d| d.to_f64()),
             _ => None,
         };
-        Kpi::assemble(
+        targets.kpi(
             KpiName::AovLift,
             value,
             Sample::Comparison {
@@ -600,7 +597,6 @@ impl OrderTally {
                 previous: self.previous.purchases,
             },
             None,
-            targets,
         )
     }
 }

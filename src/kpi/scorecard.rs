@@ -7,12 +7,14 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::customer::{CustomerId, Order};
-use crate::kpi::case::{CaseId, CaseOptions, CaseTally, HandledCase, SlaMetric, StaffId};
+use crate::kpi::case::{CaseOptions, CaseTally, HandledCase};
 use crate::kpi::error::{KpiError, KpiErrorKind};
 use crate::kpi::idmap::{id_map, IdMap};
+use crate::kpi::ids::Scale;
+use crate::kpi::ids::{CaseId, SlaMetric, StaffId};
 use crate::kpi::period::Period;
 use crate::kpi::retention::{add_customer, OrderFold, OrderOptions, OrderTally, OrderWindows};
-use crate::kpi::survey::{SatisfactionDimension, Scale, ScoreCounts, SurveyResponse, SurveyTally};
+use crate::kpi::survey::{SatisfactionDimension, ScoreCounts, SurveyResponse, SurveyTally};
 use crate::kpi::targets::Targets;
 use crate::kpi::value::{Kpi, Statistic};
 use crate::money::{Currency, Money};

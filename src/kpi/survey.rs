@@ -1,66 +1,14 @@
 //! Survey responses (CSAT 1–5, NPS 0–10, CES 1–7) and their mergeable tallies.
 
-use std::fmt;
-
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::customer::CustomerId;
-use crate::kpi::case::{CaseId, StaffId};
 use crate::kpi::error::{KpiError, KpiErrorKind};
+use crate::kpi::ids::{CaseId, ResponseId, Scale, StaffId};
 use crate::kpi::interval::{adjusted_wald_nps, t_interval, wilson};
 use crate::kpi::targets::Targets;
 use crate::kpi::value::{Kpi, KpiName, Sample};
-
-/// The id of a survey response, unique among responses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct ResponseId(pub u64);
-
-impl fmt::Display for ResponseId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-/// The scale of a survey question.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum Scale {
-    /// Customer satisfaction, 1 (very unsatisfied) to 5 (very satisfied).
-    Csat,
-    /// Net promoter: "how likely are you to recommend us", 0 to 10.
-    Nps,
-    /// Customer effort (CES 2.0): "made it easy for me", 1 (strongly disagree) to 7.
-    Ces,
-}
-
-impl Scale {
-    /// The lowest and highest score, both inclusive.
-    pub fn range(&self) -> (u8, u8) {
-        match self {
-            Scale::Csat => (1, 5),
-            Scale::Nps => (0, 10),
-            Scale::Ces => (1, 7),
-        }
-    }
-
-    /// `csat`, `nps`, `ces`.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Scale::Csat => "csat",
-            Scale::Nps => "nps",
-            Scale::Ces => "ces",
-        }
-    }
-}
-
-impl fmt::Display for Scale {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// What a satisfaction answer is about (R24's dimensions).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -340,13 +288,7 @@ impl ScoreCounts {
             Some((mean, sd)) => (Some(mean), t_interval(mean, sd, n, targets.confidence())?),
             None => (None, None),
         };
-        Ok(Kpi::assemble(
-            name,
-            value,
-            Sample::Observations { n },
-            interval,
-            targets,
-        ))
+        Ok(targets.kpi(name, value, Sample::Observations { n }, interval))
     }
 
     /// CSAT as the mean score with a t-interval (meant for a 1–5 tally).
@@ -417,13 +359,7 @@ impl ScoreCounts {
         let detractors = self.between(0, 6);
         let value = (n > 0).then(|| 100.0 * (promoters as f64 - detractors as f64) / n as f64);
         let interval = adjusted_wald_nps(promoters, detractors, n, targets.confidence())?;
-        Ok(Kpi::assemble(
-            KpiName::Nps,
-            value,
-            Sample::Observations { n },
-            interval,
-            targets,
-        ))
+        Ok(targets.kpi(KpiName::Nps, value, Sample::Observations { n }, interval))
     }
 
     /// CES as the mean score with a t-interval (meant for a 1–7 tally).
@@ -610,7 +546,7 @@ pub(crate) fn share_kpi(
 ) -> Result<Kpi, KpiError> {
     let interval = wilson(numerator, denominator, targets.confidence())?;
     let value = (denominator > 0).then(|| numerator as f64 / denominator as f64);
-    Ok(Kpi::assemble(
+    Ok(targets.kpi(
         name,
         value,
         Sample::Ratio {
@@ -618,6 +554,5 @@ pub(crate) fn share_kpi(
             denominator,
         },
         interval,
-        targets,
     ))
 }

@@ -4,7 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::kpi::error::{KpiError, KpiErrorKind};
-use crate::kpi::value::{Direction, KpiName, Statistic, Target};
+use crate::kpi::interval::Interval;
+use crate::kpi::value::{Direction, Kpi, KpiName, Sample, Statistic, Target};
 
 /// The targets document (raw form): confidence level, small-sample threshold and one
 /// optional target per KPI, with SPEC §8's defaults for the seven core KPIs.
@@ -328,6 +329,24 @@ impl Targets {
         &self.doc
     }
 
+    /// A KPI of `name` with this document's target and small-sample threshold.
+    pub(crate) fn kpi(
+        &self,
+        name: KpiName,
+        value: Option<f64>,
+        sample: Sample,
+        interval: Option<Interval>,
+    ) -> Kpi {
+        Kpi::assemble(
+            name,
+            value,
+            sample,
+            interval,
+            self.target(name),
+            self.small_sample_below(),
+        )
+    }
+
     /// The target of a KPI, if it has one.
     pub fn target(&self, name: KpiName) -> Option<Target> {
         let d = &self.doc;
@@ -386,5 +405,40 @@ impl TryFrom<TargetsDocument> for Targets {
 
     fn try_from(doc: TargetsDocument) -> Result<Targets, KpiError> {
         doc.validate()
+    }
+}
+
+/// The KPI section of the company's [`Config`](crate::Config): the targets and the
+/// statistics settings every KPI is judged by.
+///
+/// # Example
+///
+/// ```
+/// use patronage::Config;
+///
+/// let mut config = Config::reference();
+/// config.kpi.targets.confidence = 1.0;
+/// assert_eq!(
+///     config.kpi.targets().unwrap_err().to_string(),
+///     "`kpi.targets.confidence` is 1: expected a level strictly between 0 and 1, such as 0.95",
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct KpiConfig {
+    /// The targets (SPEC §8 defaults).
+    pub targets: TargetsDocument,
+}
+
+impl KpiConfig {
+    /// The validated targets; errors name their path in the config (`kpi.targets.nps`).
+    ///
+    /// # Errors
+    ///
+    /// [`KpiErrorKind::InvalidTarget`] naming the first value out of its range.
+    pub fn targets(&self) -> Result<Targets, KpiError> {
+        self.targets.validate_at("kpi.targets")
     }
 }

@@ -4,9 +4,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::kpi::case::SlaMetric;
+use crate::kpi::ids::SlaMetric;
 use crate::kpi::interval::Interval;
-use crate::kpi::targets::Targets;
 
 /// A KPI as reported: the value with the sample behind it, how it was computed, its
 /// confidence interval when one is defined, its target and the verdict (R26).
@@ -311,20 +310,20 @@ impl Statistic {
 }
 
 impl Kpi {
-    /// Assembles a KPI: the verdict from the value and the target of `name` in
-    /// `targets`, the small-sample flag from the sample size. A value that is not
-    /// finite is treated as no value.
+    /// Assembles a KPI: the verdict from the value and `target`, the small-sample flag
+    /// from the sample size against `small_sample_below`. A value that is not finite is
+    /// treated as no value. ([`Targets::kpi`](crate::kpi::Targets) looks both up.)
     pub(crate) fn assemble(
         name: KpiName,
         value: Option<f64>,
         sample: Sample,
         interval: Option<Interval>,
-        targets: &Targets,
+        target: Option<Target>,
+        small_sample_below: u64,
     ) -> Kpi {
         let (unit, method) = name.unit_and_method();
         let value = value.filter(|v| v.is_finite());
         let interval = if value.is_some() { interval } else { None };
-        let target = targets.target(name);
         let verdict = match (value, target) {
             (None, _) => Verdict::NotEnoughData,
             (Some(_), None) => Verdict::NoTarget,
@@ -349,7 +348,7 @@ impl Kpi {
             interval,
             target,
             verdict,
-            small_sample: sample.size() < targets.small_sample_below(),
+            small_sample: sample.size() < small_sample_below,
         }
     }
 
