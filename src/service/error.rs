@@ -154,12 +154,10 @@ pub enum ServiceErrorKind {
         /// The target as given.
         within: String,
     },
-    /// A policy condition that does not compile; the message is the rules engine's.
-    #[error("{message}")]
-    Rule {
-        /// The rules engine's message (it names the rule and points at the text).
-        message: String,
-    },
+    /// A policy condition that does not compile: the rules engine's error, typed (its
+    /// message names the rule and points at the text).
+    #[error(transparent)]
+    Rule(crate::rules::RuleError),
     /// An event for a case that was never opened.
     #[error("no `opened` event for this case: expected the case to be opened before `{event}`")]
     UnknownCase {

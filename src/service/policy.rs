@@ -150,14 +150,7 @@ impl ServicePolicy {
             let when = match &policy.when {
                 None => None,
                 Some(text) => Some(Program::condition(&policy.name, text, &schema).map_err(
-                    |err| {
-                        ServiceError::config(
-                            format!("{path}.when"),
-                            ServiceErrorKind::Rule {
-                                message: err.to_string(),
-                            },
-                        )
-                    },
+                    |err| ServiceError::config(format!("{path}.when"), ServiceErrorKind::Rule(err)),
                 )?),
             };
             let schedule = match &policy.schedule {
@@ -444,14 +437,9 @@ fn schema(doc: &ServiceDoc) -> Result<Built, ServiceError> {
     }
     let mut schema = Schema::new();
     let mut add = |field: Field, path: &str| {
-        schema.add(field).map_err(|err| {
-            ServiceError::config(
-                path,
-                ServiceErrorKind::Rule {
-                    message: err.to_string(),
-                },
-            )
-        })
+        schema
+            .add(field)
+            .map_err(|err| ServiceError::config(path, ServiceErrorKind::Rule(err)))
     };
     let fields = CaseFields {
         case_type: add(
