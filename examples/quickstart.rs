@@ -2,8 +2,9 @@
 //! a synthetic base of 2,000 customers of a Chinese web shop (`generate_data` makes it),
 //! validated, folded into per-customer facts as of the end of 2024 in Shanghai, and
 //! summarised; then segmented by the reference policy — lifecycle stage, tier and RFM
-//! segment, with what each label means and one customer's full explanation — ending
-//! with a BG/NBD fit on the repeat-purchase summary.
+//! segment, with what each label means and one customer's full explanation — then the
+//! headline order KPIs of 2024 against 2023, ending with a BG/NBD fit on the
+//! repeat-purchase summary.
 //!
 //! ```sh
 //! cargo run --release --example quickstart
@@ -29,6 +30,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use common::Stop;
 use patronage::customer::{Birthday, Points, Source};
 use patronage::facts::FrequencyBand;
+use patronage::kpi::{OrderOptions, OrderTally, Period};
 use patronage::predict::{fit_bgnbd, FitOptions, ObservationTable};
 use patronage::{
     Aggregator, Config, Currency, Customer, CustomerId, Dimension, FactsTable, Interaction,
@@ -169,7 +171,10 @@ fn report(out: &mut String, explain: Option<u64>) -> Result<(), String> {
     labels(out, &segmentation)?;
     explanation(out, &segmenter, &table, &segmentation, explain)?;
 
-    // 4. The repeat-purchase summary that the BG/NBD model fits (R28).
+    // 4. Headline KPIs of 2024 against 2023 (R23, R26), each with its sample and verdict.
+    headline_kpis(out, &config, &report.accepted.orders)?;
+
+    // 5. The repeat-purchase summary that the BG/NBD model fits (R28).
     let mut builder = RepeatSummaryBuilder::new(options.as_of_date(), options.currency())
         .with_time_zone(options.time_zone());
     for order in &report.accepted.orders {
@@ -201,6 +206,29 @@ fn report(out: &mut String, explain: Option<u64>) -> Result<(), String> {
             p_alive.iter().sum::<f64>() / p_alive.len().max(1) as f64
         ),
     );
+    Ok(())
+}
+
+/// The order KPIs of 2024 in the company's zone, against the same period a year before.
+fn headline_kpis(out: &mut String, config: &Config, orders: &[Order]) -> Result<(), String> {
+    let targets = config.kpi.targets().map_err(|e| e.to_string())?;
+    let year = Period::year(2024, config.facts.time_zone).map_err(|e| e.to_string())?;
+    let tally = OrderTally::from_orders(orders, &year, OrderOptions::new(Currency::CNY))
+        .map_err(|e| e.to_string())?;
+    line(out, "\n== headline KPIs, 2024 against 2023 ==");
+    for kpi in [
+        tally
+            .repeat_retention(&targets)
+            .map_err(|e| e.to_string())?,
+        tally
+            .classic_retention(&targets)
+            .map_err(|e| e.to_string())?,
+        tally.repurchase_lift(&targets),
+        tally.average_order_value(&targets),
+        tally.aov_lift(&targets),
+    ] {
+        line(out, format!("  {kpi}"));
+    }
     Ok(())
 }
 
