@@ -678,7 +678,9 @@ fn shards_with_merged_statistics_equal_one_run() {
         facts_of(&config, as_of, &odd),
     );
     let mut stats = patronage::segment::PopulationStats::of(&even);
-    stats.merge(&patronage::segment::PopulationStats::of(&odd));
+    stats
+        .merge(&patronage::segment::PopulationStats::of(&odd))
+        .unwrap();
     assert_eq!(stats, patronage::segment::PopulationStats::of(&whole));
 
     let (segmenter, _) = config.segmenter(Currency::CNY).unwrap();
@@ -691,6 +693,23 @@ fn shards_with_merged_statistics_equal_one_run() {
             assert_eq!(got, want);
         }
     }
+    // A shard folded as of another day is refused, by the merge and by the run.
+    let later = NaiveDate::from_ymd_opt(2025, 2, 28).unwrap();
+    let late = sample(&config, later);
+    let message = "cannot combine statistics of facts folded with `as_of 2024-12-31T23:59:59.999999999Z, zone UTC, currency CNY, window 365 days, bands 24/4/1` and facts folded with `as_of 2025-02-28T23:59:59.999999999Z, zone UTC, currency CNY, window 365 days, bands 24/4/1`: expected every shard of a base folded with the same options";
+    let mut merged = stats.clone();
+    let err = merged
+        .merge(&patronage::segment::PopulationStats::of(&late))
+        .unwrap_err();
+    assert_eq!(err.to_string(), message);
+    assert_eq!(
+        merged, stats,
+        "a refused merge leaves the statistics unchanged"
+    );
+    assert_eq!(
+        segmenter.run_shard(&late, &stats).unwrap_err().to_string(),
+        message
+    );
 
     let mut rank = config.clone();
     rank.segment.rfm.scores.method = ScoreMethod::Rank;

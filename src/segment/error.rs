@@ -83,6 +83,15 @@ pub enum SegmentErrorKind {
         /// What differs.
         reason: String,
     },
+    /// Population statistics of facts folded for another day, currency or policy than
+    /// the shard (or the other statistics) they are used with.
+    #[error("cannot combine statistics of facts folded with `{expected}` and facts folded with `{found}`: expected every shard of a base folded with the same options")]
+    StatsMismatch {
+        /// The options the statistics were computed with, described.
+        expected: String,
+        /// The other options, described.
+        found: String,
+    },
     /// A customer that is not in the segmentation.
     #[error("customer `{customer}` is not in the segmentation")]
     UnknownCustomer {

@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::{ConfigDiagnostic, ConfigError};
-use crate::facts::FactsTable;
+use crate::facts::{FactsOptions, FactsTable};
 use crate::segment::config::{RfmConfig, ScoreConfig, ScoreMethod};
 use crate::segment::rfm::{CompiledSegments, MonetaryBands, RecencyBuckets};
 use crate::segment::stats::{
@@ -116,10 +116,17 @@ pub(crate) struct RfmColumns {
 /// let (east, west) = (shard(&[1, 2, 3])?, shard(&[4, 5])?);
 /// let (segmenter, _) = config.segmenter(Currency::CNY)?;
 /// let mut stats = PopulationStats::of(&east);
-/// stats.merge(&PopulationStats::of(&west));
+/// stats.merge(&PopulationStats::of(&west))?;
 /// let east_part = segmenter.run_shard(&east, &stats)?;
 /// let share = east_part.get(CustomerId(3)).and_then(|c| c.monetary_top_share).ok_or("no share")?;
 /// assert_eq!((share.greater, share.purchasers), (2, 5));
+///
+/// // A shard folded as of another day does not mix in.
+/// let later = NaiveDate::from_ymd_opt(2025, 1, 31).ok_or("bad date")?;
+/// let mut late = Aggregator::new(config.facts_options_on(later, Currency::CNY)?);
+/// late.add_purchase_on(CustomerId(9), day, "9.00 CNY".parse()?)?;
+/// let err = stats.merge(&PopulationStats::of(&late.into_table())).unwrap_err();
+/// assert!(err.to_string().starts_with("cannot combine statistics of facts folded with"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -130,12 +137,19 @@ pub struct PopulationStats {
     pub frequency: ValueCounts,
     /// Cumulative net spend.
     pub monetary: ValueCounts,
+    /// What the shards' facts were folded for (`None` before the first shard): shards of
+    /// one base share their day, currency and policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    options: Option<FactsOptions>,
 }
 
 impl PopulationStats {
     /// The statistics of one shard's purchasers.
     pub fn of(facts: &FactsTable) -> PopulationStats {
-        let mut stats = PopulationStats::default();
+        let mut stats = PopulationStats {
+            options: Some(*facts.options()),
+            ..PopulationStats::default()
+        };
         for (((purchases, recency), frequency), monetary) in facts
             .purchases()
             .iter()
@@ -153,10 +167,36 @@ impl PopulationStats {
     }
 
     /// Adds another shard's statistics.
-    pub fn merge(&mut self, other: &PopulationStats) {
+    ///
+    /// # Errors
+    ///
+    /// [`SegmentErrorKind::StatsMismatch`] when the two were computed from facts folded
+    /// for another day, currency or policy; `self` is then unchanged.
+    pub fn merge(&mut self, other: &PopulationStats) -> Result<(), SegmentError> {
+        self.check_options(other.options.as_ref())?;
+        self.options = self.options.or(other.options);
         self.recency_days.merge(&other.recency_days);
         self.frequency.merge(&other.frequency);
         self.monetary.merge(&other.monetary);
+        Ok(())
+    }
+
+    /// What the shards' facts were folded for, once a shard was added.
+    pub fn facts_options(&self) -> Option<&FactsOptions> {
+        self.options.as_ref()
+    }
+
+    /// Checks that facts folded with `options` belong with these statistics.
+    pub(crate) fn check_options(&self, options: Option<&FactsOptions>) -> Result<(), SegmentError> {
+        match (self.options.as_ref(), options) {
+            (Some(mine), Some(theirs)) if mine != theirs => {
+                Err(SegmentError::new(SegmentErrorKind::StatsMismatch {
+                    expected: mine.describe(),
+                    found: theirs.describe(),
+                }))
+            }
+            _ => Ok(()),
+        }
     }
 }
 

@@ -307,6 +307,9 @@ impl Segmenter {
         population: Option<&PopulationStats>,
     ) -> Result<Segmentation, SegmentError> {
         self.check_table(facts)?;
+        if let Some(population) = population {
+            population.check_options(Some(facts.options()))?;
+        }
         let options = *facts.options();
         let as_of = options.as_of_date();
         let points = facts.points();
