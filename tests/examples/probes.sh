@@ -169,6 +169,17 @@ probe "quickstart: --explain an unknown customer" 1 stderr \
 probe "quickstart: unknown option" 2 stderr "unknown option \`--verbose\`" -- quickstart --verbose
 pipe_probe "quickstart | head -1" "-n 1" -- quickstart
 
+# ---- service and kpi -----------------------------------------------------------------------
+probe "service" 0 stdout "42 events, 9 cases" -- service
+probe "service: --help" 0 stdout "usage: service" -- service --help
+probe "service: unknown option" 1 stderr "error: unknown argument \`--nope\`" -- service --nope
+probe "service: missing log" 1 stderr "tests/data/probes/none.jsonl" -- service --events tests/data/probes/none.jsonl
+pipe_probe "service | head -1" "-n 1" -- service
+probe "kpi" 0 stdout "scorecards for 2024-Q4" -- kpi
+probe "kpi: --help" 0 stdout "usage: kpi" -- kpi --help
+probe "kpi: unknown option" 1 stderr "error: unknown argument \`--nope\`" -- kpi --nope
+pipe_probe "kpi | head -1" "-n 1" -- kpi
+
 # ---- the others -----------------------------------------------------------------------
 probe "rules_segments: --help" 0 stdout "usage:" -- rules_segments --help
 probe "generate_data: --help" 0 stdout "usage:" -- generate_data --help
