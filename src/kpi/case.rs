@@ -602,12 +602,15 @@ impl CaseTally {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn sla_attainment(&self, metric: SlaMetric, targets: &Targets) -> Result<Kpi, KpiError> {
-        // `index()` is below 3, the arrays' length: the fallbacks are never taken.
-        let i = metric.index();
+        let pick = |[first_response, next_response, resolution]: [u64; 3]| match metric {
+            SlaMetric::FirstResponse => first_response,
+            SlaMetric::NextResponse => next_response,
+            SlaMetric::Resolution => resolution,
+        };
         share_kpi(
             KpiName::SlaAttainment(metric),
-            self.sla_met.get(i).copied().unwrap_or(0),
-            self.sla_total.get(i).copied().unwrap_or(0),
+            pick(self.sla_met),
+            pick(self.sla_total),
             targets,
         )
     }

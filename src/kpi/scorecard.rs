@@ -310,9 +310,10 @@ pub fn scorecards(
         fold.add(order)?;
     }
     let mut team_orders = OrderTally::new(currency);
-    let mut operator_orders: BTreeMap<StaffId, OrderTally> = operator_customers
-        .keys()
-        .map(|&op| (op, OrderTally::new(currency)))
+    // Each operator's customer count beside its tally, so one look-up finds both.
+    let mut operator_orders: BTreeMap<StaffId, (u64, OrderTally)> = operator_customers
+        .into_iter()
+        .map(|(op, customers)| (op, (customers, OrderTally::new(currency))))
         .collect();
     for (customer, sales) in &fold.customers {
         add_customer(&mut team_orders, sales);
@@ -320,7 +321,7 @@ pub fn scorecards(
             .get(customer)
             .and_then(|op| operator_orders.get_mut(op))
         {
-            add_customer(tally, sales);
+            add_customer(&mut tally.1, sales);
         }
     }
     team_orders.set_spend(
@@ -400,11 +401,10 @@ pub fn scorecards(
         .collect::<Result<Vec<_>, KpiError>>()?;
     let operators = operator_orders
         .iter()
-        .map(|(&operator, tally)| {
+        .map(|(&operator, (customers, tally))| {
             Ok(OperatorScorecard {
                 operator,
-                // Every operator here came from `operator_customers`.
-                customers: operator_customers.get(&operator).copied().unwrap_or(0),
+                customers: *customers,
                 retention: tally.repeat_retention(targets)?,
                 repurchase_lift: tally.repurchase_lift(targets),
             })
