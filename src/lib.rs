@@ -144,6 +144,8 @@ pub mod segment;
 
 pub mod predict;
 
+pub mod plan;
+
 // ---- the composition root: the company's policy document -----------------------
 pub mod config;
 
