@@ -13,3 +13,6 @@ mod segment;
 
 // prediction
 mod predict;
+
+// planning
+mod plan;

@@ -52,8 +52,9 @@ pub struct Profile {
 /// The names the planner's conditions may use: the values of each segmentation
 /// dimension, the class tables, the currency of `monetary`.
 ///
-/// The planner's fields are `stage`, `tier`, `rfm_segment`, `vip_level` (symbols of
-/// these vocabularies), one symbol field per class table (named as the table),
+/// The planner's fields are `stage`, `tier`, `vip_level` (symbols of these
+/// vocabularies), `rfm_segment` (text, as its names have spaces: `rfm_segment ==
+/// "Loyal Customers"`; a name outside the vocabulary reads as missing), one symbol field per class table (named as the table),
 /// `recency_days` and `frequency` (integers), `monetary` (money in `currency`),
 /// `expected_value` (a number: the CLV the host passes), `points` (the points balance)
 /// and `risk_level` (a symbol: the config's risk levels). A missing value never matches
@@ -238,6 +239,7 @@ pub(crate) struct PlanSchema {
     expected_value: FieldId,
     points: FieldId,
     risk_level: FieldId,
+    rfm_names: Vec<String>,
     pub(crate) currency: Currency,
 }
 
@@ -252,15 +254,21 @@ impl PlanSchema {
         };
         let stage = schema.add(symbols("stage", &vocabulary.stages))?;
         let tier = schema.add(symbols("tier", &vocabulary.tiers))?;
-        let rfm_segment = schema.add(symbols("rfm_segment", &vocabulary.rfm_segments))?;
+        // RFM segment names have spaces (`Loyal Customers`), so they are text.
+        let rfm_segment = schema.add(Field::text("rfm_segment").optional())?;
         let vip_level = schema.add(symbols("vip_level", &vocabulary.vip_levels))?;
         let recency_days = schema.add(Field::integer("recency_days").optional())?;
         let frequency = schema.add(Field::integer("frequency"))?;
         let monetary = schema.add(Field::money("monetary", vocabulary.currency))?;
         let expected_value = schema.add(Field::number("expected_value").optional())?;
         let points = schema.add(Field::integer("points").optional())?;
-        let risk_level =
-            schema.add(Field::symbol("risk_level", risk_levels.iter().copied()).optional())?;
+        // Without risk levels the field exists (rules may test `risk_level is missing`)
+        // but has no symbols to compare with.
+        let risk_level = if risk_levels.is_empty() {
+            schema.add(Field::text("risk_level").optional())?
+        } else {
+            schema.add(Field::symbol("risk_level", risk_levels.iter().copied()).optional())?
+        };
         let mut classes = Vec::new();
         for (table, names) in &vocabulary.classes {
             classes.push((table.clone(), schema.add(symbols(table, names))?));
@@ -278,6 +286,7 @@ impl PlanSchema {
             expected_value,
             points,
             risk_level,
+            rfm_names: vocabulary.rfm_segments.clone(),
             currency: vocabulary.currency,
         })
     }
@@ -302,7 +311,10 @@ impl PlanSchema {
     ) {
         out.stage = self.symbol(self.stage, profile.stage.as_deref());
         out.tier = self.symbol(self.tier, profile.tier.as_deref());
-        out.rfm_segment = self.symbol(self.rfm_segment, profile.rfm_segment.as_deref());
+        out.rfm_segment = profile
+            .rfm_segment
+            .as_deref()
+            .and_then(|name| out.rfm_names.iter().position(|n| n == name));
         out.vip_level = self.symbol(self.vip_level, profile.vip_level.as_deref());
         out.recency_days = profile.recency_days.map(i64::from);
         out.frequency = i64::from(profile.frequency);
@@ -339,7 +351,8 @@ pub(crate) struct CustomerFields {
     ids: [FieldId; 10],
     stage: Option<SymbolId>,
     tier: Option<SymbolId>,
-    rfm_segment: Option<SymbolId>,
+    rfm_segment: Option<usize>,
+    rfm_names: Vec<String>,
     vip_level: Option<SymbolId>,
     recency_days: Option<i64>,
     frequency: i64,
@@ -357,6 +370,7 @@ impl CustomerFields {
             stage: None,
             tier: None,
             rfm_segment: None,
+            rfm_names: schema.rfm_names.clone(),
             vip_level: None,
             recency_days: None,
             frequency: 0,
@@ -380,7 +394,9 @@ impl Fields for CustomerFields {
         } else if field == tier {
             self.tier.map(ValueRef::Symbol)
         } else if field == rfm {
-            self.rfm_segment.map(ValueRef::Symbol)
+            self.rfm_segment
+                .and_then(|idx| self.rfm_names.get(idx))
+                .map(|name| ValueRef::Text(name))
         } else if field == vip {
             self.vip_level.map(ValueRef::Symbol)
         } else if field == recency {
