@@ -264,7 +264,7 @@ prop_compose! {
         events in proptest::collection::vec((0usize..3, -4_000i64..0), 0..3),
         credit in proptest::option::of(0.0f64..100.0),
         value in proptest::option::of(0.0f64..1_000.0),
-    ) -> (Profile, Customer, Vec<(usize, usize, i64)>, Vec<(usize, i64)>, Option<f64>, Option<f64>) {
+    ) -> Generated {
         let as_of = Utc.with_ymd_and_hms(2025, 3, 9, 6, 30, 0).single().unwrap_or_default();
         let mut customer = Customer::new(CustomerId(id));
         for (channel, state) in Channel::ALL.iter().zip(&consents) {
@@ -290,16 +290,17 @@ prop_compose! {
     }
 }
 
-fn population() -> impl Strategy<
-    Value = Vec<(
-        Profile,
-        Customer,
-        Vec<(usize, usize, i64)>,
-        Vec<(usize, i64)>,
-        Option<f64>,
-        Option<f64>,
-    )>,
-> {
+/// One generated customer: profile, record, history rows, events, credit score, CLV.
+type Generated = (
+    Profile,
+    Customer,
+    Vec<(usize, usize, i64)>,
+    Vec<(usize, i64)>,
+    Option<f64>,
+    Option<f64>,
+);
+
+fn population() -> impl Strategy<Value = Vec<Generated>> {
     (1usize..25).prop_flat_map(|n| (1..=n as u64).map(customer_strategy).collect::<Vec<_>>())
 }
 

@@ -84,8 +84,12 @@
 //!
 //! # Control groups
 //!
-//! See [`control`](self#control-groups): a global share and per-playbook shares, by a
-//! salted FNV-1a hash of the customer id into 10,000 buckets; held-out customers are
+//! A global share and per-playbook (or per-trigger) shares, by a salted hash of the
+//! customer id into 10,000 buckets (64-bit FNV-1a over the salt, the group's name and
+//! the id's little-endian bytes, each part followed by `0x1f`, finished by SplitMix64's
+//! mixer): stable across runs and machines, and as the base grows. The playbook's group
+//! is drawn from customers outside the global group. Control groups hold out marketing
+//! actions only; held-out customers are
 //! listed in [`Plan::held_out`] so lift can be measured. A group under 1,000 customers
 //! or over 15% of its audience gets a [`PlanWarning`].
 //!
@@ -105,12 +109,14 @@
 //! customer.consents.insert(Channel::Email, Consent::opted_in(as_of));
 //! let (profiles, customers) = (vec![profile], vec![customer]);
 //! let plan = planner.plan(&PlanInput::new(as_of, &profiles, &customers))?;
-//! // The reason survey goes by e-mail at 10:00 UTC; the incentive prefers SMS, then
-//! // e-mail, and the daily cap of one marketing message already went to the survey?
-//! // No: the incentive has the same priority and comes first in the catalogue.
+//! // The dormant playbook calls for a return incentive and a reason survey; the
+//! // incentive comes first in the catalogue, goes by e-mail (the only consented
+//! // channel) at 10:00 in the company's zone (UTC), and takes the day's one marketing
+//! // slot (SPEC §8's cap), so the survey is suppressed until the next day.
 //! assert_eq!(plan.actions[0].action, "return_incentive");
 //! assert_eq!(plan.actions[0].channel, Some(Channel::Email));
 //! assert_eq!(plan.suppressed[0].action, "reason_survey");
+//! assert_eq!(plan.suppressed[0].detail, "plan.caps[0]");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
