@@ -399,7 +399,9 @@ impl PlanConfig {
     /// the reference tier table, R15's triggers, and §8's contact defaults (quiet hours
     /// 21:00–09:00 deferred; at most 1 marketing message a calendar day and 3 in 7
     /// calendar days across channels; transactional and service messages exempt from
-    /// the caps). Coupon costs are in CNY, the source policy's currency.
+    /// the caps), and one risk level (R31's example): `high` when the credit or legal
+    /// signal, scored 0–100 by the host, is 80 or more — no credit terms, no coupons,
+    /// manual review. Coupon costs are in CNY, the source policy's currency.
     ///
     /// # Example
     ///
@@ -522,6 +524,15 @@ impl PlanConfig {
                     0,
                 ),
             ],
+            risk_levels: vec![RiskLevelDoc {
+                name: "high".to_owned(),
+                when: "credit >= 80 or legal >= 80".to_owned(),
+                restrictions: vec![
+                    Restriction::NoCreditTerms,
+                    Restriction::NoCoupons,
+                    Restriction::ManualReview,
+                ],
+            }],
             caps: vec![
                 CapDoc {
                     channel: None,
