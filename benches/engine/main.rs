@@ -3,6 +3,7 @@
 use criterion::Criterion;
 
 mod facts;
+mod plan;
 mod predict;
 mod rules;
 mod segment;
@@ -13,5 +14,6 @@ fn main() {
     rules::define(&mut c);
     segment::define(&mut c);
     predict::define(&mut c);
+    plan::define(&mut c);
     c.final_summary();
 }
