@@ -590,3 +590,67 @@ fn the_reference_plan_compiles_without_warnings() {
     assert!(warnings.is_empty());
     assert_eq!(planner.action_names().count(), 22);
 }
+
+#[test]
+fn every_config_problem_names_its_path() {
+    type Edit = fn(&mut PlanConfig);
+    let cases: Vec<(Edit, &str)> = vec![
+        (|c| c.send_time = "10h".to_owned(), "plan.send_time: expected a local time `HH:MM`, found `10h`"),
+        (|c| c.actions[14].name = String::new(), "plan.actions[14].name: expected a name, found an empty one"),
+        (|c| c.actions[14].name = "archive".to_owned(), "plan.actions[14].name: duplicate name `archive`: first used at `plan.actions[13]`"),
+        (|c| c.actions[0].channels = vec!["sms".to_owned(), "sms".to_owned()], "plan.actions[0].channels[1]: expected each channel once, found `sms`"),
+        (|c| c.actions[5].cost = "20.00 USD".parse().ok(), "plan.actions[5].cost: expected a non-negative amount in `CNY`, the plan's currency, found `20.00 USD`"),
+        (|c| c.playbooks[1].name = "high_value_care".to_owned(), "plan.playbooks[1].name: duplicate name `high_value_care`: first used at `plan.playbooks[0]`"),
+        (|c| c.playbooks[0].holdout = 0.6, "plan.playbooks[0].holdout: expected a share from 0 to 0.5, found `0.6`"),
+        (|c| c.triggers[0].action = "hello".to_owned(), "plan.triggers[0].action: expected an action of `plan.actions` (such as `account_manager`, `annual_care`, `archive`, `birthday_gift`, `complaint_result`, `complaint_revisit`), found `hello`"),
+        (|c| c.triggers[6].on = patronage::plan::TriggerOn::Inactivity { days: 0, cancelled_by: Vec::new() }, "plan.triggers[6].on.inactivity.days: expected at least 1 day, found `0`"),
+        (|c| c.triggers[7].on = patronage::plan::TriggerOn::MemberDay(31), "plan.triggers[7].on.member_day: expected a day of the month from 1 to 28 (every month has it), found `31`"),
+        (|c| c.caps[0].window = patronage::plan::WindowDoc::RollingHours(0), "plan.caps[0].window.rolling_hours: expected from 1 to 8784, found `0`"),
+        (|c| c.caps[0].channel = Some("pager".to_owned()), "plan.caps[0].channel: expected a channel (`sms`, `email`, `app_push`, `wechat` or `phone`), found `pager`"),
+        (|c| if let Some(q) = c.quiet_hours.as_mut() { q.start = "25:00".to_owned() }, "plan.quiet_hours.start: expected a local time `HH:MM`, found `25:00`"),
+        (|c| c.budgets = serde_json::from_str(r#"[{"name": "daily", "source": "nobody", "per_day": "10.00 CNY"}]"#).unwrap_or_default(), "plan.budgets[0].source: expected a playbook or trigger of the plan, found `nobody`"),
+        (|c| c.archive.annual_care_days = 0, "plan.archive.annual_care_days: expected at least 1 day, found `0`"),
+        (|c| c.control.salt = String::new(), "plan.control.salt: expected a non-empty salt, found `\"\"`"),
+        (|c| c.risk_levels[0].name = String::new(), "plan.risk_levels[0].name: expected a name, found an empty one"),
+    ];
+    for (edit, expected) in cases {
+        let message = config_error(edit);
+        assert_eq!(message, format!("1 problem in the config: {expected}"));
+    }
+}
+
+#[test]
+fn a_budget_sum_that_overflows_is_an_error() {
+    let mut config: PlanConfig = serde_json::from_str(
+        r#"{
+            "actions": [{"name": "big", "purpose": "big", "kind": "marketing", "channels": ["email"], "template": "big",
+                         "cost": "79228162514264337593543950335 CNY"}],
+            "playbooks": [{"name": "everyone", "when": "frequency >= 0", "actions": ["big"]}],
+            "budgets": [{"name": "daily", "per_day": "79228162514264337593543950335 CNY"}]
+        }"#,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    config.quiet_hours = None;
+    let (planner, _) =
+        Planner::new(&config, &Vocabulary::reference()).unwrap_or_else(|e| panic!("{e}"));
+    let as_of = Utc
+        .with_ymd_and_hms(2025, 3, 3, 0, 0, 0)
+        .single()
+        .unwrap_or_default();
+    let profiles = vec![Profile::new(CustomerId(1)), Profile::new(CustomerId(2))];
+    let customers: Vec<Customer> = (1..=2)
+        .map(|id| {
+            let mut c = Customer::new(CustomerId(id));
+            c.consents.insert(Channel::Email, Consent::opted_in(as_of));
+            c
+        })
+        .collect();
+    let err = planner
+        .plan(&PlanInput::new(as_of, &profiles, &customers))
+        .err()
+        .map(|e| e.to_string());
+    assert_eq!(
+        err.as_deref(),
+        Some("coupon costs of budget `daily` overflow: amounts must stay within ±79228162514264337593543950335")
+    );
+}

@@ -134,7 +134,7 @@ impl Base {
                     at: as_of - chrono::Duration::minutes(((row >> 16) % (60 * 1440)) as i64 + 1),
                 });
             }
-            if draw >> 50 & 0x3f == 0 {
+            if (draw >> 50).trailing_zeros() >= 6 {
                 events.push(Event {
                     customer: id,
                     kind: EVENTS[((draw >> 56) % 4) as usize].to_owned(),

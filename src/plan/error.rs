@@ -45,18 +45,6 @@ pub enum PlanErrorKind {
         /// The budget's name.
         budget: String,
     },
-    /// A coupon cost in another currency than the budget it counts toward.
-    #[error("action `{action}` costs `{found}`: expected the currency of budget `{budget}`, `{expected}`")]
-    CurrencyMismatch {
-        /// The action.
-        action: String,
-        /// The budget.
-        budget: String,
-        /// The budget's currency.
-        expected: String,
-        /// The action's currency.
-        found: String,
-    },
 }
 
 impl PlanError {

@@ -184,9 +184,32 @@ struct Candidate {
     source: usize,
     action: usize,
     due: DateTime<Utc>,
-    occasion: String,
+    occasion: Occasion,
     detail: String,
     cancelled: Option<String>,
+}
+
+/// What an action is for, in its idempotency key: the plan date (playbooks, calendar
+/// and inactivity triggers) or the event's instant (event triggers).
+#[derive(Clone, Copy, Debug)]
+enum Occasion {
+    Date(NaiveDate),
+    Instant(DateTime<Utc>),
+}
+
+impl Occasion {
+    /// A tag byte and the date's day number or the instant's milliseconds, little-endian.
+    fn bytes(self) -> [u8; 9] {
+        let (tag, value) = match self {
+            Occasion::Date(date) => (b'd', i64::from(date.num_days_from_ce())),
+            Occasion::Instant(at) => (b'i', at.timestamp_millis()),
+        };
+        let mut out = [tag; 9];
+        for (slot, byte) in out.iter_mut().skip(1).zip(value.to_le_bytes()) {
+            *slot = byte;
+        }
+        out
+    }
 }
 
 /// A history row as the policies read it.
@@ -788,6 +811,7 @@ impl Planner {
             weights: Vec::new(),
             held: vec![0; self.sources.len() + 1],
             audience: vec![0; self.sources.len() + 1],
+            per_source: vec![(0, 0, 0); self.sources.len()],
         };
         let mut fields = CustomerFields::new(&self.schema);
         let mut candidates: Vec<Candidate> = Vec::new();
@@ -796,6 +820,7 @@ impl Planner {
         let mut taken: Vec<&str> = Vec::new();
         let mut seen_sources: Vec<(bool, bool)> = vec![(false, false); self.sources.len() + 1];
         let (mut history_at, mut event_at, mut change_at) = (0usize, 0usize, 0usize);
+        let mut due_by_zone: Vec<(Tz, DateTime<Utc>)> = Vec::new();
 
         for (profile, customer) in input.profiles.iter().zip(input.customers) {
             let id = profile.customer;
@@ -843,8 +868,15 @@ impl Planner {
                 &mut fields,
             );
 
-            let local_due = resolve_local(zone, date.and_time(self.send_time))
-                .map_or(input.as_of, |due| due.max(input.as_of));
+            // The send time in the customer's zone, computed once per zone.
+            let local_due = if let Some((_, due)) = due_by_zone.iter().find(|(z, _)| *z == zone) {
+                *due
+            } else {
+                let due = resolve_local(zone, date.and_time(self.send_time))
+                    .map_or(input.as_of, |due| due.max(input.as_of));
+                due_by_zone.push((zone, due));
+                due
+            };
             candidates.clear();
             for playbook in &self.playbooks {
                 if playbook.condition.matches(&fields, ctx) {
@@ -853,7 +885,7 @@ impl Planner {
                             source: playbook.source,
                             action: *action,
                             due: local_due,
-                            occasion: date.to_string(),
+                            occasion: Occasion::Date(date),
                             detail: String::new(),
                             cancelled: None,
                         });
@@ -869,7 +901,7 @@ impl Planner {
                     continue;
                 }
                 let mut push = |due: DateTime<Utc>,
-                                occasion: String,
+                                occasion: Occasion,
                                 detail: String,
                                 cancelled: Option<String>| {
                     candidates.push(Candidate {
@@ -892,7 +924,7 @@ impl Planner {
                             if due < day_end && input.as_of < due + *expires_after {
                                 push(
                                     due.max(input.as_of),
-                                    event.at.to_rfc3339(),
+                                    Occasion::Instant(event.at),
                                     format!("event `{kind}` at {}", event.at.to_rfc3339()),
                                     None,
                                 );
@@ -911,7 +943,7 @@ impl Planner {
                             });
                             push(
                                 local_due,
-                                date.to_string(),
+                                Occasion::Date(date),
                                 format!("no purchase for {days} days"),
                                 cancel.map(|e| {
                                     format!("event `{}` at {}", e.kind, e.at.to_rfc3339())
@@ -925,7 +957,7 @@ impl Planner {
                             if birthday.in_year(target.year()) == Some(target) {
                                 push(
                                     local_due,
-                                    target.to_string(),
+                                    Occasion::Date(target),
                                     format!(
                                         "birthday {:02}-{:02} on {target}",
                                         birthday.month(),
@@ -940,7 +972,7 @@ impl Planner {
                         if let Some(name) = self.holidays.get(&date) {
                             push(
                                 local_due,
-                                date.to_string(),
+                                Occasion::Date(date),
                                 format!("holiday `{name}`"),
                                 None,
                             );
@@ -950,7 +982,7 @@ impl Planner {
                         if date.day() == *day {
                             push(
                                 local_due,
-                                date.to_string(),
+                                Occasion::Date(date),
                                 format!("member day {day}"),
                                 None,
                             );
@@ -971,7 +1003,7 @@ impl Planner {
                         if expiring > 0 {
                             push(
                                 local_due,
-                                date.to_string(),
+                                Occasion::Date(date),
                                 format!("{expiring} points expire within {days} days"),
                                 None,
                             );
@@ -981,7 +1013,7 @@ impl Planner {
                         for change in my_changes.iter().filter(|c| c.direction == *direction) {
                             push(
                                 local_due,
-                                date.to_string(),
+                                Occasion::Date(date),
                                 format!(
                                     "vip level {} → {}",
                                     change.from.as_deref().unwrap_or("none"),
@@ -1072,6 +1104,9 @@ impl Planner {
         // Records the suppression and leaves `weigh`.
         macro_rules! suppress {
             ($policy:expr, $detail:expr, $next:expr) => {{
+                if let Some(counts) = state.per_source.get_mut(candidate.source) {
+                    counts.1 += 1;
+                }
                 state.plan.suppressed.push(SuppressedAction {
                     customer: id,
                     action: action.name.clone(),
@@ -1097,6 +1132,9 @@ impl Planner {
             let held_global = self.global.holds(id);
             mark(seen_sources, global_slot, held_global);
             if held_global {
+                if let Some(counts) = state.per_source.get_mut(candidate.source) {
+                    counts.2 += 1;
+                }
                 state.plan.held_out.push(HeldOutAction {
                     customer: id,
                     action: action.name.clone(),
@@ -1110,6 +1148,9 @@ impl Planner {
                 mark(seen_sources, candidate.source, held_here);
             }
             if held_here {
+                if let Some(counts) = state.per_source.get_mut(candidate.source) {
+                    counts.2 += 1;
+                }
                 state.plan.held_out.push(HeldOutAction {
                     customer: id,
                     action: action.name.clone(),
@@ -1286,7 +1327,7 @@ impl Planner {
                 &id.0.to_le_bytes(),
                 action.name.as_bytes(),
                 source.name.as_bytes(),
-                candidate.occasion.as_bytes(),
+                &candidate.occasion.bytes(),
             ])
         );
         state.weights.push(Weight {
@@ -1382,6 +1423,9 @@ impl Planner {
         let weights = std::mem::take(&mut state.weights);
         for ((action, weight), refusal) in actions.into_iter().zip(weights).zip(refused) {
             if let Some(budget) = refusal.and_then(|b| self.budgets.get(b)) {
+                if let Some(counts) = state.per_source.get_mut(weight.source) {
+                    counts.1 += 1;
+                }
                 state.plan.suppressed.push(SuppressedAction {
                     customer: action.customer,
                     action: action.action,
@@ -1400,45 +1444,27 @@ impl Planner {
     }
 
     fn summarise(&self, state: &mut DayState) {
-        let plan = &mut state.plan;
-        let mut sources: Vec<SourceSummary> = self
-            .sources
-            .iter()
-            .map(|s| SourceSummary {
-                name: s.name.clone(),
-                source: s.kind,
-                planned: 0,
-                suppressed: 0,
-                held_out: 0,
-            })
-            .collect();
-        let find = |sources: &mut Vec<SourceSummary>, reason: &Reason| -> Option<usize> {
-            sources
-                .iter()
-                .position(|s| s.name == reason.name && s.source == reason.source)
-        };
-        for action in &plan.actions {
-            if let Some(i) = find(&mut sources, &action.reason) {
-                if let Some(s) = sources.get_mut(i) {
-                    s.planned += 1;
-                }
+        for weight in &state.weights {
+            if let Some(counts) = state.per_source.get_mut(weight.source) {
+                counts.0 += 1;
             }
         }
+        let plan = &mut state.plan;
+        let sources = self
+            .sources
+            .iter()
+            .zip(&state.per_source)
+            .map(|(s, (planned, suppressed, held_out))| SourceSummary {
+                name: s.name.clone(),
+                source: s.kind,
+                planned: *planned,
+                suppressed: *suppressed,
+                held_out: *held_out,
+            })
+            .collect();
         let mut by_policy: BTreeMap<Suppression, u64> = BTreeMap::new();
         for action in &plan.suppressed {
             *by_policy.entry(action.policy).or_default() += 1;
-            if let Some(i) = find(&mut sources, &action.reason) {
-                if let Some(s) = sources.get_mut(i) {
-                    s.suppressed += 1;
-                }
-            }
-        }
-        for action in &plan.held_out {
-            if let Some(i) = find(&mut sources, &action.reason) {
-                if let Some(s) = sources.get_mut(i) {
-                    s.held_out += 1;
-                }
-            }
         }
         plan.summary = PlanSummary {
             sources,
@@ -1492,6 +1518,8 @@ struct DayState {
     held: Vec<u64>,
     /// Per source (and the global group last): customers with a marketing candidate.
     audience: Vec<u64>,
+    /// Per source: actions planned, suppressed, held out.
+    per_source: Vec<(u64, u64, u64)>,
 }
 
 #[derive(Clone, Copy, Debug)]

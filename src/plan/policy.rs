@@ -131,43 +131,50 @@ impl Cap {
         let limit = u64::from(self.limit);
         match self.window {
             WindowDoc::CalendarDays(days) => {
-                let day = |t: DateTime<Utc>| t.with_timezone(&zone).date_naive();
                 let span = i64::from(days);
-                let target = day(at);
-                let offsets: Vec<i64> = contacts
-                    .iter()
-                    .filter(|c| self.counts(c))
-                    .map(|c| (day(c.at) - target).num_days())
-                    .filter(|d| d.abs() < span)
-                    .collect();
+                let target = at.with_timezone(&zone).date_naive();
+                // Counts per local day offset of the contacts that count and can share a
+                // window with the target day (a contact more than `span + 1` days away
+                // in UTC cannot, whatever the zone). Offsets lie in `-span < d < span`;
+                // for windows up to 32 days they fit a stack buffer, longer ones spill.
+                let mut per_offset = [0u64; 64];
+                let mut wide: Vec<i64> = Vec::new();
+                for contact in contacts.iter().filter(|c| self.counts(c)) {
+                    if (contact.at - at).num_days().abs() > span + 1 {
+                        continue;
+                    }
+                    let offset = (contact.at.with_timezone(&zone).date_naive() - target).num_days();
+                    if offset.abs() >= span {
+                        continue;
+                    }
+                    match usize::try_from(offset + span)
+                        .ok()
+                        .and_then(|i| per_offset.get_mut(i))
+                    {
+                        Some(count) => *count += 1,
+                        None => wide.push(offset),
+                    }
+                }
                 // Every window of `days` calendar days holding the target day.
                 (0..span).any(|shift| {
                     let (lo, hi) = (-shift, span - 1 - shift);
-                    let n = offsets.iter().filter(|d| lo <= **d && **d <= hi).count() as u64;
+                    let narrow: u64 = (lo..=hi)
+                        .filter_map(|offset| usize::try_from(offset + span).ok())
+                        .filter_map(|i| per_offset.get(i))
+                        .sum();
+                    let n = narrow + wide.iter().filter(|d| lo <= **d && **d <= hi).count() as u64;
                     n + 1 > limit
                 })
             }
             WindowDoc::RollingHours(hours) => {
                 let length = Duration::hours(i64::from(hours));
-                let times: Vec<DateTime<Utc>> = contacts
-                    .iter()
-                    .filter(|c| self.counts(c))
-                    .map(|c| c.at)
-                    .collect();
+                let counted = || contacts.iter().filter(|c| self.counts(c)).map(|c| c.at);
                 // Windows (end − length, end] holding `at`: it suffices to check the ends
                 // at `at` and at each later contact within the length.
                 std::iter::once(at)
-                    .chain(
-                        times
-                            .iter()
-                            .copied()
-                            .filter(|t| *t > at && *t - at < length),
-                    )
+                    .chain(counted().filter(|t| *t > at && *t - at < length))
                     .any(|end| {
-                        let n = times
-                            .iter()
-                            .filter(|t| **t > end - length && **t <= end)
-                            .count() as u64;
+                        let n = counted().filter(|t| *t > end - length && *t <= end).count() as u64;
                         n + 1 > limit
                     })
             }
