@@ -13,6 +13,32 @@ use crate::plan::action::{reference_actions, ActionDoc, ActionKind};
 ///
 /// Every field has a default, so `{}` is a valid (empty) section; [`PlanConfig::reference`]
 /// holds SPEC R8's tier table as playbooks, R15's triggers and §8's contact defaults.
+///
+/// # Example
+///
+/// ```
+/// use patronage::plan::{PlanConfig, Planner, Vocabulary};
+///
+/// let config: PlanConfig = serde_json::from_str(r#"{
+///     "company_zone": "Asia/Shanghai",
+///     "actions": [
+///         {"name": "wake_up", "purpose": "reactivation", "kind": "marketing",
+///          "channels": ["wechat", "sms"], "template": "wake_up_v2", "cooldown_days": 30}
+///     ],
+///     "playbooks": [
+///         {"name": "dormant", "when": "tier == dormant and recency_days <= 150", "actions": ["wake_up"]}
+///     ],
+///     "caps": [
+///         {"limit": 1, "window": {"calendar_days": 1}},
+///         {"channel": "sms", "limit": 2, "window": {"rolling_hours": 168}}
+///     ],
+///     "quiet_hours": {"start": "21:00", "end": "09:00", "mode": "defer"},
+///     "control": {"salt": "2025-q1", "global": 0.05}
+/// }"#)?;
+/// let (planner, _warnings) = Planner::new(&config, &Vocabulary::reference())?;
+/// assert_eq!(planner.action_names().collect::<Vec<_>>(), ["wake_up"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]

@@ -22,7 +22,7 @@
 //! # Semantics, made explicit
 //!
 //! - **Consent** per channel is absolute, for every kind of action: a channel is used
-//!   only with an opted-in consent ([`Customer::may_contact`]). An action without
+//!   only with an opted-in consent ([`Customer::may_contact`](crate::Customer::may_contact)). An action without
 //!   channels (`archive`) is carried out by the host without a message and needs none.
 //! - **Channel**: the first consented channel in the customer's preference order among
 //!   the action's channels, then in the playbook's (or trigger's) channel order, then in

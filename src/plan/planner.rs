@@ -65,7 +65,32 @@ const NO_VALUE: &BTreeMap<CustomerId, f64> = &BTreeMap::new();
 
 impl<'a> PlanInput<'a> {
     /// The input with profiles and customer records only: no history, events, level
-    /// changes, risk signals or expected values.
+    /// changes, risk signals or expected values; add them with the `with_*` methods.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::collections::BTreeMap;
+    /// use chrono::{TimeZone, Utc};
+    /// use patronage::{Customer, CustomerId};
+    /// use patronage::plan::{ContactRecord, PlanInput, Profile};
+    ///
+    /// let as_of = Utc.with_ymd_and_hms(2025, 3, 3, 0, 0, 0).single().ok_or("date")?;
+    /// let profiles = vec![Profile::new(CustomerId(1))];
+    /// let customers = vec![Customer::new(CustomerId(1))];
+    /// let history = vec![ContactRecord {
+    ///     customer: CustomerId(1),
+    ///     action: "wake_up_message".to_owned(),
+    ///     channel: None,
+    ///     at: as_of,
+    /// }];
+    /// let values = BTreeMap::from([(CustomerId(1), 420.0)]);
+    /// let input = PlanInput::new(as_of, &profiles, &customers)
+    ///     .with_history(&history)
+    ///     .with_expected_value(&values);
+    /// assert_eq!(input.history.len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(
         as_of: DateTime<Utc>,
         profiles: &'a [Profile],
@@ -755,7 +780,26 @@ impl Planner {
     ///
     /// # Example
     ///
-    /// See the [module documentation](crate::plan#example).
+    /// A birthday on 29 February is celebrated on 28 February in a common year:
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use patronage::customer::Birthday;
+    /// use patronage::{Channel, Consent, Customer, CustomerId};
+    /// use patronage::plan::{PlanConfig, PlanInput, Planner, Profile, Vocabulary};
+    ///
+    /// let (planner, _) = Planner::new(&PlanConfig::reference(), &Vocabulary::reference())?;
+    /// let as_of = Utc.with_ymd_and_hms(2025, 2, 28, 0, 0, 0).single().ok_or("date")?;
+    /// let mut customer = Customer::new(CustomerId(1));
+    /// customer.birthday = Some(Birthday::try_new(2, 29, Some(2000))?);
+    /// customer.consents.insert(Channel::WeChat, Consent::opted_in(as_of));
+    /// let (profiles, customers) = (vec![Profile::new(CustomerId(1))], vec![customer]);
+    /// let plan = planner.plan(&PlanInput::new(as_of, &profiles, &customers))?;
+    /// assert_eq!(plan.actions[0].action, "birthday_gift");
+    /// assert_eq!(plan.actions[0].channel, Some(Channel::WeChat));
+    /// assert_eq!(plan.actions[0].reason.detail, "birthday 02-29 on 2025-02-28");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn plan(&self, input: &PlanInput<'_>) -> Result<Plan, PlanError> {
         check_sorted("profiles", input.profiles.iter().map(|p| p.customer))?;
         check_sorted("customers", input.customers.iter().map(|c| c.id))?;

@@ -164,7 +164,18 @@ impl Vocabulary {
 }
 
 impl Profile {
-    /// A profile with only a customer id.
+    /// A profile with only a customer id (no stage, tier, segment or level; no purchase).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use patronage::CustomerId;
+    /// use patronage::plan::Profile;
+    ///
+    /// let mut profile = Profile::new(CustomerId(7));
+    /// profile.tier = Some("dormant".to_owned());
+    /// assert_eq!(profile.frequency, 0);
+    /// ```
     pub fn new(customer: CustomerId) -> Profile {
         Profile {
             customer,
