@@ -172,6 +172,7 @@ scenario!(
     quiet_hours_skip,
     quiet_hours_dst_new_york,
     quiet_hours_dst_gap,
+    quiet_hours_dst_fall_back,
     unknown_time_zone,
     one_message_per_purpose,
     priority_under_cap,
@@ -653,4 +654,86 @@ fn a_budget_sum_that_overflows_is_an_error() {
         err.as_deref(),
         Some("coupon costs of budget `daily` overflow: amounts must stay within ±79228162514264337593543950335")
     );
+}
+
+// ---- the shipped example scenarios ----------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExampleScenario {
+    #[allow(dead_code)]
+    description: String,
+    as_of: DateTime<Utc>,
+    #[serde(default = "PlanConfig::reference")]
+    config: PlanConfig,
+    profiles: Vec<Profile>,
+    customers: Vec<Customer>,
+    #[serde(default)]
+    history: Vec<ContactRecord>,
+    #[serde(default)]
+    events: Vec<Event>,
+    #[serde(default)]
+    risk: Vec<RiskRow>,
+    #[serde(default)]
+    expected_value: Vec<ValueRow>,
+}
+
+fn run_example(text: &str) -> Plan {
+    let scenario: ExampleScenario = serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}"));
+    let (planner, _) =
+        Planner::new(&scenario.config, &Vocabulary::reference()).unwrap_or_else(|e| panic!("{e}"));
+    let risk: BTreeMap<CustomerId, RiskSignals> = scenario
+        .risk
+        .iter()
+        .map(|r| (r.customer, r.signals))
+        .collect();
+    let values: BTreeMap<CustomerId, f64> = scenario
+        .expected_value
+        .iter()
+        .map(|r| (r.customer, r.value))
+        .collect();
+    let input = PlanInput::new(scenario.as_of, &scenario.profiles, &scenario.customers)
+        .with_history(&scenario.history)
+        .with_events(&scenario.events)
+        .with_risk(&risk)
+        .with_expected_value(&values);
+    planner.plan(&input).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn the_shipped_reference_day_plans_what_the_reference_policy_says() {
+    let plan = run_example(include_str!("../examples/data/plan/reference_day.json"));
+    let (actions, suppressed, _) = lines(&plan);
+    // A new customer's first order: thanks at 09:00 Shanghai, the end of quiet hours.
+    assert!(actions.contains(&"3 first_order_thanks sms 2025-03-03T01:00:00Z".to_owned()));
+    // A complaint closed three days ago: the revisit is due today; the result notice of
+    // that day has expired. Customer 7 is at high risk: manual review.
+    assert!(actions.contains(&"7 complaint_revisit sms 2025-03-03T06:00:00Z review".to_owned()));
+    assert!(!actions.iter().any(|a| a.contains("complaint_result")));
+    let expected_suppressions = [
+        "4 wake_up_message cancelled_by_event | event `order` at 2025-03-02T09:00:00+00:00 | -",
+        "6 win_back_coupon archived | archived: annual care only | -",
+        "7 win_back_coupon risk | high: no_coupons | -",
+    ];
+    for line in expected_suppressions {
+        assert!(
+            suppressed.contains(&line.to_owned()),
+            "{line} in {suppressed:#?}"
+        );
+    }
+    let planned: u64 = plan.summary.sources.iter().map(|s| s.planned).sum();
+    assert_eq!(planned, plan.actions.len() as u64);
+}
+
+#[test]
+fn the_shipped_caps_scenario_plans() {
+    let plan = run_example(include_str!(
+        "../examples/data/plan/caps_and_quiet_hours.json"
+    ));
+    let (actions, suppressed, held) = lines(&plan);
+    assert_eq!(actions, vec!["2 promo sms 2025-03-03T13:30:00Z"]);
+    assert!(suppressed
+        .contains(&"4 thanks quiet_hours | quiet hours (skip) | 2025-03-03T14:00:00Z".to_owned()));
+    assert_eq!(held, vec!["3 news weekly_news"]);
+    assert_eq!(plan.warnings.len(), 1);
 }
