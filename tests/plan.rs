@@ -737,3 +737,52 @@ fn the_shipped_caps_scenario_plans() {
     assert_eq!(held, vec!["3 news weekly_news"]);
     assert_eq!(plan.warnings.len(), 1);
 }
+
+#[test]
+fn the_upgrade_nudge_carries_the_distance_to_the_next_level() {
+    let (planner, _) = Planner::new(&PlanConfig::reference(), &Vocabulary::reference())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let as_of = Utc
+        .with_ymd_and_hms(2025, 3, 3, 0, 0, 0)
+        .single()
+        .unwrap_or_default();
+    let profiles: Vec<Profile> = serde_json::from_str(
+        r#"[
+            {"customer": 1, "tier": "mid_value_active", "vip_distance": {"next_level": "gold", "amount": "300", "purchases_at_aov": 1}},
+            {"customer": 2, "tier": "mid_value_active", "vip_distance": {"next_level": "gold", "amount": "3000", "purchases_at_aov": 9}}
+        ]"#,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let customers: Vec<Customer> = (1..=2)
+        .map(|id| {
+            let mut c = Customer::new(CustomerId(id));
+            c.consents
+                .insert(Channel::AppPush, Consent::opted_in(as_of));
+            c
+        })
+        .collect();
+    let plan = planner
+        .plan(&PlanInput::new(as_of, &profiles, &customers))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (actions, suppressed, _) = lines(&plan);
+    // One purchase from gold: the nudge outranks the recommendation for the day's slot.
+    assert_eq!(
+        actions,
+        vec![
+            "1 upgrade_nudge app_push 2025-03-03T10:00:00Z",
+            "2 recommendation app_push 2025-03-03T10:00:00Z"
+        ]
+    );
+    assert_eq!(
+        plan.actions[0]
+            .vip_distance
+            .as_ref()
+            .map(|d| (d.next_level.as_str(), d.purchases_at_aov)),
+        Some(("gold", Some(1)))
+    );
+    assert!(plan.actions[1].vip_distance.is_none());
+    assert_eq!(
+        suppressed,
+        vec!["1 recommendation cap | plan.caps[0] | 2025-03-04T00:00:00Z"]
+    );
+}

@@ -42,6 +42,10 @@ pub struct ActionDoc {
     /// Whether it extends credit terms (refused by a `no_credit_terms` restriction).
     #[serde(default)]
     pub credit_terms: bool,
+    /// Whether the planned action carries the customer's distance to the next VIP level
+    /// (the tier-upgrade nudge: "one more order to gold").
+    #[serde(default)]
+    pub carries_vip_distance: bool,
 }
 
 /// What kind of message an action is; caps and quiet hours apply by kind.
@@ -96,6 +100,7 @@ pub(crate) fn reference_actions() -> Vec<ActionDoc> {
         cooldown_days,
         annual_care: false,
         credit_terms: false,
+        carries_vip_distance: name == "upgrade_nudge",
     };
     let mut actions = vec![
         // High-value active: loyalty, share of wallet.

@@ -472,8 +472,14 @@ impl PlanConfig {
                 playbook(
                     "mid_value_growth",
                     "tier == mid_value_active",
-                    &["recommendation", "upgrade_nudge"],
+                    &["recommendation"],
                     20,
+                ),
+                playbook(
+                    "upgrade_nudge",
+                    "tier == mid_value_active and purchases_to_next_level <= 2",
+                    &["upgrade_nudge"],
+                    25,
                 ),
                 playbook(
                     "new_customer_care",

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::customer::{Channel, CustomerId};
 use crate::money::Money;
 use crate::plan::action::ActionKind;
+use crate::segment::VipDistance;
 
 /// The day's plan: what to do for whom, through which channel, when — and what was not
 /// done, and why.
@@ -81,6 +82,10 @@ pub struct PlannedAction {
     /// Whether a risk level asks for manual review first.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub review: bool,
+    /// The distance to the next VIP level, for actions that carry it (the upgrade
+    /// nudge); none when the customer's profile has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vip_distance: Option<VipDistance>,
 }
 
 /// An action a policy stopped.

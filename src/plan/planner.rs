@@ -184,6 +184,7 @@ struct Action {
     cooldown: Duration,
     annual_care: bool,
     credit_terms: bool,
+    carries_vip_distance: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -351,8 +352,7 @@ impl Planner {
                     &format!("{path}.name"),
                     ConfigErrorKind::EmptyName,
                 ));
-            } else if by_name.contains_key(&doc.name) {
-                let first = by_name.get(&doc.name).copied().unwrap_or_default();
+            } else if let Some(first) = by_name.get(&doc.name).copied() {
                 d.push(ConfigDiagnostic::error(
                     &format!("{path}.name"),
                     ConfigErrorKind::DuplicateName {
@@ -384,6 +384,7 @@ impl Planner {
                 cooldown: Duration::days(i64::from(doc.cooldown_days)),
                 annual_care: doc.annual_care,
                 credit_terms: doc.credit_terms,
+                carries_vip_distance: doc.carries_vip_distance,
             });
         }
         let action_of = |name: &str, path: &str, d: &mut Vec<ConfigDiagnostic>| {
@@ -1089,6 +1090,7 @@ impl Planner {
             for candidate in &candidates {
                 self.weigh(
                     candidate,
+                    profile,
                     customer,
                     zone,
                     archived,
@@ -1118,6 +1120,7 @@ impl Planner {
     fn weigh<'p>(
         &'p self,
         candidate: &Candidate,
+        profile: &Profile,
         customer: &Customer,
         zone: Tz,
         archived: bool,
@@ -1389,6 +1392,11 @@ impl Planner {
             key,
             cost: action.cost,
             review,
+            vip_distance: if action.carries_vip_distance {
+                profile.vip_distance.clone()
+            } else {
+                None
+            },
         });
     }
 
@@ -1436,11 +1444,10 @@ impl Planner {
             let Some(cost) = action.cost else { continue };
             let mut over = None;
             let mut sums = Vec::new();
-            for (b, budget) in self.budgets.iter().enumerate() {
+            for (b, (budget, current)) in self.budgets.iter().zip(&spent).enumerate() {
                 if budget.source.is_some_and(|s| s != w.source) {
                     continue;
                 }
-                let current = spent.get(b).copied().unwrap_or(budget.per_day);
                 let sum = current.checked_add(cost).map_err(|_| {
                     PlanError::new(PlanErrorKind::Overflow {
                         budget: budget.name.clone(),

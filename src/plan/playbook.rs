@@ -5,13 +5,16 @@
 
 use std::collections::BTreeMap;
 
+use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::customer::CustomerId;
 use crate::money::{Currency, Money};
 use crate::rules::{Field, FieldId, Fields, Program, RuleError, Schema, SymbolId, ValueRef};
-use crate::segment::{Dimension, Segmentation, REFERENCE_STAGES, REFERENCE_TIERS};
+use crate::segment::{
+    Dimension, Segmentation, Segmenter, VipDistance, REFERENCE_STAGES, REFERENCE_TIERS,
+};
 
 /// What the segmentation says of one customer, as the planner reads it.
 ///
@@ -47,6 +50,10 @@ pub struct Profile {
     /// Cumulative net spend, in the vocabulary's currency.
     #[serde(default)]
     pub monetary: Decimal,
+    /// How far the customer is from the next VIP level; none at the top level or
+    /// without levels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vip_distance: Option<VipDistance>,
 }
 
 /// The names the planner's conditions may use: the values of each segmentation
@@ -56,8 +63,10 @@ pub struct Profile {
 /// vocabularies), `rfm_segment` (text, as its names have spaces: `rfm_segment ==
 /// "Loyal Customers"`; a name outside the vocabulary reads as missing), one symbol field per class table (named as the table),
 /// `recency_days` and `frequency` (integers), `monetary` (money in `currency`),
-/// `expected_value` (a number: the CLV the host passes), `points` (the points balance)
-/// and `risk_level` (a symbol: the config's risk levels). A missing value never matches
+/// `expected_value` (a number: the CLV the host passes), `points` (the points balance),
+/// `distance_to_next_level` (a number: spend or points still needed) and
+/// `purchases_to_next_level` (an integer: purchases at the customer's average order
+/// value), from [`Profile::vip_distance`], and `risk_level` (a symbol: the config's risk levels). A missing value never matches
 /// (three-valued logic, see [`Program`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -187,6 +196,7 @@ impl Profile {
             recency_days: None,
             frequency: 0,
             monetary: Decimal::ZERO,
+            vip_distance: None,
         }
     }
 
@@ -230,8 +240,39 @@ impl Profile {
                 recency_days: row.recency_days,
                 frequency: row.frequency,
                 monetary: row.monetary,
+                vip_distance: None,
             })
             .collect()
+    }
+
+    /// Every customer's profile, in customer-id order, with the distance to the next VIP
+    /// level computed by the segmenter that made the segmentation.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use patronage::{Aggregator, Config, Currency, CustomerId};
+    /// use patronage::plan::Profile;
+    ///
+    /// let config = Config::reference();
+    /// let as_of = NaiveDate::from_ymd_opt(2024, 12, 31).ok_or("date")?;
+    /// let mut facts = Aggregator::new(config.facts_options_on(as_of, Currency::CNY)?);
+    /// let day = NaiveDate::from_ymd_opt(2024, 12, 1).ok_or("date")?;
+    /// facts.add_purchase_on(CustomerId(7), day, "900.00 CNY".parse()?)?;
+    /// let (segmenter, _) = config.segmenter(Currency::CNY)?;
+    /// let segmentation = segmenter.run(&facts.into_table())?;
+    /// let profiles = Profile::from_segmenter(&segmenter, &segmentation);
+    /// let distance = profiles[0].vip_distance.as_ref().ok_or("a next level")?;
+    /// assert_eq!((distance.next_level.as_str(), distance.purchases_at_aov), ("silver", Some(1)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_segmenter(segmenter: &Segmenter, segmentation: &Segmentation) -> Vec<Profile> {
+        let mut profiles = Profile::from_segmentation(segmentation);
+        for profile in &mut profiles {
+            profile.vip_distance = segmenter.vip_distance(segmentation, profile.customer);
+        }
+        profiles
     }
 }
 
@@ -250,6 +291,8 @@ pub(crate) struct PlanSchema {
     expected_value: FieldId,
     points: FieldId,
     risk_level: FieldId,
+    distance: FieldId,
+    purchases_to_next: FieldId,
     rfm_names: Vec<String>,
     pub(crate) currency: Currency,
 }
@@ -273,6 +316,8 @@ impl PlanSchema {
         let monetary = schema.add(Field::money("monetary", vocabulary.currency))?;
         let expected_value = schema.add(Field::number("expected_value").optional())?;
         let points = schema.add(Field::integer("points").optional())?;
+        let distance = schema.add(Field::number("distance_to_next_level").optional())?;
+        let purchases_to_next = schema.add(Field::integer("purchases_to_next_level").optional())?;
         // Without risk levels the field exists (rules may test `risk_level is missing`)
         // but has no symbols to compare with.
         let risk_level = if risk_levels.is_empty() {
@@ -297,6 +342,8 @@ impl PlanSchema {
             expected_value,
             points,
             risk_level,
+            distance,
+            purchases_to_next,
             rfm_names: vocabulary.rfm_segments.clone(),
             currency: vocabulary.currency,
         })
@@ -336,6 +383,15 @@ impl PlanSchema {
         out.expected_value = expected_value;
         out.points = points.and_then(|p| i64::try_from(p).ok());
         out.risk_level = self.symbol(self.risk_level, risk_level);
+        out.distance = profile
+            .vip_distance
+            .as_ref()
+            .and_then(|d| d.amount.to_f64());
+        out.purchases_to_next = profile
+            .vip_distance
+            .as_ref()
+            .and_then(|d| d.purchases_at_aov)
+            .and_then(|n| i64::try_from(n).ok());
         out.classes.clear();
         for (table, field) in &self.classes {
             let class = profile.classes.get(table).map(String::as_str);
@@ -352,6 +408,8 @@ impl PlanSchema {
             self.expected_value,
             self.points,
             self.risk_level,
+            self.distance,
+            self.purchases_to_next,
         ];
     }
 }
@@ -359,7 +417,7 @@ impl PlanSchema {
 /// One customer's field values, reused from customer to customer.
 #[derive(Clone, Debug)]
 pub(crate) struct CustomerFields {
-    ids: [FieldId; 10],
+    ids: [FieldId; 12],
     stage: Option<SymbolId>,
     tier: Option<SymbolId>,
     rfm_segment: Option<usize>,
@@ -371,13 +429,15 @@ pub(crate) struct CustomerFields {
     expected_value: Option<f64>,
     points: Option<i64>,
     risk_level: Option<SymbolId>,
+    distance: Option<f64>,
+    purchases_to_next: Option<i64>,
     classes: Vec<(FieldId, Option<SymbolId>)>,
 }
 
 impl CustomerFields {
     pub(crate) fn new(schema: &PlanSchema) -> CustomerFields {
         CustomerFields {
-            ids: [schema.stage; 10],
+            ids: [schema.stage; 12],
             stage: None,
             tier: None,
             rfm_segment: None,
@@ -392,6 +452,8 @@ impl CustomerFields {
             expected_value: None,
             points: None,
             risk_level: None,
+            distance: None,
+            purchases_to_next: None,
             classes: Vec::new(),
         }
     }
@@ -399,7 +461,8 @@ impl CustomerFields {
 
 impl Fields for CustomerFields {
     fn value(&self, field: FieldId) -> Option<ValueRef<'_>> {
-        let [stage, tier, rfm, vip, recency, frequency, monetary, ev, points, risk] = self.ids;
+        let [stage, tier, rfm, vip, recency, frequency, monetary, ev, points, risk, distance, purchases] =
+            self.ids;
         if field == stage {
             self.stage.map(ValueRef::Symbol)
         } else if field == tier {
@@ -422,6 +485,10 @@ impl Fields for CustomerFields {
             self.points.map(ValueRef::Integer)
         } else if field == risk {
             self.risk_level.map(ValueRef::Symbol)
+        } else if field == distance {
+            self.distance.map(ValueRef::Number)
+        } else if field == purchases {
+            self.purchases_to_next.map(ValueRef::Integer)
         } else {
             self.classes
                 .iter()
