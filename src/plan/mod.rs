@@ -35,7 +35,8 @@
 //!   limit. By default caps apply to marketing only: service and transactional
 //!   messages neither obey nor count, unless a cap lists their kind in `applies_to`.
 //!   A capped action is suppressed (not queued) with the first instant the caps would
-//!   allow it: the host sees it again in a later plan if it still qualifies.
+//!   allow it: the host sees it again in a later plan if it still qualifies. A cap never
+//!   switches the channel: the channel is chosen by consent and preference alone.
 //! - **Quiet hours** are local time in the customer's zone, the company's when the
 //!   customer's is unknown (never "send anyway"). `defer` moves the due instant to the
 //!   first allowed minute, resolved across DST: when that minute does not exist (the
@@ -57,6 +58,19 @@
 //!   start of the next plan date as its next allowed instant. A budget-suppressed
 //!   action does not give its cap slot to another action the same day (budgets are
 //!   decided after every customer's caps, so the order of customers never matters).
+//!
+//! # Idempotency keys
+//!
+//! A planned action's key is 16 hex digits of 64-bit FNV-1a over the customer id, the
+//! action, the playbook or trigger, and the occasion: the plan date for playbooks and
+//! calendar or inactivity triggers, the event's instant for event triggers. Re-planning
+//! the same day (or an event on a later day) gives the same key.
+//!
+//! # Input order
+//!
+//! Profiles and customer records are one per customer, ascending by id; the history is
+//! ascending by customer id (as a database returns it `ORDER BY customer`), and rows of
+//! customers without a profile are ignored. Events and level changes come in any order.
 //!
 //! # Triggers
 //!
@@ -85,12 +99,13 @@
 //! # Control groups
 //!
 //! A global share and per-playbook (or per-trigger) shares, by a salted hash of the
-//! customer id into 10,000 buckets (64-bit FNV-1a over the salt, the group's name and
-//! the id's little-endian bytes, each part followed by `0x1f`, finished by SplitMix64's
-//! mixer): stable across runs and machines, and as the base grows. The playbook's group
-//! is drawn from customers outside the global group. Control groups hold out marketing
-//! actions only; held-out customers are
-//! listed in [`Plan::held_out`] so lift can be measured. A group under 1,000 customers
+//! customer id into 10,000 buckets (64-bit FNV-1a over the salt and the group's name,
+//! each followed by a `0x1f` byte, then the id's 8 little-endian bytes, finished by
+//! SplitMix64's mixer; the global group's name is empty): stable across runs and
+//! machines, and as the base grows. A playbook's group is drawn from customers outside
+//! the global group. Control groups hold out marketing actions only (service and
+//! transactional messages still go); held-out customers are listed in
+//! [`Plan::held_out`] so lift can be measured. A group under 1,000 customers
 //! or over 15% of its audience gets a [`PlanWarning`].
 //!
 //! # Example
