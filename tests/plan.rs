@@ -56,12 +56,15 @@ struct Expected {
     suppressed: Vec<String>,
     #[serde(default)]
     held_out: Vec<String>,
+    #[serde(default)]
+    config_warnings: Vec<String>,
 }
 
 fn run(scenario: &Scenario) -> Plan {
     let (planner, warnings) =
         Planner::new(&scenario.config, &Vocabulary::reference()).unwrap_or_else(|e| panic!("{e}"));
-    assert!(warnings.is_empty());
+    let warnings: Vec<String> = warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(warnings, scenario.expected.config_warnings);
     let risk: BTreeMap<CustomerId, RiskSignals> = scenario
         .risk
         .iter()
@@ -613,6 +616,9 @@ fn every_config_problem_names_its_path() {
         (|c| c.archive.annual_care_days = 0, "plan.archive.annual_care_days: expected at least 1 day, found `0`"),
         (|c| c.control.salt = String::new(), "plan.control.salt: expected a non-empty salt, found `\"\"`"),
         (|c| c.risk_levels[0].name = String::new(), "plan.risk_levels[0].name: expected a name, found an empty one"),
+        (|c| c.triggers[0].on = patronage::plan::TriggerOn::Event(String::new()), "plan.triggers[0].on.event: expected an event kind such as `first_order`, found ``"),
+        (|c| c.triggers[7].on = patronage::plan::TriggerOn::Birthday { days_before: 400 }, "plan.triggers[7].on.birthday.days_before: expected at most 366 days, found `400`"),
+        (|c| c.budgets = serde_json::from_str(r#"[{"name": "daily", "per_day": "10.00 USD"}]"#).unwrap_or_default(), "plan.budgets[0].per_day: expected a non-negative amount in `CNY`, the plan's currency, found `10.00 USD`"),
     ];
     for (edit, expected) in cases {
         let message = config_error(edit);
@@ -784,5 +790,27 @@ fn the_upgrade_nudge_carries_the_distance_to_the_next_level() {
     assert_eq!(
         suppressed,
         vec!["1 recommendation cap | plan.caps[0] | 2025-03-04T00:00:00Z"]
+    );
+}
+
+#[test]
+fn a_control_group_over_15_percent_is_a_warning() {
+    let mut config = PlanConfig::reference();
+    config.playbooks[0].holdout = 0.3;
+    let (_, warnings) =
+        Planner::new(&config, &Vocabulary::reference()).unwrap_or_else(|e| panic!("{e}"));
+    let messages: Vec<String> = warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        messages,
+        vec!["plan.playbooks[0].holdout: expected a share of at most 0.15, so that most of the audience is treated, found `0.3` (warning)"]
+    );
+}
+
+#[test]
+fn a_risk_condition_the_rules_engine_rejects_names_its_path() {
+    let message = config_error(|c| c.risk_levels[0].when = "credit >= ".to_owned());
+    assert!(
+        message.starts_with("1 problem in the config: plan.risk_levels[0].when: "),
+        "{message}"
     );
 }

@@ -286,6 +286,16 @@ fn channels(names: &[String], path: &str, diagnostics: &mut Vec<ConfigDiagnostic
 
 fn share(value: f64, path: &str, diagnostics: &mut Vec<ConfigDiagnostic>) -> f64 {
     if (0.0..=0.5).contains(&value) {
+        if value > MAX_CONTROL_SHARE {
+            diagnostics.push(ConfigDiagnostic::warning(
+                path,
+                ConfigErrorKind::OutOfRange {
+                    expected: "a share of at most 0.15, so that most of the audience is treated"
+                        .to_owned(),
+                    found: value.to_string(),
+                },
+            ));
+        }
         value
     } else {
         diagnostics.push(out_of_range(path, "a share from 0 to 0.5", value));
@@ -296,8 +306,8 @@ fn share(value: f64, path: &str, diagnostics: &mut Vec<ConfigDiagnostic>) -> f64
 impl Planner {
     /// Checks and compiles a plan section against the names of a segmentation.
     ///
-    /// Returns the planner and its warnings (none yet are defined beyond errors; the
-    /// list is there so that a later check can warn without an API change).
+    /// Returns the planner and its warnings: a control-group share above 0.15 (allowed
+    /// up to 0.5, but most of the audience should be treated).
     ///
     /// # Errors
     ///
