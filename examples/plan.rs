@@ -135,7 +135,8 @@ fn run() -> Result<(), Stop> {
     let (planner, warnings) = Planner::new(&scenario.config, &Vocabulary::reference())
         .map_err(|e| Stop::fail(format!("`{name}`: {e}")))?;
     for warning in warnings {
-        note(&format!("plan: warning: {warning}"));
+        // The diagnostic ends in "(warning)" itself.
+        note(&format!("plan: {warning}"));
     }
     let risk: BTreeMap<CustomerId, RiskSignals> = scenario
         .risk

@@ -217,9 +217,10 @@ fn held_out() {
     let held: Vec<u64> = plan.held_out.iter().map(|h| h.customer.0).collect();
     assert_eq!(held, expected);
     assert_eq!(plan.warnings.len(), 1);
-    assert!(plan.warnings[0]
-        .message
-        .starts_with("control group `everyone`: it holds"));
+    assert_eq!(
+        plan.warnings[0].message,
+        "control group `everyone`: it holds 3 customers: expected at least 1,000 to measure lift; it holds 25.0% of its audience of 12: expected at most 15%"
+    );
 }
 
 #[test]

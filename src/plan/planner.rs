@@ -1548,7 +1548,8 @@ impl Planner {
             let mut problems = Vec::new();
             if held < MIN_CONTROL {
                 problems.push(format!(
-                    "it holds {held} customers: expected at least 1,000 to measure lift"
+                    "it holds {held} customer{}: expected at least 1,000 to measure lift",
+                    if held == 1 { "" } else { "s" }
                 ));
             }
             if audience > 0 && held as f64 > MAX_CONTROL_SHARE * audience as f64 {
