@@ -1323,14 +1323,16 @@ impl Planner {
                 }
             }
         }
+        // A purpose planned once is taken for the day, with or without a message (two
+        // playbooks asking for `archive` archive once).
+        if taken.contains(&action.purpose.as_str()) {
+            suppress!(
+                Suppression::DuplicatePurpose,
+                format!("purpose `{}` already planned", action.purpose),
+                None
+            )
+        }
         if channel.is_some() {
-            if taken.contains(&action.purpose.as_str()) {
-                suppress!(
-                    Suppression::DuplicatePurpose,
-                    format!("purpose `{}` already planned", action.purpose),
-                    None
-                )
-            }
             if let Some(last) = past
                 .iter()
                 .filter(|p| {
@@ -1374,9 +1376,7 @@ impl Planner {
             channel,
             kind: action.kind,
         });
-        if channel.is_some() {
-            taken.push(action.purpose.as_str());
-        }
+        taken.push(action.purpose.as_str());
         let key = format!(
             "{:016x}",
             control::fnv1a(&[
