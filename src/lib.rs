@@ -150,6 +150,8 @@ pub mod service;
 
 pub mod kpi;
 
+pub mod plan;
+
 // ---- the composition root: the company's policy document -----------------------
 pub mod config;
 

@@ -19,3 +19,6 @@ mod service;
 
 // KPIs
 mod kpi;
+
+// planning
+mod plan;

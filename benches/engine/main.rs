@@ -4,6 +4,7 @@ use criterion::Criterion;
 
 mod facts;
 mod kpi;
+mod plan;
 mod predict;
 mod rules;
 mod segment;
@@ -17,5 +18,6 @@ fn main() {
     predict::define(&mut c);
     service::define(&mut c);
     kpi::define(&mut c);
+    plan::define(&mut c);
     c.final_summary();
 }
