@@ -70,7 +70,8 @@ fn money(cents: i64) -> String {
 /// The four files, as text: customers, orders, refunds, interactions.
 fn generate() -> [String; 4] {
     let mut rng = Lcg(2024);
-    let mut customers = String::from("id,registered_at,source,time_zone,birthday,points\n");
+    let mut customers =
+        String::from("id,registered_at,source,time_zone,birthday,points,consents\n");
     let mut orders = String::from("id,customer,placed_at,amount,currency,status,refunded\n");
     let mut refunds = String::from("customer,order,at,amount,currency\n");
     let mut interactions = String::from("customer,kind,at\n");
@@ -114,9 +115,18 @@ fn generate() -> [String; 4] {
         } else {
             (n_orders * 150).to_string()
         };
+        // Channels the customer opted in to at registration, most preferred first
+        // (a fifth gave none): a function of the id, so the orders stay as they were.
+        let consents = match id % 5 {
+            0 => "",
+            1 => "wechat|sms",
+            2 => "app_push|wechat",
+            3 => "email",
+            _ => "sms|email",
+        };
         writeln!(
             customers,
-            "{id},{},{source},{zone},{birthday},{points}",
+            "{id},{},{source},{zone},{birthday},{points},{consents}",
             stamp(registered)
         )
         .ok();
@@ -203,7 +213,7 @@ usage:
   generate_data --write    rewrite them
   generate_data --help     this text
 
-files: customers.csv (id,registered_at,source,time_zone,birthday,points),
+files: customers.csv (id,registered_at,source,time_zone,birthday,points,consents),
 orders.csv (id,customer,placed_at,amount,currency,status,refunded; the order layout of
 the `segment` example), refunds.csv (customer,order,at,amount,currency),
 interactions.csv (customer,kind,at).

@@ -3,7 +3,8 @@
 //! validated, folded into per-customer facts as of the end of 2024 in Shanghai, and
 //! summarised; then segmented by the reference policy — lifecycle stage, tier and RFM
 //! segment, with what each label means and one customer's full explanation — then the
-//! headline order KPIs of 2024 against 2023, ending with a BG/NBD fit on the
+//! next day's plan of maintenance actions by the reference playbooks and contact policy,
+//! the headline order KPIs of 2024 against 2023, and a BG/NBD fit on the
 //! repeat-purchase summary.
 //!
 //! ```sh
@@ -13,7 +14,9 @@
 //! ```
 //!
 //! The data is four CSV files in `examples/data/` (UTF-8, a header line, read with the
-//! `csv` crate): `customers.csv` (`id,registered_at,source,time_zone,birthday,points`),
+//! `csv` crate): `customers.csv`
+//! (`id,registered_at,source,time_zone,birthday,points,consents`; consents are channels
+//! opted in to at registration, most preferred first, e.g. `wechat|sms`),
 //! `orders.csv` (`id,customer,placed_at,amount,currency,status,refunded` — the order
 //! layout the `segment` example and the README document), `refunds.csv`
 //! (`customer,order,at,amount,currency`) and `interactions.csv` (`customer,kind,at`).
@@ -31,11 +34,12 @@ use common::Stop;
 use patronage::customer::{Birthday, Points, Source};
 use patronage::facts::FrequencyBand;
 use patronage::kpi::{OrderOptions, OrderTally, Period};
+use patronage::plan::{PlanInput, Profile, SourceKind, Vocabulary};
 use patronage::predict::{fit_bgnbd, FitOptions, ObservationTable};
 use patronage::{
-    Aggregator, Config, Currency, Customer, CustomerId, Dimension, FactsTable, Interaction,
-    InteractionKind, Money, Order, OrderId, OrderStatus, Records, Refund, RepeatSummaryBuilder,
-    Segmentation, Segmenter, ValidationMode, Validator,
+    Aggregator, Channel, Config, Consent, Currency, Customer, CustomerId, Dimension, FactsTable,
+    Interaction, InteractionKind, Money, Order, OrderId, OrderStatus, Records, Refund,
+    RepeatSummaryBuilder, Segmentation, Segmenter, ValidationMode, Validator,
 };
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -49,7 +53,7 @@ usage:
   quickstart --help            this text
 
 data (examples/data/, CSV with a header line):
-  customers.csv     id,registered_at,source,time_zone,birthday,points
+  customers.csv     id,registered_at,source,time_zone,birthday,points,consents
   orders.csv        id,customer,placed_at,amount,currency,status,refunded
   refunds.csv       customer,order,at,amount,currency
   interactions.csv  customer,kind,at
@@ -171,10 +175,20 @@ fn report(out: &mut String, explain: Option<u64>) -> Result<(), String> {
     labels(out, &segmentation)?;
     explanation(out, &segmenter, &table, &segmentation, explain)?;
 
-    // 4. Headline KPIs of 2024 against 2023 (R23, R26), each with its sample and verdict.
+    // 4. The day's plan (R14–R18): what to do for whom tomorrow, by the reference
+    //    playbooks, triggers and contact policy.
+    day_plan(
+        out,
+        &config,
+        &segmenter,
+        &segmentation,
+        &report.accepted.customers,
+    )?;
+
+    // 5. Headline KPIs of 2024 against 2023 (R23, R26), each with its sample and verdict.
     headline_kpis(out, &config, &report.accepted.orders)?;
 
-    // 5. The repeat-purchase summary that the BG/NBD model fits (R28).
+    // 6. The repeat-purchase summary that the BG/NBD model fits (R28).
     let mut builder = RepeatSummaryBuilder::new(options.as_of_date(), options.currency())
         .with_time_zone(options.time_zone());
     for order in &report.accepted.orders {
@@ -206,6 +220,89 @@ fn report(out: &mut String, explain: Option<u64>) -> Result<(), String> {
             p_alive.iter().sum::<f64>() / p_alive.len().max(1) as f64
         ),
     );
+    Ok(())
+}
+
+/// The plan for the first day after the facts: counts per action and per suppression
+/// reason, and three planned actions with their reasons.
+fn day_plan(
+    out: &mut String,
+    config: &Config,
+    segmenter: &Segmenter,
+    segmentation: &Segmentation,
+    customers: &[Customer],
+) -> Result<(), String> {
+    let (planner, warnings) = config
+        .planner(&Vocabulary::from_segmentation(segmentation))
+        .map_err(|e| e.to_string())?;
+    for warning in &warnings {
+        line(out, format!("plan config warning: {warning}"));
+    }
+    // The planner reads one profile and one record per customer, both by id.
+    let mut records: Vec<Customer> = customers.to_vec();
+    records.sort_by_key(|c| c.id);
+    let profiles: Vec<Profile> = Profile::from_segmenter(segmenter, segmentation)
+        .into_iter()
+        .filter(|p| records.binary_search_by_key(&p.customer, |c| c.id).is_ok())
+        .collect();
+    records.retain(|c| profiles.binary_search_by_key(&c.id, |p| p.customer).is_ok());
+    // The morning after the facts' day, in the company's zone.
+    let morning = segmentation
+        .facts_options()
+        .as_of()
+        .checked_add_signed(chrono::Duration::hours(10))
+        .ok_or("the plan day overflows")?;
+    let plan = planner
+        .plan(&PlanInput::new(morning, &profiles, &records))
+        .map_err(|e| e.to_string())?;
+    line(
+        out,
+        format!(
+            "\n== the plan for {} ==\n{} actions planned, {} suppressed, {} held out for control groups",
+            plan.date,
+            plan.actions.len(),
+            plan.suppressed.len(),
+            plan.held_out.len()
+        ),
+    );
+    let mut per_action: BTreeMap<&str, usize> = BTreeMap::new();
+    for action in &plan.actions {
+        *per_action.entry(action.action.as_str()).or_default() += 1;
+    }
+    line(out, "planned, per action:");
+    for (action, n) in &per_action {
+        line(out, format!("  {action:<28} {n:>6}"));
+    }
+    line(out, "suppressed, per policy:");
+    for count in &plan.summary.suppressions {
+        line(
+            out,
+            format!("  {:<28} {:>6}", count.policy.as_str(), count.count),
+        );
+    }
+    line(out, "three planned actions and why:");
+    let step = (plan.actions.len() / 3).max(1);
+    for action in plan.actions.iter().step_by(step).take(3) {
+        let channel = action
+            .channel
+            .map_or_else(|| "no channel".to_owned(), |c| c.to_string());
+        line(
+            out,
+            format!(
+                "  customer {}: {} by {channel} at {} — {} `{}`: {}",
+                action.customer,
+                action.action,
+                action.due.format("%Y-%m-%d %H:%M UTC"),
+                if matches!(action.reason.source, SourceKind::Playbook) {
+                    "playbook"
+                } else {
+                    "trigger"
+                },
+                action.reason.name,
+                action.reason.detail
+            ),
+        );
+    }
     Ok(())
 }
 
@@ -487,6 +584,7 @@ struct CustomerRow {
     time_zone: String,
     birthday: String,
     points: Option<u64>,
+    consents: String,
 }
 
 #[derive(Deserialize)]
@@ -577,6 +675,17 @@ fn load() -> Result<Records, String> {
             balance,
             expiring: Vec::new(),
         });
+        // Channels opted in to at registration, most preferred first.
+        for name in row.consents.split('|').filter(|name| !name.is_empty()) {
+            let channel = Channel::ALL
+                .into_iter()
+                .find(|c| c.as_str() == name)
+                .ok_or_else(|| format!("unknown channel `{}`", common::clip(name)))?;
+            customer
+                .consents
+                .insert(channel, Consent::opted_in(row.registered_at));
+            customer.preferred_channels.push(channel);
+        }
         Ok(customer)
     })?;
     let orders = rows(ORDERS, |row: OrderRow| {

@@ -15,6 +15,7 @@ pub use crate::diagnostic::{ConfigDiagnostic, ConfigError, ConfigErrorKind};
 use crate::facts::{FactsConfig, FactsError, FactsOptions};
 use crate::kpi::KpiConfig;
 use crate::money::Currency;
+use crate::plan::{PlanConfig, PlanError, Planner, Vocabulary};
 use crate::segment::{SegmentConfig, SegmentPreset, Segmenter, SegmentsConfig};
 use crate::service::{ServiceDoc, ServiceError, ServicePolicy};
 
@@ -25,11 +26,13 @@ use crate::service::{ServiceDoc, ServiceError, ServicePolicy};
 /// |---|---|---|
 /// | `facts` | [`FactsConfig`] | reference time zone, frequency window, frequency bands |
 /// | `segment` | [`SegmentConfig`] | RFM scores, bands and named segments; the stage, tier and class tables; VIP levels |
+/// | `plan` | [`PlanConfig`] | the action catalogue, playbooks, triggers, contact policy (consent, caps, quiet hours, cooldowns), budgets, risk levels, control groups |
 /// | `service` | [`ServiceDoc`] | business-hours schedules, SLA policies per case type and priority, escalation, auto-close, follow-ups |
 /// | `kpi` | [`KpiConfig`] | KPI targets, confidence level, small-sample threshold |
 ///
 /// Each section is checked by the stage that owns it: [`Config::segmenter`] (and
-/// [`Config::check`]) for `facts` and `segment`, [`Config::service_policy`] for
+/// [`Config::check`]) for `facts` and `segment`, [`Config::planner`] for `plan`,
+/// [`Config::service_policy`] for
 /// `service`, [`KpiConfig::targets`] for `kpi`; every message names the path.
 ///
 /// Unknown keys are rejected when the document is read; [`Config::check`] (or
@@ -55,6 +58,10 @@ pub struct Config {
     pub facts: FactsConfig,
     /// How customers are segmented.
     pub segment: SegmentConfig,
+    /// The maintenance-action planner: actions, playbooks, triggers, contact policy
+    /// (default: an empty plan; the reference config carries SPEC R8 and R15).
+    #[serde(default)]
+    pub plan: PlanConfig,
     /// Service cases: schedules, SLA policies, escalation (default: none).
     #[serde(default)]
     pub service: ServiceDoc,
@@ -71,9 +78,40 @@ impl Config {
         Config {
             facts: FactsConfig::default(),
             segment: SegmentConfig::reference(),
+            plan: PlanConfig::reference(),
             service: ServiceDoc::reference(),
             kpi: KpiConfig::default(),
         }
+    }
+
+    /// The compiled planner of the `plan` section, for the stage, tier, segment, VIP and
+    /// class names of `vocabulary` (a segmentation's, or [`Vocabulary::reference`]);
+    /// returns the warnings beside it, with their paths (`plan.…`).
+    ///
+    /// # Errors
+    ///
+    /// The [`PlanError`] of [`Planner::new`], whose
+    /// [`config_error`](PlanError::config_error) lists every problem with its path.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use patronage::plan::Vocabulary;
+    /// use patronage::Config;
+    ///
+    /// let mut config = Config::reference();
+    /// let (_planner, warnings) = config.planner(&Vocabulary::reference())?;
+    /// assert!(warnings.is_empty());
+    /// config.plan.caps[1].limit = 0;
+    /// let err = config.planner(&Vocabulary::reference()).err().ok_or("accepted")?;
+    /// assert!(err.to_string().contains("plan.caps[1].limit"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn planner(
+        &self,
+        vocabulary: &Vocabulary,
+    ) -> Result<(Planner, Vec<ConfigDiagnostic>), PlanError> {
+        Planner::new(&self.plan, vocabulary)
     }
 
     /// The compiled service policy of the `service` section.

@@ -12,6 +12,7 @@ use crate::diagnostic::ConfigError;
 use crate::facts::{BatchError, FactsError};
 use crate::kpi::KpiError;
 use crate::money::MoneyError;
+use crate::plan::PlanError;
 use crate::predict::PredictError;
 use crate::rules::RuleError;
 use crate::segment::SegmentError;
@@ -62,6 +63,9 @@ pub enum Error {
     /// A model could not be fitted or evaluated.
     #[error(transparent)]
     Predict(#[from] PredictError),
+    /// The day's plan could not be made (or its config section was rejected).
+    #[error(transparent)]
+    Plan(#[from] PlanError),
     /// A service case, event or service policy was rejected.
     #[error(transparent)]
     Service(#[from] ServiceError),

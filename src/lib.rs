@@ -1,7 +1,8 @@
 //! Customer care for e-commerce shops, as a library: typed customer records,
 //! per-customer facts, a rules engine with decision tables, segmentation (RFM scores and
 //! named segments, lifecycle stages, tiers, VIP levels, custom classes, transitions) and
-//! churn / lifetime-value prediction, service cases with SLA clocks, and KPI scorecards —
+//! churn / lifetime-value prediction, the day's plan of maintenance actions, service
+//! cases with SLA clocks, and KPI scorecards —
 //! all pure functions of the data and an `as_of` instant.
 //!
 //! The crate does no I/O: it reads no clock, no file, no network and no environment.
@@ -62,13 +63,15 @@
 //! | [`rules`] | field schemas, the expression language, the checker, compiled programs, decision tables with hit policies, load-time analysis, explanations |
 //! | [`segment`] | [`SegmentConfig`], [`Segmenter`], [`Segmentation`], population statistics, RFM bands, scores and named segments, stages, tiers, VIP levels, classes, transitions |
 //! | [`predict`] | BG/NBD, Pareto/NBD, Gamma-Gamma and discounted CLV, fitted by maximum likelihood |
+//! | [`plan`] | the maintenance-action planner: an action catalogue, playbooks over the rules engine, event / inactivity / calendar triggers, contact policy (consent, channel choice, caps, quiet hours, cooldowns, one message per purpose, budgets, priority and CLV), risk levels, control groups, and the day's `Plan` |
 //! | [`service`] | inquiry, after-sales and complaint cases as state machines replayed from events, SLA clocks in calendar or business hours, escalation, follow-ups for the planner, feedback, root causes |
 //! | [`kpi`] | KPI values with their sample, interval, target and verdict; survey, order and case KPIs; team and per-person scorecards; intervals and sample sizes; playbook lift; early warning; reporting periods |
-//! | [`config`] | [`Config`]: the company's policy document, one section per stage (`facts`, `segment`, `service`, `kpi`); [`Config::reference()`] holds the source policy's defaults |
+//! | [`config`] | [`Config`]: the company's policy document, one section per stage (`facts`, `segment`, `plan`, `service`, `kpi`); [`Config::reference()`] holds the source policy's defaults |
 //!
 //! Errors: each domain has its own type, next to its code ([`MoneyError`],
 //! [`RecordError`], [`FactsError`], [`BatchError`], [`RuleError`], [`ConfigError`],
-//! [`SegmentError`], [`PredictError`], [`ServiceError`], [`KpiError`]), each with a
+//! [`SegmentError`], [`PredictError`], [`PlanError`], [`ServiceError`], [`KpiError`]),
+//! each with a
 //! `kind()` whose enum lives in the same
 //! module; [`Error`] wraps them all for hosts that only propagate.
 //!
@@ -178,6 +181,7 @@ pub use crate::error::Error;
 pub use crate::facts::{BatchError, FactsError};
 pub use crate::kpi::KpiError;
 pub use crate::money::MoneyError;
+pub use crate::plan::PlanError;
 pub use crate::predict::PredictError;
 pub use crate::rules::RuleError;
 pub use crate::segment::SegmentError;

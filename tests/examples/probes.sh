@@ -169,6 +169,13 @@ probe "quickstart: --explain an unknown customer" 1 stderr \
 probe "quickstart: unknown option" 2 stderr "unknown option \`--verbose\`" -- quickstart --verbose
 pipe_probe "quickstart | head -1" "-n 1" -- quickstart
 
+# ---- plan ---------------------------------------------------------------------------------
+probe "plan" 0 stdout "\"actions\"" -- plan
+probe "plan: --help" 0 stdout "usage: plan" -- plan --help
+probe "plan: unknown option" 2 stderr "plan: error: unknown option \`--nope\`" -- plan --nope
+probe "plan: missing scenario" 1 stderr "tests/data/probes/none.json" -- plan --scenario tests/data/probes/none.json
+pipe_probe "plan | head -1" "-n 1" -- plan
+
 # ---- service and kpi -----------------------------------------------------------------------
 probe "service" 0 stdout "42 events, 9 cases" -- service
 probe "service: --help" 0 stdout "usage: service" -- service --help
