@@ -102,6 +102,14 @@ impl Config {
     /// let mut config = Config::reference();
     /// let (_planner, warnings) = config.planner(&Vocabulary::reference())?;
     /// assert!(warnings.is_empty());
+    ///
+    /// config.facts.time_zone = chrono_tz::Asia::Shanghai;
+    /// let (_planner, warnings) = config.planner(&Vocabulary::reference())?;
+    /// assert_eq!(
+    ///     warnings[0].to_string(),
+    ///     "plan.company_zone: expected the company's zone of the facts section, `Asia/Shanghai`, found `UTC` (warning)",
+    /// );
+    /// config.plan.company_zone = "Asia/Shanghai".to_owned();
     /// config.plan.caps[1].limit = 0;
     /// let err = config.planner(&Vocabulary::reference()).err().ok_or("accepted")?;
     /// assert!(err.to_string().contains("plan.caps[1].limit"));
@@ -111,7 +119,20 @@ impl Config {
         &self,
         vocabulary: &Vocabulary,
     ) -> Result<(Planner, Vec<ConfigDiagnostic>), PlanError> {
-        Planner::new(&self.plan, vocabulary)
+        let (planner, mut warnings) = Planner::new(&self.plan, vocabulary)?;
+        // The company has one zone: the facts' dates and the planner's calendar should
+        // agree, so a difference is worth a warning.
+        let facts_zone = self.facts.time_zone.name();
+        if self.plan.company_zone != facts_zone {
+            warnings.push(ConfigDiagnostic::warning(
+                "plan.company_zone",
+                ConfigErrorKind::OutOfRange {
+                    expected: format!("the company's zone of the facts section, `{facts_zone}`"),
+                    found: self.plan.company_zone.clone(),
+                },
+            ));
+        }
+        Ok((planner, warnings))
     }
 
     /// The compiled service policy of the `service` section.
