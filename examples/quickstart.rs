@@ -153,7 +153,11 @@ fn report(out: &mut String, explain: Option<u64>) -> Result<(), String> {
     //    section is the one source of zone, window and bands; the table keeps them.
     let mut config = Config::reference();
     config.facts.time_zone = chrono_tz::Asia::Shanghai;
-    config.facts.time_zone.name().clone_into(&mut config.plan.company_zone);
+    config
+        .facts
+        .time_zone
+        .name()
+        .clone_into(&mut config.plan.company_zone);
     let as_of = NaiveDate::from_ymd_opt(2024, 12, 31).ok_or("bad date")?;
     let options = config
         .facts_options_on(as_of, Currency::CNY)

@@ -205,10 +205,17 @@ impl FactsTable {
         let mut rest: &mut [EventRecord] = &mut events;
         for part in 0..n_parts {
             for (chunk_regions, chunk_counts) in regions.iter_mut().zip(&counts) {
-                let len = chunk_counts.get(part).copied().unwrap_or(0);
-                let (region, tail) = std::mem::take(&mut rest)
-                    .split_at_mut_checked(len)
-                    .unwrap_or_default();
+                let len = chunk_counts
+                    .get(part)
+                    .copied()
+                    .ok_or(BatchError::Inconsistent {
+                        stage: "counting the rows of each part",
+                    })?;
+                let (region, tail) = std::mem::take(&mut rest).split_at_mut_checked(len).ok_or(
+                    BatchError::Inconsistent {
+                        stage: "scattering the rows into their parts",
+                    },
+                )?;
                 chunk_regions.push(region);
                 rest = tail;
             }
@@ -238,15 +245,19 @@ impl FactsTable {
         let mut groups = Vec::with_capacity(n_groups);
         let mut rest: &mut [EventRecord] = &mut events;
         for pair in bounds.windows(2) {
-            let [low, high] = pair else { continue };
-            let Some(part_starts) = starts.get(*low..=*high) else {
-                continue;
+            let grouping = BatchError::Inconsistent {
+                stage: "grouping the parts for the threads",
             };
-            let first = part_starts.first().copied().unwrap_or(0);
-            let len = part_starts.last().copied().unwrap_or(first) - first;
+            let [low, high] = pair else {
+                return Err(grouping);
+            };
+            let part_starts = starts.get(*low..=*high).ok_or_else(|| grouping.clone())?;
+            let (Some(&first), Some(&last)) = (part_starts.first(), part_starts.last()) else {
+                return Err(grouping);
+            };
             let (group, tail) = std::mem::take(&mut rest)
-                .split_at_mut_checked(len)
-                .unwrap_or_default();
+                .split_at_mut_checked(last - first)
+                .ok_or(grouping)?;
             rest = tail;
             let parts: Vec<usize> = part_starts.iter().map(|start| start - first).collect();
             groups.push((group, parts));
@@ -265,10 +276,12 @@ impl FactsTable {
             offset += size;
         }
         let mut offsets = offsets.into_iter();
-        let first = offsets
-            .next()
-            .and_then(|range| events.get(range))
-            .unwrap_or_default();
+        let first = match offsets.next() {
+            Some(range) => events.get(range).ok_or(BatchError::Inconsistent {
+                stage: "folding the sorted parts",
+            })?,
+            None => &[],
+        };
         let rest: Vec<&[EventRecord]> = offsets.filter_map(|range| events.get(range)).collect();
         let n_customers = customer_count(first)
             + rest
@@ -728,5 +741,19 @@ mod tests {
             "expected at most 4294967295 rows in one batch, found 8589934592; split the customers into shards and build one table per shard"
         );
         assert_eq!((err.row(), err.record_error()), (None, None));
+    }
+
+    #[test]
+    fn inconsistency_message() {
+        // Not reachable from input: the part counts and bounds are computed from the
+        // same rows they later split; the variant turns a bug into an error, not a loss.
+        let err = BatchError::Inconsistent {
+            stage: "folding the sorted parts",
+        };
+        assert_eq!(
+            err.to_string(),
+            "the bulk facts path lost count of its rows while folding the sorted parts: expected every kept row in exactly one part; this is a bug in patronage, please report it with the batch's size"
+        );
+        assert_eq!(err.row(), None);
     }
 }

@@ -144,6 +144,13 @@ pub enum BatchError {
         /// The number of rows given.
         found: usize,
     },
+    /// The bulk path's own bookkeeping disagreed with itself (a part's row count, a
+    /// group's bounds): a bug in the crate, reported instead of losing rows.
+    #[error("the bulk facts path lost count of its rows while {stage}: expected every kept row in exactly one part; this is a bug in patronage, please report it with the batch's size")]
+    Inconsistent {
+        /// What the path was doing.
+        stage: &'static str,
+    },
     /// A row was rejected: a currency other than the options', or a total that
     /// overflows.
     #[error("row {row}: {error}")]
