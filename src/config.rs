@@ -12,8 +12,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use crate::diagnostic::{ConfigDiagnostic, ConfigError, ConfigErrorKind};
-use crate::facts::{FactsConfig, FactsError, FactsOptions};
-use crate::kpi::KpiConfig;
+use crate::facts::{FactsConfig, FactsError, FactsOptions, FactsTable};
+use crate::kpi::{KpiConfig, KpiErrorKind};
 use crate::money::Currency;
 use crate::plan::{PlanConfig, PlanError, Planner, Vocabulary};
 use crate::segment::{SegmentConfig, SegmentPreset, Segmenter, SegmentsConfig};
@@ -30,10 +30,10 @@ use crate::service::{ServiceDoc, ServiceError, ServicePolicy};
 /// | `service` | [`ServiceDoc`] | business-hours schedules, SLA policies per case type and priority, escalation, auto-close, follow-ups |
 /// | `kpi` | [`KpiConfig`] | KPI targets, confidence level, small-sample threshold |
 ///
-/// Each section is checked by the stage that owns it: [`Config::segmenter`] (and
-/// [`Config::check`]) for `facts` and `segment`, [`Config::planner`] for `plan`,
-/// [`Config::service_policy`] for
-/// `service`, [`KpiConfig::targets`] for `kpi`; every message names the path.
+/// Each section is checked by the stage that owns it: [`Config::segmenter`] for `facts`
+/// and `segment`, [`Config::planner`] for `plan`, [`Config::service_policy`] for
+/// `service`, [`KpiConfig::targets`] for `kpi`; [`Config::check`] runs them all. Every
+/// message names the path.
 ///
 /// Unknown keys are rejected when the document is read; [`Config::check`] (or
 /// [`Config::segmenter`]) then reports every remaining problem with its path, such as
@@ -218,11 +218,17 @@ impl Config {
         }
     }
 
-    /// Checks the whole document for amounts in `currency` and returns its warnings.
+    /// Checks the whole document for amounts in `currency` — every section, each by the
+    /// stage that owns it — and returns its warnings.
+    ///
+    /// The `plan` section is checked against the names the `segment` section can
+    /// produce (its stages, tiers, segments, VIP levels and classes); the `service`
+    /// section reports its first problem; the `kpi` section its first target out of
+    /// range. Every diagnostic names its path.
     ///
     /// # Errors
     ///
-    /// As [`Config::segmenter`].
+    /// A [`ConfigError`] with every problem found.
     ///
     /// # Example
     ///
@@ -236,6 +242,69 @@ impl Config {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn check(&self, currency: Currency) -> Result<Vec<ConfigDiagnostic>, ConfigError> {
-        self.segmenter(currency).map(|(_, warnings)| warnings)
+        let mut diagnostics = match self.segmenter(currency) {
+            Ok((_, warnings)) => warnings,
+            Err(err) => err.into_diagnostics(),
+        };
+        // The names a segmentation by this config can produce: those of an empty one
+        // (compiled from the segment section alone, so a facts problem does not hide the
+        // plan's).
+        let segmenter = Segmenter::new(&self.segment, self.facts, currency).ok();
+        let vocabulary = segmenter.and_then(|(segmenter, _)| {
+            let empty = FactsTable::new(self.facts.options_at(DateTime::UNIX_EPOCH, currency));
+            segmenter
+                .run(&empty)
+                .ok()
+                .map(|segmentation| Vocabulary::from_segmentation(&segmentation))
+        });
+        if let Some(vocabulary) = vocabulary {
+            match self.planner(&vocabulary) {
+                Ok((_, warnings)) => diagnostics.extend(warnings),
+                Err(err) => match err.config_error() {
+                    Some(found) => diagnostics.extend(found.diagnostics().iter().cloned()),
+                    None => diagnostics.push(ConfigDiagnostic::error(
+                        "plan",
+                        ConfigErrorKind::OutOfRange {
+                            expected: "a plan section the planner compiles".to_owned(),
+                            found: err.to_string(),
+                        },
+                    )),
+                },
+            }
+        }
+        if let Err(err) = self.service_policy() {
+            diagnostics.push(ConfigDiagnostic::error(
+                err.path().unwrap_or("service"),
+                ConfigErrorKind::Service(err.kind().clone()),
+            ));
+        }
+        if let Err(err) = self.kpi.targets() {
+            let diagnostic = match err.kind() {
+                KpiErrorKind::InvalidTarget {
+                    path,
+                    value,
+                    expected,
+                } => ConfigDiagnostic::error(
+                    path,
+                    ConfigErrorKind::OutOfRange {
+                        expected: (*expected).to_owned(),
+                        found: value.clone(),
+                    },
+                ),
+                _ => ConfigDiagnostic::error(
+                    "kpi.targets",
+                    ConfigErrorKind::OutOfRange {
+                        expected: "targets in their ranges".to_owned(),
+                        found: err.to_string(),
+                    },
+                ),
+            };
+            diagnostics.push(diagnostic);
+        }
+        if diagnostics.iter().any(ConfigDiagnostic::is_error) {
+            Err(ConfigError::new(diagnostics))
+        } else {
+            Ok(diagnostics)
+        }
     }
 }

@@ -9,6 +9,7 @@
 use std::fmt;
 
 use crate::rules::{Diagnostic, RuleError, Severity};
+use crate::service::ServiceErrorKind;
 
 /// A company's policy document that cannot be used: every problem found, each with its
 /// path in the document (`tiers.rows[2].recency_days`).
@@ -191,6 +192,9 @@ pub enum ConfigErrorKind {
     /// unreachable row, an overlap, a gap).
     #[error("{0}")]
     Table(Diagnostic),
+    /// A problem of the `service` section, as the service module reports it.
+    #[error(transparent)]
+    Service(ServiceErrorKind),
 }
 
 #[cfg(test)]

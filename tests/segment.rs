@@ -719,3 +719,39 @@ fn shards_with_merged_statistics_equal_one_run() {
         "rank scores need the whole population in one segmentation: expected quantile scores or fixed cut points for a shard"
     );
 }
+
+/// `Config::check` checks every section, each by the stage that owns it, and names
+/// every problem's path.
+#[test]
+fn check_reports_problems_of_every_section() {
+    let mut config = Config::reference();
+    assert!(config.check(Currency::CNY).unwrap().is_empty());
+    config.facts.frequency_window_days = Some(0);
+    config.plan.caps[1].limit = 0;
+    config.service.zone = "Mars/Olympus".to_owned();
+    config.kpi.targets.confidence = 1.0;
+    let err = config.check(Currency::CNY).unwrap_err();
+    let paths: Vec<&str> = err
+        .diagnostics()
+        .iter()
+        .map(patronage::ConfigDiagnostic::path)
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "facts.frequency_window_days",
+            "plan.caps[1].limit",
+            "service.zone",
+            "kpi.targets.confidence"
+        ]
+    );
+    let messages: Vec<String> = err.diagnostics().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        messages[2],
+        "service.zone: unknown time zone `Mars/Olympus`: expected an IANA name such as `America/New_York`"
+    );
+    assert_eq!(
+        messages[3],
+        "kpi.targets.confidence: expected a level strictly between 0 and 1, such as 0.95, found `1`"
+    );
+}
