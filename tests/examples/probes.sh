@@ -169,6 +169,11 @@ probe "quickstart: --explain an unknown customer" 1 stderr \
 probe "quickstart: unknown option" 2 stderr "unknown option \`--verbose\`" -- quickstart --verbose
 pipe_probe "quickstart | head -1" "-n 1" -- quickstart
 
+# ---- sharded --------------------------------------------------------------------------------
+probe "sharded" 0 stdout "every customer identical: sharded = single pass" -- sharded
+probe "sharded: --help" 0 stdout "usage:" -- sharded --help
+probe "sharded: --shards 0" 2 stderr "\`--shards 0\`: expected a number of shards from 1 to 64" -- sharded --shards 0
+
 # ---- plan ---------------------------------------------------------------------------------
 probe "plan" 0 stdout "\"actions\"" -- plan
 probe "plan: --help" 0 stdout "usage: plan" -- plan --help
