@@ -38,8 +38,8 @@ use patronage::plan::{PlanInput, Profile, SourceKind, Vocabulary};
 use patronage::predict::{fit_bgnbd, FitOptions, ObservationTable};
 use patronage::{
     Aggregator, Channel, Config, Consent, Currency, Customer, CustomerId, Dimension, FactsTable,
-    Interaction, InteractionKind, Money, Order, OrderId, OrderStatus, Records, Refund,
-    RepeatSummaryBuilder, Segmentation, Segmenter, ValidationMode, Validator,
+    Interaction, InteractionKind, Money, Order, OrderId, Records, Refund, RepeatSummaryBuilder,
+    Segmentation, Segmenter, ValidationMode, Validator,
 };
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -594,18 +594,6 @@ struct CustomerRow {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct OrderRow {
-    id: u64,
-    customer: u64,
-    placed_at: DateTime<Utc>,
-    amount: Decimal,
-    currency: String,
-    status: String,
-    refunded: Option<Decimal>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RefundRow {
     customer: u64,
     order: Option<u64>,
@@ -622,35 +610,12 @@ struct InteractionRow {
     at: DateTime<Utc>,
 }
 
-/// Reads every row of a shipped CSV file, then turns each into a record with `build`;
-/// an error names the file and line.
-fn rows<R, T>(
-    (path, text): (&str, &str),
-    mut build: impl FnMut(R) -> Result<T, String>,
-) -> Result<Vec<T>, String>
-where
-    R: serde::de::DeserializeOwned,
-{
-    let mut reader = common::csv_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| common::csv_error(path, None, &e))?
-        .clone();
-    let mut out = Vec::new();
-    for record in reader.deserialize::<R>() {
-        let row = record.map_err(|e| common::csv_error(path, Some(&headers), &e))?;
-        let at = out.len() + 2;
-        out.push(build(row).map_err(|e| format!("{path}:{at}: {e}"))?);
-    }
-    Ok(out)
-}
-
 fn currency(code: &str) -> Result<Currency, String> {
     Currency::try_new(code).map_err(|e| e.to_string())
 }
 
 fn load() -> Result<Records, String> {
-    let customers = rows(CUSTOMERS, |row: CustomerRow| {
+    let customers = common::csv_rows(CUSTOMERS, |row: CustomerRow| {
         let mut customer = Customer::new(CustomerId(row.id));
         customer.registered_at = Some(row.registered_at);
         customer.source = Some(match row.source.as_str() {
@@ -693,31 +658,8 @@ fn load() -> Result<Records, String> {
         }
         Ok(customer)
     })?;
-    let orders = rows(ORDERS, |row: OrderRow| {
-        let status = match (row.status.as_str(), row.refunded) {
-            ("paid", _) => OrderStatus::Paid,
-            ("cancelled", _) => OrderStatus::Cancelled,
-            ("refunded", _) => OrderStatus::Refunded,
-            ("partially_refunded", Some(refunded)) => OrderStatus::PartiallyRefunded { refunded },
-            ("partially_refunded", None) => {
-                return Err("status `partially_refunded` needs the `refunded` amount".to_owned())
-            }
-            (other, _) => {
-                return Err(format!(
-                    "unknown status `{}`: expected paid, cancelled, refunded or partially_refunded",
-                    common::clip(other)
-                ))
-            }
-        };
-        Ok(Order::new(
-            OrderId(row.id),
-            CustomerId(row.customer),
-            row.placed_at,
-            Money::new(row.amount, currency(&row.currency)?),
-            status,
-        ))
-    })?;
-    let refunds = rows(REFUNDS, |row: RefundRow| {
+    let orders = common::csv_rows(ORDERS, common::OrderRow::into_order)?;
+    let refunds = common::csv_rows(REFUNDS, |row: RefundRow| {
         Ok(Refund::new(
             CustomerId(row.customer),
             row.order.map(OrderId),
@@ -725,7 +667,7 @@ fn load() -> Result<Records, String> {
             Money::new(row.amount, currency(&row.currency)?),
         ))
     })?;
-    let interactions = rows(INTERACTIONS, |row: InteractionRow| {
+    let interactions = common::csv_rows(INTERACTIONS, |row: InteractionRow| {
         let kind = InteractionKind::ALL
             .into_iter()
             .find(|k| k.as_str() == row.kind)

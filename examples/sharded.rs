@@ -21,15 +21,12 @@ mod common;
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use common::Stop;
 use patronage::segment::PopulationStats;
 use patronage::{
-    Aggregator, Config, Currency, CustomerId, FactsTable, Money, Order, OrderId, OrderStatus,
-    Records, ValidationMode, Validator,
+    Aggregator, Config, Currency, CustomerId, FactsTable, Order, Records, ValidationMode, Validator,
 };
-use rust_decimal::Decimal;
-use serde::Deserialize;
 
 const HELP: &str = "\
 sharded: segments the shipped orders shard by shard with merged statistics and checks
@@ -168,49 +165,7 @@ fn compare(out: &mut String, shards: u64) -> Result<usize, String> {
     Ok(differing)
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct OrderRow {
-    id: u64,
-    customer: u64,
-    placed_at: DateTime<Utc>,
-    amount: Decimal,
-    currency: String,
-    status: String,
-    refunded: Option<Decimal>,
-}
-
 /// Reads the shipped orders; an error names the file and line.
 fn load() -> Result<Vec<Order>, String> {
-    let (path, text) = ORDERS;
-    let mut reader = common::csv_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| common::csv_error(path, None, &e))?
-        .clone();
-    let mut orders = Vec::new();
-    for (at, record) in (2..).zip(reader.deserialize::<OrderRow>()) {
-        let row = record.map_err(|e| common::csv_error(path, Some(&headers), &e))?;
-        let status = match (row.status.as_str(), row.refunded) {
-            ("paid", _) => OrderStatus::Paid,
-            ("cancelled", _) => OrderStatus::Cancelled,
-            ("refunded", _) => OrderStatus::Refunded,
-            ("partially_refunded", Some(refunded)) => OrderStatus::PartiallyRefunded { refunded },
-            (other, _) => {
-                return Err(format!(
-                    "{path}:{at}: status `{}`: expected paid, cancelled, refunded or partially_refunded (with `refunded`)",
-                    common::clip(other)
-                ))
-            }
-        };
-        let currency = Currency::try_new(&row.currency).map_err(|e| format!("{path}:{at}: {e}"))?;
-        orders.push(Order::new(
-            OrderId(row.id),
-            CustomerId(row.customer),
-            row.placed_at,
-            Money::new(row.amount, currency),
-            status,
-        ));
-    }
-    Ok(orders)
+    common::csv_rows(ORDERS, common::OrderRow::into_order)
 }

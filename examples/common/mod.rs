@@ -13,6 +13,11 @@ use std::fmt;
 use std::io::{self, Write};
 use std::process::ExitCode;
 
+use chrono::{DateTime, Utc};
+use patronage::{Currency, CustomerId, Money, Order, OrderId, OrderStatus};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
 /// Why a run stopped early.
 #[derive(Debug)]
 pub(crate) enum Stop {
@@ -310,4 +315,71 @@ pub(crate) fn is_toml(path: &str) -> bool {
     std::path::Path::new(path)
         .extension()
         .is_some_and(|ext| ext.eq_ignore_ascii_case("toml"))
+}
+
+/// Reads every row of a CSV text (`(path, text)`, a header line first) and turns each
+/// into a value with `build`; an error names the file and line.
+pub(crate) fn csv_rows<R, T>(
+    (path, text): (&str, &str),
+    mut build: impl FnMut(R) -> Result<T, String>,
+) -> Result<Vec<T>, String>
+where
+    R: serde::de::DeserializeOwned,
+{
+    let mut reader = csv_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| csv_error(path, None, &e))?
+        .clone();
+    let mut out = Vec::new();
+    for record in reader.deserialize::<R>() {
+        let row = record.map_err(|e| csv_error(path, Some(&headers), &e))?;
+        let at = out.len() + 2;
+        out.push(build(row).map_err(|e| format!("{path}:{at}: {e}"))?);
+    }
+    Ok(out)
+}
+
+/// One row of the shipped order layout (`examples/data/orders.csv`:
+/// `id,customer,placed_at,amount,currency,status,refunded`), as the quickstart and
+/// `sharded` read it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct OrderRow {
+    id: u64,
+    customer: u64,
+    placed_at: DateTime<Utc>,
+    amount: Decimal,
+    currency: String,
+    status: String,
+    refunded: Option<Decimal>,
+}
+
+impl OrderRow {
+    /// The order this row describes.
+    pub(crate) fn into_order(self) -> Result<Order, String> {
+        let status = match (self.status.as_str(), self.refunded) {
+            ("paid", _) => OrderStatus::Paid,
+            ("cancelled", _) => OrderStatus::Cancelled,
+            ("refunded", _) => OrderStatus::Refunded,
+            ("partially_refunded", Some(refunded)) => OrderStatus::PartiallyRefunded { refunded },
+            ("partially_refunded", None) => {
+                return Err("status `partially_refunded` needs the `refunded` amount".to_owned())
+            }
+            (other, _) => {
+                return Err(format!(
+                    "unknown status `{}`: expected paid, cancelled, refunded or partially_refunded",
+                    clip(other)
+                ))
+            }
+        };
+        let currency = Currency::try_new(&self.currency).map_err(|e| e.to_string())?;
+        Ok(Order::new(
+            OrderId(self.id),
+            CustomerId(self.customer),
+            self.placed_at,
+            Money::new(self.amount, currency),
+            status,
+        ))
+    }
 }

@@ -197,6 +197,40 @@ struct Source {
     detail: String,
 }
 
+/// What playbooks and triggers share in their documents.
+#[derive(Clone, Copy, Debug)]
+struct SourceDoc<'a> {
+    name: &'a str,
+    priority: i32,
+    channels: &'a [String],
+    holdout: f64,
+}
+
+impl Source {
+    /// A playbook or trigger at `path`, its channels and holdout checked into `d`.
+    fn compile(
+        doc: SourceDoc<'_>,
+        kind: SourceKind,
+        detail: String,
+        salt: &str,
+        path: &str,
+        d: &mut Vec<ConfigDiagnostic>,
+    ) -> Source {
+        Source {
+            name: doc.name.to_owned(),
+            kind,
+            priority: doc.priority,
+            channels: channels(doc.channels, &format!("{path}.channels"), d),
+            group: Group::new(
+                salt,
+                doc.name,
+                share(doc.holdout, &format!("{path}.holdout"), d),
+            ),
+            detail,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 struct Budget {
     name: String,
@@ -485,18 +519,19 @@ impl Planner {
                 ids.extend(action_of(name, &format!("{path}.actions[{a}]"), d));
             }
             let source = sources.len();
-            sources.push(Source {
-                name: doc.name.clone(),
-                kind: SourceKind::Playbook,
-                priority: doc.priority,
-                channels: channels(&doc.channels, &format!("{path}.channels"), d),
-                group: Group::new(
-                    &config.control.salt,
-                    &doc.name,
-                    share(doc.holdout, &format!("{path}.holdout"), d),
-                ),
-                detail: doc.when.clone(),
-            });
+            sources.push(Source::compile(
+                SourceDoc {
+                    name: &doc.name,
+                    priority: doc.priority,
+                    channels: &doc.channels,
+                    holdout: doc.holdout,
+                },
+                SourceKind::Playbook,
+                doc.when.clone(),
+                &config.control.salt,
+                &path,
+                d,
+            ));
             match Program::condition(&doc.name, &doc.when, &schema.schema) {
                 Ok(condition) => playbooks.push(Playbook {
                     source,
@@ -579,18 +614,19 @@ impl Planner {
                 TriggerOn::LevelChange(direction) => On::LevelChange(*direction),
             };
             let source = sources.len();
-            sources.push(Source {
-                name: doc.name.clone(),
-                kind: SourceKind::Trigger,
-                priority: doc.priority,
-                channels: channels(&doc.channels, &format!("{path}.channels"), d),
-                group: Group::new(
-                    &config.control.salt,
-                    &doc.name,
-                    share(doc.holdout, &format!("{path}.holdout"), d),
-                ),
-                detail: String::new(),
-            });
+            sources.push(Source::compile(
+                SourceDoc {
+                    name: &doc.name,
+                    priority: doc.priority,
+                    channels: &doc.channels,
+                    holdout: doc.holdout,
+                },
+                SourceKind::Trigger,
+                String::new(),
+                &config.control.salt,
+                &path,
+                d,
+            ));
             if let Some(action) = action {
                 triggers.push(Trigger {
                     source,
