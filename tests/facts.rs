@@ -814,9 +814,75 @@ proptest::proptest! {
         let [mut merged, b, c] = shards;
         merged.merge(b).unwrap();
         merged.merge(c).unwrap();
-        proptest::prop_assert_eq!(&batch, &single.into_table());
+        let single = single.into_table();
+        proptest::prop_assert_eq!(&batch, &single);
         proptest::prop_assert_eq!(&batch, &merged.into_table());
+        // Not only equal values: the same digits (a `Decimal` sum keeps the largest
+        // scale of its terms; the bulk path sums integers and must write them alike).
+        let text = |table: &FactsTable| serde_json::to_string(table).unwrap();
+        proptest::prop_assert_eq!(text(&batch), text(&single));
+
+        // The same rows in minor units (fen) give the same table, written at the
+        // currency's scale.
+        let fen: Vec<i64> = amounts
+            .iter()
+            .map(|m| (m.amount * rust_decimal::Decimal::ONE_HUNDRED).trunc().try_into().unwrap())
+            .collect();
+        let at_two: Vec<Money> = fen
+            .iter()
+            .map(|f| Money::new(rust_decimal::Decimal::new(*f, 2), Currency::CNY))
+            .collect();
+        let minor = FactsTable::from_dated_minor_units(&options, &customers, &dates, &fen).unwrap();
+        let at_two = FactsTable::from_dated_events(&options, &customers, &dates, &at_two).unwrap();
+        proptest::prop_assert_eq!(&minor, &batch);
+        proptest::prop_assert_eq!(text(&minor), text(&at_two));
+        for threads in [2, 3] {
+            let with = FactsTable::from_dated_minor_units_with(&options, &batch_options(threads), &customers, &dates, &fen).unwrap();
+            proptest::prop_assert_eq!(&with, &minor, "{} threads", threads);
+        }
     }
+}
+
+/// Totals that leave the 64-bit range but not `Decimal`'s are summed again exactly:
+/// the bulk path agrees with the streaming fold digit for digit, in `Money` and in
+/// minor units (a refund of `i64::MIN` fen included).
+#[test]
+fn dated_batch_sums_beyond_64_bits_exactly() {
+    use rust_decimal::Decimal;
+    let options = prop_options(0, None);
+    let day = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+    let big = i64::MAX / 2 + 7;
+    let customers: Vec<CustomerId> = [1, 2, 1, 1, 2, 3, 3].map(CustomerId).to_vec();
+    let fen = vec![big, 5, big, big, i64::MIN, -big, i64::MIN];
+    let dates = vec![day; customers.len()];
+    let money: Vec<Money> = fen
+        .iter()
+        .map(|f| Money::new(Decimal::new(*f, 2), Currency::CNY))
+        .collect();
+    let mut single = Aggregator::new(options);
+    for ((customer, date), amount) in customers.iter().zip(&dates).zip(&money) {
+        fold_dated(&mut single, *customer, *date, *amount);
+    }
+    let single = single.into_table();
+    let text = |table: &FactsTable| serde_json::to_string(table).unwrap();
+    let batch = FactsTable::from_dated_events(&options, &customers, &dates, &money).unwrap();
+    let minor = FactsTable::from_dated_minor_units(&options, &customers, &dates, &fen).unwrap();
+    assert_eq!(text(&batch), text(&single));
+    assert_eq!(text(&minor), text(&single));
+    assert_eq!(batch.monetary()[0].to_string(), "138350580552821637.30");
+    assert_eq!(batch.refunded()[2].to_string(), "138350580552821637.18");
+}
+
+#[test]
+fn minor_units_need_a_currency_with_minor_units() {
+    let options = FactsOptions::new(t("2024-06-30T12:00:00Z"), Currency::try_new("XAU").unwrap());
+    let day = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+    let err = FactsTable::from_dated_minor_units(&options, &[CustomerId(1)], &[day], &[100]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "amounts in minor units need a currency with minor units: `XAU` has none; give the amounts as `Money` instead"
+    );
+    assert_eq!(err.row(), None);
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Errors of facts ([`FactsError`]) and of columnar batches ([`BatchError`]).
 
 use crate::customer::{CustomerId, RecordError};
-use crate::money::MoneyError;
+use crate::money::{Currency, MoneyError};
 
 /// Facts that cannot be combined or tabulated.
 ///
@@ -150,6 +150,12 @@ pub enum BatchError {
     Inconsistent {
         /// What the path was doing.
         stage: &'static str,
+    },
+    /// Amounts given in minor units for a currency that has none (gold, `XAU`).
+    #[error("amounts in minor units need a currency with minor units: `{currency}` has none; give the amounts as `Money` instead")]
+    NoMinorUnits {
+        /// The options' currency.
+        currency: Currency,
     },
     /// A row was rejected: a currency other than the options', or a total that
     /// overflows.

@@ -450,6 +450,46 @@ impl FactsTable {
         self.points.push(None);
     }
 
+    /// Appends the rows of `others` (each filled with [`FactsTable::push_partial`],
+    /// ids above this table's and each other's, in order), column by column.
+    pub(super) fn append_core(&mut self, others: &[FactsTable]) {
+        let n = self.len() + others.iter().map(FactsTable::len).sum::<usize>();
+        macro_rules! append {
+            ($($column:ident),*) => {
+                $(
+                    self.$column.reserve_exact(n - self.$column.len());
+                    for other in others {
+                        self.$column.extend_from_slice(&other.$column);
+                    }
+                )*
+            };
+        }
+        append!(
+            customer_ids,
+            registered_on,
+            days_since_registration,
+            first_purchase,
+            last_purchase,
+            days_since_first_purchase,
+            recency_days,
+            purchases,
+            frequency,
+            frequency_band,
+            monthly_average,
+            quarterly_average,
+            yearly_average,
+            monetary,
+            average_order_value,
+            refunds,
+            refunded,
+            cancelled,
+            weekly_logins,
+            days_since_last_interaction,
+            shown_interest,
+            points
+        );
+    }
+
     /// Sets the points column from `points_of` (a look-up by customer), row by row.
     pub(super) fn fill_points(&mut self, points_of: impl Fn(CustomerId) -> Option<u64>) {
         self.points = self.customer_ids.iter().map(|id| points_of(*id)).collect();
