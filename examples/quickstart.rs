@@ -420,9 +420,8 @@ fn facts_summary(out: &mut String, table: &FactsTable) -> Result<(), String> {
         line(out, format!("  {name:>9} {n:>6}  {}", bar(n, table.len())));
     }
     let weekly = table
-        .weekly_logins()
-        .iter()
-        .filter(|w| w.iter().all(|&n| n > 0))
+        .interacted()
+        .filter(|(_, summary)| summary.weekly_logins.iter().all(|&n| n > 0))
         .count();
     let with_points = table.points().iter().flatten().count();
     line(
@@ -437,7 +436,12 @@ fn facts_summary(out: &mut String, table: &FactsTable) -> Result<(), String> {
         out,
         format!(
             "complaints                                    {:>6}",
-            total(table.interaction_count(InteractionKind::Complaint))
+            table
+                .interacted()
+                .map(|(_, summary)| u64::from(
+                    summary.interactions.count(InteractionKind::Complaint)
+                ))
+                .sum::<u64>()
         ),
     );
     Ok(())

@@ -154,9 +154,16 @@ fn table_columns_match_rows_and_are_sorted() {
     assert_eq!(table.row(0).as_ref(), facts.first());
     assert_eq!(table.row(2), None);
     assert_eq!(
-        table.interaction_count(patronage::InteractionKind::Login),
-        &[7, 0]
+        [0, 1, 2].map(|row| table.interaction_count(patronage::InteractionKind::Login, row)),
+        [7, 0, 0]
     );
+    // Both customers interacted (8 without logging in); nothing past the end.
+    assert_eq!(
+        table.interacted().map(|(row, _)| row).collect::<Vec<_>>(),
+        [0, 1]
+    );
+    assert_eq!(table.interactions(2), None);
+    assert_eq!(table.weekly_logins(0), table.row(0).unwrap().weekly_logins);
     let rebuilt = FactsTable::from_facts(*table.options(), facts.into_iter().rev()).unwrap();
     assert_eq!(rebuilt, table);
     assert_eq!(table.position(CustomerId(8)), Some(1));
@@ -700,20 +707,33 @@ fn table_deserialisation_checks_shape() {
         "column `monetary` has 1 rows: expected 2, as many as `customer_ids`"
     );
     json["monetary"] = serde_json::json!(["0", "0"]);
-    json["interaction_counts"] = serde_json::json!([[0, 0]]);
+    let entry = |row: u32| {
+        serde_json::json!({"row": row, "summary": {
+            "interactions": serde_json::to_value(patronage::facts::InteractionFacts::default()).unwrap(),
+            "weekly_logins": [1, 0, 0, 0],
+            "days_since_last_interaction": 3,
+            "shown_interest": false
+        }})
+    };
+    json["interactions"] = serde_json::json!([entry(2)]);
     assert_eq!(
         serde_json::from_value::<FactsTable>(json.clone())
             .unwrap_err()
             .to_string(),
-        "column `interaction_counts` has 1 interaction kinds: expected 11"
+        "interaction entry for row 2: expected entries in ascending row order, each below 2 (the number of customers)"
     );
-    json["interaction_counts"] = serde_json::json!(vec![vec![0]; 11]);
+    json["interactions"] = serde_json::json!([entry(1), entry(1)]);
     assert_eq!(
-        serde_json::from_value::<FactsTable>(json)
+        serde_json::from_value::<FactsTable>(json.clone())
             .unwrap_err()
             .to_string(),
-        "column `interaction_counts` has 1 rows: expected 2, as many as `customer_ids`"
+        "interaction entry for row 1: expected entries in ascending row order, each below 2 (the number of customers)"
     );
+    json["interactions"] = serde_json::json!([entry(1)]);
+    let table = serde_json::from_value::<FactsTable>(json).unwrap();
+    assert_eq!(table.weekly_logins(1), [1, 0, 0, 0]);
+    assert_eq!(table.days_since_last_interaction(1), Some(3));
+    assert_eq!(table.days_since_last_interaction(0), None);
 }
 
 proptest::proptest! {
@@ -877,7 +897,8 @@ fn dated_batch_sums_beyond_64_bits_exactly() {
 fn minor_units_need_a_currency_with_minor_units() {
     let options = FactsOptions::new(t("2024-06-30T12:00:00Z"), Currency::try_new("XAU").unwrap());
     let day = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
-    let err = FactsTable::from_dated_minor_units(&options, &[CustomerId(1)], &[day], &[100]).unwrap_err();
+    let err =
+        FactsTable::from_dated_minor_units(&options, &[CustomerId(1)], &[day], &[100]).unwrap_err();
     assert_eq!(
         err.to_string(),
         "amounts in minor units need a currency with minor units: `XAU` has none; give the amounts as `Money` instead"

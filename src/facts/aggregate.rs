@@ -436,9 +436,8 @@ impl Aggregator {
     /// # Cost
     ///
     /// Sorts 16-byte `(id, reference)` pairs with a radix sort (not the customers'
-    /// state), writes each column straight from the partial facts, and fills the
-    /// per-kind interaction columns in bulk, touching only the customers who
-    /// interacted.
+    /// state) and writes each column straight from the partial facts; interactions
+    /// are stored for the customers who interacted only.
     pub fn into_table(self) -> FactsTable {
         let rows: Vec<(u64, &PartialFacts)> =
             self.customers.iter().map(|(id, p)| (id.0, p)).collect();
@@ -447,12 +446,7 @@ impl Aggregator {
         for (id, partial) in &rows {
             table.push_partial(CustomerId(*id), partial, self.clock, &self.options);
         }
-        table.fill_interactions(rows.iter().enumerate().filter_map(|(row, (_, partial))| {
-            partial
-                .interactions
-                .as_ref()
-                .map(|tally| (row, &tally.facts))
-        }));
+        table.index_interactions();
         if !self.points.is_empty() {
             table.fill_points(|customer| self.points.get(&customer).copied());
         }

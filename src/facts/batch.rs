@@ -752,7 +752,6 @@ impl<'a, A: Amount> Columns<'a, A> {
         };
         let rest: Vec<FactsTable> = folded.collect::<Result<_, _>>()?;
         table.append_core(&rest);
-        table.fill_interactions(std::iter::empty());
         Ok(table)
     }
 
@@ -1028,7 +1027,11 @@ trait Value: Copy + Default + Send + Sync {
     /// The amount exactly as it came in (at its own scale `own`).
     fn original(self, own: u8, scale: u32) -> Option<Decimal>;
     /// A run folded without `Decimal` arithmetic, or `None` to fold it in `Decimal`.
-    fn fold_fast(run: &[EventRecord<Self>], scale: u32, window_start: Option<i64>) -> Option<PartialFacts>;
+    fn fold_fast(
+        run: &[EventRecord<Self>],
+        scale: u32,
+        window_start: Option<i64>,
+    ) -> Option<PartialFacts>;
 }
 
 impl Value for i64 {
@@ -1049,7 +1052,11 @@ impl Value for i64 {
     }
 
     #[inline]
-    fn fold_fast(run: &[EventRecord<i64>], scale: u32, window_start: Option<i64>) -> Option<PartialFacts> {
+    fn fold_fast(
+        run: &[EventRecord<i64>],
+        scale: u32,
+        window_start: Option<i64>,
+    ) -> Option<PartialFacts> {
         fold_integers(run, scale, window_start)
     }
 }

@@ -60,15 +60,14 @@ pub enum FactsErrorKind {
         /// The column's length.
         found: usize,
     },
-    /// A deserialised table with a per-kind column for the wrong number of kinds.
-    #[error("column `{column}` has {found} interaction kinds: expected {expected}")]
-    InteractionKinds {
-        /// The column.
-        column: &'static str,
-        /// The number of interaction kinds.
-        expected: usize,
-        /// The number found.
-        found: usize,
+    /// A deserialised table whose interaction entries are out of order or point past
+    /// the last row.
+    #[error("interaction entry for row {row}: expected entries in ascending row order, each below {rows} (the number of customers)")]
+    InteractionRow {
+        /// The entry's row.
+        row: usize,
+        /// The number of rows.
+        rows: usize,
     },
     /// A deserialised table whose customer ids are not ascending.
     #[error(

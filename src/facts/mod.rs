@@ -41,7 +41,7 @@ pub use self::error::{BatchError, FactsError, FactsErrorKind};
 pub use self::options::{FactsConfig, FactsOptions, FrequencyBand, FrequencyBands};
 pub use self::partial::PartialFacts;
 pub use self::repeat::{RepeatSummary, RepeatSummaryBuilder};
-pub use self::table::FactsTable;
+pub use self::table::{FactsTable, InteractionSummary};
 
 use crate::customer::{CustomerId, InteractionKind};
 

@@ -70,11 +70,11 @@ pub struct FactsTable {
     refunds: Vec<u32>,
     refunded: Vec<Decimal>,
     cancelled: Vec<u32>,
-    interaction_counts: Vec<Vec<u32>>,
-    last_interactions: Vec<Vec<Option<DateTime<Utc>>>>,
-    weekly_logins: Vec<[u32; LOGIN_WEEKS]>,
-    days_since_last_interaction: Vec<Option<u32>>,
-    shown_interest: Vec<bool>,
+    interactions: Vec<InteractionEntry>,
+    /// Per row, its entry in `interactions` (`u32::MAX`: none); empty when no
+    /// customer interacted. Derived from `interactions`, not serialised.
+    #[serde(skip)]
+    interaction_slots: Vec<u32>,
     points: Vec<Option<u64>>,
 }
 
@@ -101,11 +101,7 @@ struct RawFactsTable {
     refunds: Vec<u32>,
     refunded: Vec<Decimal>,
     cancelled: Vec<u32>,
-    interaction_counts: Vec<Vec<u32>>,
-    last_interactions: Vec<Vec<Option<DateTime<Utc>>>>,
-    weekly_logins: Vec<[u32; LOGIN_WEEKS]>,
-    days_since_last_interaction: Vec<Option<u32>>,
-    shown_interest: Vec<bool>,
+    interactions: Vec<InteractionEntry>,
     points: Vec<Option<u64>>,
 }
 
@@ -184,45 +180,19 @@ impl TryFrom<RawFactsTable> for FactsTable {
         if raw.cancelled.len() != n {
             return Err(length("cancelled", n, raw.cancelled.len()));
         }
-        if raw.interaction_counts.len() != InteractionKind::COUNT {
-            return Err(FactsError::new(FactsErrorKind::InteractionKinds {
-                column: "interaction_counts",
-                expected: InteractionKind::COUNT,
-                found: raw.interaction_counts.len(),
-            }));
-        }
-        for column in &raw.interaction_counts {
-            if column.len() != n {
-                return Err(length("interaction_counts", n, column.len()));
+        let mut previous = None;
+        for entry in &raw.interactions {
+            let row = entry.row as usize;
+            if row >= n || previous.is_some_and(|p| p >= entry.row) {
+                return Err(FactsError::new(FactsErrorKind::InteractionRow {
+                    row,
+                    rows: n,
+                }));
             }
-        }
-        if raw.last_interactions.len() != InteractionKind::COUNT {
-            return Err(FactsError::new(FactsErrorKind::InteractionKinds {
-                column: "last_interactions",
-                expected: InteractionKind::COUNT,
-                found: raw.last_interactions.len(),
-            }));
-        }
-        for column in &raw.last_interactions {
-            if column.len() != n {
-                return Err(length("last_interactions", n, column.len()));
-            }
-        }
-        if raw.weekly_logins.len() != n {
-            return Err(length("weekly_logins", n, raw.weekly_logins.len()));
-        }
-        if raw.days_since_last_interaction.len() != n {
-            return Err(length(
-                "days_since_last_interaction",
-                n,
-                raw.days_since_last_interaction.len(),
-            ));
+            previous = Some(entry.row);
         }
         if raw.points.len() != n {
             return Err(length("points", n, raw.points.len()));
-        }
-        if raw.shown_interest.len() != n {
-            return Err(length("shown_interest", n, raw.shown_interest.len()));
         }
         for pair in raw.customer_ids.windows(2) {
             if let [previous, customer] = pair {
@@ -254,11 +224,8 @@ impl TryFrom<RawFactsTable> for FactsTable {
             refunds: raw.refunds,
             refunded: raw.refunded,
             cancelled: raw.cancelled,
-            interaction_counts: raw.interaction_counts,
-            last_interactions: raw.last_interactions,
-            weekly_logins: raw.weekly_logins,
-            days_since_last_interaction: raw.days_since_last_interaction,
-            shown_interest: raw.shown_interest,
+            interaction_slots: slots(&raw.interactions, n),
+            interactions: raw.interactions,
             points: raw.points,
         })
     }
@@ -300,15 +267,8 @@ impl FactsTable {
             refunds: Vec::with_capacity(n),
             refunded: Vec::with_capacity(n),
             cancelled: Vec::with_capacity(n),
-            interaction_counts: (0..InteractionKind::COUNT)
-                .map(|_| Vec::with_capacity(n))
-                .collect(),
-            last_interactions: (0..InteractionKind::COUNT)
-                .map(|_| Vec::with_capacity(n))
-                .collect(),
-            weekly_logins: Vec::with_capacity(n),
-            days_since_last_interaction: Vec::with_capacity(n),
-            shown_interest: Vec::with_capacity(n),
+            interactions: Vec::new(),
+            interaction_slots: Vec::new(),
             points: Vec::with_capacity(n),
         }
     }
@@ -338,6 +298,7 @@ impl FactsTable {
         for row in &rows {
             table.push_unchecked(row);
         }
+        table.index_interactions();
         Ok(table)
     }
 
@@ -362,23 +323,31 @@ impl FactsTable {
         self.refunds.push(f.refunds);
         self.refunded.push(f.refunded);
         self.cancelled.push(f.cancelled);
-        for ((kind, counts), lasts) in InteractionKind::ALL
-            .iter()
-            .zip(&mut self.interaction_counts)
-            .zip(&mut self.last_interactions)
-        {
-            counts.push(f.interactions.count(*kind));
-            lasts.push(f.interactions.last(*kind));
-        }
-        self.weekly_logins.push(f.weekly_logins);
-        self.days_since_last_interaction
-            .push(f.days_since_last_interaction);
-        self.shown_interest.push(f.shown_interest);
+        let summary = InteractionSummary {
+            interactions: f.interactions,
+            weekly_logins: f.weekly_logins,
+            days_since_last_interaction: f.days_since_last_interaction,
+            shown_interest: f.shown_interest,
+        };
+        self.push_interactions(summary);
         self.points.push(f.points);
     }
 
-    /// An empty table with room for `n` rows in every column but the per-kind
-    /// interaction columns, which [`FactsTable::fill_interactions`] builds in bulk.
+    /// Notes the interaction summary of the row just pushed, unless it is empty.
+    fn push_interactions(&mut self, summary: InteractionSummary) {
+        if summary != InteractionSummary::default() {
+            // Rows are indexed by `u32` (a batch has at most `u32::MAX` rows).
+            let row = self.customer_ids.len().saturating_sub(1) as u32;
+            self.interactions.push(InteractionEntry { row, summary });
+        }
+    }
+
+    /// Builds the row → entry index once the rows are in place.
+    pub(super) fn index_interactions(&mut self) {
+        self.interaction_slots = slots(&self.interactions, self.customer_ids.len());
+    }
+
+    /// An empty table with room for `n` rows in every column.
     pub(super) fn with_core_capacity(options: FactsOptions, n: usize) -> FactsTable {
         let mut table = FactsTable::with_capacity(options, 0);
         table.customer_ids.reserve_exact(n);
@@ -399,16 +368,12 @@ impl FactsTable {
         table.refunds.reserve_exact(n);
         table.refunded.reserve_exact(n);
         table.cancelled.reserve_exact(n);
-        table.weekly_logins.reserve_exact(n);
-        table.days_since_last_interaction.reserve_exact(n);
-        table.shown_interest.reserve_exact(n);
         table.points.reserve_exact(n);
         table
     }
 
-    /// Appends a customer's row straight from its partial facts, every column but the
-    /// per-kind interaction columns (see [`FactsTable::fill_interactions`]); the caller
-    /// keeps rows sorted and unique.
+    /// Appends a customer's row straight from its partial facts; the caller keeps rows
+    /// sorted and unique, and calls [`FactsTable::index_interactions`] at the end.
     #[inline]
     pub(super) fn push_partial(
         &mut self,
@@ -438,22 +403,31 @@ impl FactsTable {
         self.refunds.push(partial.refunds);
         self.refunded.push(partial.refunded);
         self.cancelled.push(partial.cancelled);
-        self.weekly_logins.push(
-            partial
-                .interactions
-                .as_ref()
-                .map_or([0; LOGIN_WEEKS], |tally| tally.weekly_logins),
-        );
-        self.days_since_last_interaction
-            .push(derived.days_since_last_interaction);
-        self.shown_interest.push(derived.shown_interest);
         self.points.push(None);
+        if let Some(tally) = &partial.interactions {
+            self.push_interactions(InteractionSummary {
+                interactions: tally.facts,
+                weekly_logins: tally.weekly_logins,
+                days_since_last_interaction: derived.days_since_last_interaction,
+                shown_interest: derived.shown_interest,
+            });
+        }
     }
 
     /// Appends the rows of `others` (each filled with [`FactsTable::push_partial`],
     /// ids above this table's and each other's, in order), column by column.
     pub(super) fn append_core(&mut self, others: &[FactsTable]) {
-        let n = self.len() + others.iter().map(FactsTable::len).sum::<usize>();
+        let mut offset = self.len();
+        for other in others {
+            self.interactions
+                .extend(other.interactions.iter().map(|entry| InteractionEntry {
+                    // At most `u32::MAX` rows in a batch.
+                    row: entry.row + offset as u32,
+                    summary: entry.summary,
+                }));
+            offset += other.len();
+        }
+        let n = offset;
         macro_rules! append {
             ($($column:ident),*) => {
                 $(
@@ -483,42 +457,14 @@ impl FactsTable {
             refunds,
             refunded,
             cancelled,
-            weekly_logins,
-            days_since_last_interaction,
-            shown_interest,
             points
         );
+        self.index_interactions();
     }
 
     /// Sets the points column from `points_of` (a look-up by customer), row by row.
     pub(super) fn fill_points(&mut self, points_of: impl Fn(CustomerId) -> Option<u64>) {
         self.points = self.customer_ids.iter().map(|id| points_of(*id)).collect();
-    }
-
-    /// Builds the per-kind interaction columns of a table filled with
-    /// [`FactsTable::push_partial`]: every row zero / `None` in bulk, then the rows
-    /// `(row, tally)` of the customers who interacted.
-    pub(super) fn fill_interactions<'a>(
-        &mut self,
-        tallies: impl IntoIterator<Item = (usize, &'a InteractionFacts)>,
-    ) {
-        let n = self.customer_ids.len();
-        self.interaction_counts = (0..InteractionKind::COUNT).map(|_| vec![0; n]).collect();
-        self.last_interactions = (0..InteractionKind::COUNT).map(|_| vec![None; n]).collect();
-        for (row, facts) in tallies {
-            for ((kind, counts), lasts) in InteractionKind::ALL
-                .iter()
-                .zip(&mut self.interaction_counts)
-                .zip(&mut self.last_interactions)
-            {
-                if let Some(slot) = counts.get_mut(row) {
-                    *slot = facts.count(*kind);
-                }
-                if let Some(slot) = lasts.get_mut(row) {
-                    *slot = facts.last(*kind);
-                }
-            }
-        }
     }
 
     /// The number of customers (rows).
@@ -572,18 +518,12 @@ impl FactsTable {
         f.refunds = *self.refunds.get(idx)?;
         f.refunded = *self.refunded.get(idx)?;
         f.cancelled = *self.cancelled.get(idx)?;
-        let mut interactions = InteractionFacts::default();
-        for ((kind, counts), lasts) in InteractionKind::ALL
-            .iter()
-            .zip(&self.interaction_counts)
-            .zip(&self.last_interactions)
-        {
-            interactions.record(*kind, *counts.get(idx)?, *lasts.get(idx)?);
+        if let Some(summary) = self.interactions(idx) {
+            f.interactions = summary.interactions;
+            f.weekly_logins = summary.weekly_logins;
+            f.days_since_last_interaction = summary.days_since_last_interaction;
+            f.shown_interest = summary.shown_interest;
         }
-        f.interactions = interactions;
-        f.weekly_logins = *self.weekly_logins.get(idx)?;
-        f.days_since_last_interaction = *self.days_since_last_interaction.get(idx)?;
-        f.shown_interest = *self.shown_interest.get(idx)?;
         f.points = *self.points.get(idx)?;
         Some(f)
     }
@@ -666,34 +606,96 @@ impl FactsTable {
         cancelled: u32
     );
     column!(
-        /// Logins per 7-day block ending at `as_of` (index 0 = the last 7 days).
-        weekly_logins: [u32; LOGIN_WEEKS]
-    );
-    column!(
-        /// Days since the last interaction of any kind.
-        days_since_last_interaction: Option<u32>
-    );
-    column!(
-        /// Whether any browse, favorite or add-to-cart happened.
-        shown_interest: bool
-    );
-    column!(
         /// Loyalty points usable at `as_of`, from the customer records
         /// ([`Facts::points`]); `None` without a record carrying points.
         points: Option<u64>
     );
 
-    /// Interaction counts of one kind.
-    pub fn interaction_count(&self, kind: InteractionKind) -> &[u32] {
-        self.interaction_counts
-            .get(kind.index())
-            .map_or(&[], Vec::as_slice)
+    /// The interaction summary of row `row`: `None` when the customer did not
+    /// interact (or past the end). Interactions are stored sparsely, for the
+    /// customers who interacted only, with a 4-byte row index once any did: a base
+    /// of order rows alone pays nothing for them.
+    #[inline]
+    pub fn interactions(&self, row: usize) -> Option<&InteractionSummary> {
+        let slot = *self.interaction_slots.get(row)?;
+        self.interactions
+            .get(slot as usize)
+            .map(|entry| &entry.summary)
     }
 
-    /// Last interaction instants of one kind.
-    pub fn last_interaction(&self, kind: InteractionKind) -> &[Option<DateTime<Utc>>] {
-        self.last_interactions
-            .get(kind.index())
-            .map_or(&[], Vec::as_slice)
+    /// The rows of the customers who interacted, with their summaries, by row.
+    pub fn interacted(&self) -> impl Iterator<Item = (usize, &InteractionSummary)> + '_ {
+        self.interactions
+            .iter()
+            .map(|entry| (entry.row as usize, &entry.summary))
     }
+
+    /// How many interactions of `kind` row `row` has (0 without interactions).
+    #[inline]
+    pub fn interaction_count(&self, kind: InteractionKind, row: usize) -> u32 {
+        self.interactions(row)
+            .map_or(0, |summary| summary.interactions.count(kind))
+    }
+
+    /// Logins per 7-day block ending at `as_of` of row `row` (index 0 = the last 7
+    /// days); zeros without interactions.
+    #[inline]
+    pub fn weekly_logins(&self, row: usize) -> [u32; LOGIN_WEEKS] {
+        self.interactions(row)
+            .map_or([0; LOGIN_WEEKS], |summary| summary.weekly_logins)
+    }
+
+    /// Days since row `row`'s last interaction of any kind; `None` without one.
+    #[inline]
+    pub fn days_since_last_interaction(&self, row: usize) -> Option<u32> {
+        self.interactions(row)
+            .and_then(|summary| summary.days_since_last_interaction)
+    }
+
+    /// Whether row `row` browsed, favorited or added to a cart.
+    #[inline]
+    pub fn shown_interest(&self, row: usize) -> bool {
+        self.interactions(row)
+            .is_some_and(|summary| summary.shown_interest)
+    }
+}
+
+/// One customer's interaction facts in a [`FactsTable`]: what [`Facts`] holds about
+/// interactions, for a customer who interacted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct InteractionSummary {
+    /// Per interaction kind, the count and the last instant.
+    pub interactions: InteractionFacts,
+    /// Logins per 7-day block ending at `as_of` (index 0 = the last 7 days).
+    pub weekly_logins: [u32; LOGIN_WEEKS],
+    /// Days since the last interaction of any kind.
+    pub days_since_last_interaction: Option<u32>,
+    /// Whether any browse, favorite or add-to-cart happened.
+    pub shown_interest: bool,
+}
+
+/// A row's interaction summary, as stored (and serialised).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InteractionEntry {
+    row: u32,
+    summary: InteractionSummary,
+}
+
+/// The row → entry index of sparse `entries` (rows ascending, below `n`); empty
+/// when there is no entry.
+fn slots(entries: &[InteractionEntry], n: usize) -> Vec<u32> {
+    if entries.is_empty() {
+        return Vec::new();
+    }
+    let mut slots = vec![u32::MAX; n];
+    for (slot, entry) in entries.iter().enumerate() {
+        if let Some(at) = slots.get_mut(entry.row as usize) {
+            // At most `u32::MAX` rows, so at most as many entries.
+            *at = slot as u32;
+        }
+    }
+    slots
 }

@@ -216,11 +216,11 @@ impl Columns for SegmentColumns<'_> {
         let currency = f.currency();
         match field.index() {
             idx::IS_PURCHASER => Some(ValueRef::Bool(*f.purchases().get(row)? > 0)),
-            idx::SHOWN_INTEREST => f.shown_interest().get(row).map(|b| ValueRef::Bool(*b)),
+            idx::SHOWN_INTEREST => (row < f.len()).then(|| ValueRef::Bool(f.shown_interest(row))),
             idx::RECENCY_DAYS => days(*f.recency_days().get(row)?),
             idx::DAYS_SINCE_FIRST_PURCHASE => days(*f.days_since_first_purchase().get(row)?),
             idx::DAYS_SINCE_REGISTRATION => days(*f.days_since_registration().get(row)?),
-            idx::DAYS_SINCE_LAST_INTERACTION => days(*f.days_since_last_interaction().get(row)?),
+            idx::DAYS_SINCE_LAST_INTERACTION => days(f.days_since_last_interaction(row)),
             idx::PURCHASES => f.purchases().get(row).map(|v| int(*v)),
             idx::FREQUENCY => f.frequency().get(row).map(|v| int(*v)),
             idx::FREQUENCY_BAND => {
@@ -260,20 +260,18 @@ impl Columns for SegmentColumns<'_> {
             idx::RFM_SEGMENT => byte(&self.rfm.segment, row)
                 .and_then(|s| self.segment_names.get(usize::from(s)))
                 .map(|name| ValueRef::Text(name.as_str())),
-            idx::LOGIN_WEEKS => f
-                .weekly_logins()
-                .get(row)
-                .map(|weeks| ValueRef::Integer(weeks.iter().filter(|n| **n > 0).count() as i64)),
+            idx::LOGIN_WEEKS => (row < f.len()).then(|| {
+                let weeks = f.weekly_logins(row);
+                ValueRef::Integer(weeks.iter().filter(|n| **n > 0).count() as i64)
+            }),
             idx::REFUNDS => f.refunds().get(row).map(|v| int(*v)),
             idx::CANCELLED => f.cancelled().get(row).map(|v| int(*v)),
-            idx::COMPLAINTS => f
-                .interaction_count(InteractionKind::Complaint)
-                .get(row)
-                .map(|v| int(*v)),
-            idx::INQUIRIES => f
-                .interaction_count(InteractionKind::Inquiry)
-                .get(row)
-                .map(|v| int(*v)),
+            idx::COMPLAINTS => {
+                (row < f.len()).then(|| int(f.interaction_count(InteractionKind::Complaint, row)))
+            }
+            idx::INQUIRIES => {
+                (row < f.len()).then(|| int(f.interaction_count(InteractionKind::Inquiry, row)))
+            }
             idx::VIP_LEVEL => symbol(self.vip, &self.symbols.vip_levels, row).map(ValueRef::Symbol),
             idx::POINTS => self
                 .facts
