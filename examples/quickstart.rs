@@ -423,7 +423,9 @@ fn facts_summary(out: &mut String, table: &FactsTable) -> Result<(), String> {
         .interacted()
         .filter(|(_, summary)| summary.weekly_logins.iter().all(|&n| n > 0))
         .count();
-    let with_points = table.points().iter().flatten().count();
+    let with_points = (0..table.len())
+        .filter(|row| table.points(*row).is_some())
+        .count();
     line(
         out,
         format!("\nlogged in each of the last 4 weeks            {weekly:>6}"),

@@ -674,7 +674,12 @@ proptest::proptest! {
         let options = *agg.options();
         let json = serde_json::to_string(&options).unwrap();
         proptest::prop_assert_eq!(serde_json::from_str::<FactsOptions>(&json).unwrap(), options);
+        // The table stores the base facts and computes the rest on access: every row
+        // reads back as the aggregator's facts.
+        let mut expected = agg.to_facts();
+        expected.sort_by_key(|f| f.customer);
         let table = agg.into_table();
+        proptest::prop_assert_eq!(table.iter().collect::<Vec<_>>(), expected);
         let rebuilt = FactsTable::from_facts(*table.options(), table.iter()).unwrap();
         proptest::prop_assert_eq!(&rebuilt, &table);
         let json = serde_json::to_string(&table).unwrap();
@@ -834,8 +839,11 @@ proptest::proptest! {
         let [mut merged, b, c] = shards;
         merged.merge(b).unwrap();
         merged.merge(c).unwrap();
+        let mut expected = single.to_facts();
+        expected.sort_by_key(|f| f.customer);
         let single = single.into_table();
         proptest::prop_assert_eq!(&batch, &single);
+        proptest::prop_assert_eq!(batch.iter().collect::<Vec<_>>(), expected);
         proptest::prop_assert_eq!(&batch, &merged.into_table());
         // Not only equal values: the same digits (a `Decimal` sum keeps the largest
         // scale of its terms; the bulk path sums integers and must write them alike).

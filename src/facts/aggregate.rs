@@ -14,6 +14,7 @@ use crate::facts::partial::{
     PartialFacts,
 };
 use crate::facts::sort::radix_sort_by_key;
+use crate::facts::table::DayDates;
 use crate::facts::{day_of_date, Clock, Facts, FactsOptions, FactsTable, ZoneDays};
 use crate::facts::{FactsError, FactsErrorKind};
 use crate::money::Money;
@@ -443,8 +444,9 @@ impl Aggregator {
             self.customers.iter().map(|(id, p)| (id.0, p)).collect();
         let rows = radix_sort_by_key(rows, |(id, _)| *id);
         let mut table = FactsTable::with_core_capacity(self.options, rows.len());
+        let dates = DayDates::for_rows(self.clock.as_of_day, rows.len());
         for (id, partial) in &rows {
-            table.push_partial(CustomerId(*id), partial, self.clock, &self.options);
+            table.push_partial(CustomerId(*id), partial, self.clock, &dates);
         }
         table.index_interactions();
         if !self.points.is_empty() {

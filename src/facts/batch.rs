@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::customer::CustomerId;
 use crate::customer::{RecordError, RecordErrorKind, RecordRef};
 use crate::facts::partial::{check_dated_purchase, check_dated_refund, DatedEvent};
+use crate::facts::table::DayDates;
 use crate::facts::BatchError;
 use crate::facts::{day_of_date, Clock, FactsOptions, FactsTable, PartialFacts};
 use crate::money::MoneyError;
@@ -765,6 +766,7 @@ impl<'a, A: Amount> Columns<'a, A> {
     ) -> Result<(), BatchError> {
         let window_days = self.options.frequency_window_days();
         let window_start = window_days.map(|w| i64::from(self.clock.as_of_day) - i64::from(w));
+        let dates = DayDates::for_rows(self.clock.as_of_day, events.len());
         for run in events.chunk_by(|a, b| a.customer == b.customer) {
             let Some(first) = run.first() else {
                 continue;
@@ -774,7 +776,7 @@ impl<'a, A: Amount> Columns<'a, A> {
                 Some(partial) => partial,
                 None => self.fold_decimals(run, scale)?,
             };
-            table.push_partial(customer, &partial, self.clock, self.options);
+            table.push_partial(customer, &partial, self.clock, &dates);
         }
         Ok(())
     }

@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 
 use crate::customer::{check_refund_amount, RecordError, RecordErrorKind, RecordRef};
 use crate::customer::{CustomerId, InteractionKind};
+use crate::facts::table::averages;
 use crate::facts::{
     date_of_day, Clock, Facts, FactsOptions, FrequencyBand, InteractionFacts, LOGIN_WEEKS,
 };
@@ -135,12 +136,8 @@ impl PartialFacts {
             Some(days) => days,
             None => days_since_first_purchase.map_or(0, |d| d.saturating_add(1)),
         };
-        let (yearly_average, quarterly_average, monthly_average) = if span_days > 0 {
-            let per_year = f64::from(self.in_window) * 365.0 / f64::from(span_days);
-            (per_year, per_year / 4.0, per_year / 12.0)
-        } else {
-            (0.0, 0.0, 0.0)
-        };
+        let [yearly_average, quarterly_average, monthly_average] =
+            averages(self.in_window, span_days);
         Derived {
             registered_on: self.registered_day.and_then(date_of_day),
             days_since_registration: self.registered_day.map(|d| clock.days_since(d)),
@@ -162,12 +159,17 @@ impl PartialFacts {
                 .as_ref()
                 .and_then(|tally| tally.last_day)
                 .map(|d| clock.days_since(d)),
-            shown_interest: self.interactions.as_ref().is_some_and(|tally| {
-                InteractionKind::ALL
-                    .iter()
-                    .any(|k| k.shows_interest() && tally.facts.count(*k) > 0)
-            }),
+            shown_interest: self.shown_interest(),
         }
+    }
+
+    /// Whether any browse, favorite or add-to-cart happened.
+    pub(super) fn shown_interest(&self) -> bool {
+        self.interactions.as_ref().is_some_and(|tally| {
+            InteractionKind::ALL
+                .iter()
+                .any(|k| k.shows_interest() && tally.facts.count(*k) > 0)
+        })
     }
 
     pub(super) fn to_facts(

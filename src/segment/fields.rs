@@ -218,8 +218,8 @@ impl Columns for SegmentColumns<'_> {
             idx::IS_PURCHASER => Some(ValueRef::Bool(*f.purchases().get(row)? > 0)),
             idx::SHOWN_INTEREST => (row < f.len()).then(|| ValueRef::Bool(f.shown_interest(row))),
             idx::RECENCY_DAYS => days(*f.recency_days().get(row)?),
-            idx::DAYS_SINCE_FIRST_PURCHASE => days(*f.days_since_first_purchase().get(row)?),
-            idx::DAYS_SINCE_REGISTRATION => days(*f.days_since_registration().get(row)?),
+            idx::DAYS_SINCE_FIRST_PURCHASE => days(f.days_since_first_purchase(row)),
+            idx::DAYS_SINCE_REGISTRATION => days(f.days_since_registration(row)),
             idx::DAYS_SINCE_LAST_INTERACTION => days(f.days_since_last_interaction(row)),
             idx::PURCHASES => f.purchases().get(row).map(|v| int(*v)),
             idx::FREQUENCY => f.frequency().get(row).map(|v| int(*v)),
@@ -240,8 +240,7 @@ impl Columns for SegmentColumns<'_> {
                 .get(row)
                 .map(|m| ValueRef::Money(Money::new(*m, currency))),
             idx::AVERAGE_ORDER_VALUE => f
-                .average_order_value()
-                .get(row)?
+                .average_order_value(row)
                 .map(|m| ValueRef::Money(Money::new(m, currency))),
             idx::MONETARY_TOP_SHARE => self
                 .rfm
@@ -275,10 +274,7 @@ impl Columns for SegmentColumns<'_> {
             idx::VIP_LEVEL => symbol(self.vip, &self.symbols.vip_levels, row).map(ValueRef::Symbol),
             idx::POINTS => self
                 .facts
-                .points()
-                .get(row)
-                .copied()
-                .flatten()
+                .points(row)
                 // A balance beyond `i64::MAX` points cannot be compared by the rules
                 // engine's integers; no loyalty programme comes near it.
                 .and_then(|p| i64::try_from(p).ok())

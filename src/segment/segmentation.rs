@@ -312,7 +312,6 @@ impl Segmenter {
         }
         let options = *facts.options();
         let as_of = options.as_of_date();
-        let points = facts.points();
         let rfm = rfm_columns(facts, &self.rfm, population)?;
         let vip = self.vip_column(facts);
         let ctx = Context::new(as_of);
@@ -348,7 +347,12 @@ impl Segmenter {
             purchases: facts.purchases().to_vec(),
             monetary: facts.monetary().to_vec(),
             frequency_band: facts.frequency_band().to_vec(),
-            points: points.to_vec(),
+            // Empty when no customer has points on record, like the table's column.
+            points: if facts.has_points() {
+                (0..facts.len()).map(|row| facts.points(row)).collect()
+            } else {
+                Vec::new()
+            },
             rfm,
             segment_names: self.rfm.segments.names().to_vec(),
             stage,
@@ -377,10 +381,8 @@ impl Segmenter {
                 .unwrap_or(NONE)
         };
         match vip.basis {
-            VipBasis::Points => facts
-                .points()
-                .iter()
-                .map(|p| p.map_or(NONE, |p| level(Decimal::from(p))))
+            VipBasis::Points => (0..facts.len())
+                .map(|row| facts.points(row).map_or(NONE, |p| level(Decimal::from(p))))
                 .collect(),
             VipBasis::Spend => facts.monetary().iter().map(|m| level(*m)).collect(),
         }
@@ -700,7 +702,7 @@ impl Segmentation {
             && facts.frequency().get(row) == self.frequency.get(row)
             && facts.purchases().get(row) == self.purchases.get(row)
             && facts.monetary().get(row) == self.monetary.get(row)
-            && facts.points().get(row) == self.points.get(row);
+            && facts.points(row) == self.points.get(row).copied().flatten();
         if same {
             Ok(())
         } else {
