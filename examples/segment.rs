@@ -676,6 +676,16 @@ impl Lines {
         self.next_line = line + 1;
     }
 
+    /// The line of every item, in order.
+    fn iter(&self) -> impl Iterator<Item = u64> + '_ {
+        let ends = self.breaks.iter().skip(1).map(|(item, _)| *item);
+        let ends = ends.chain(std::iter::once(self.len));
+        self.breaks
+            .iter()
+            .zip(ends)
+            .flat_map(|(&(start, line), end)| (line..).take(end - start))
+    }
+
     /// The line of item `index`.
     fn get(&self, index: usize) -> Option<u64> {
         if index >= self.len {
@@ -714,27 +724,14 @@ impl OrderIds {
         self.lines.push(line);
     }
 
-    /// The ids in order, each with its position among these rows.
+    /// The ids in order, for lookups and repeats.
     fn by_id(&self) -> ById<'_> {
         if self.increasing {
-            return ById::Increasing(&self.ids);
+            return ById::Increasing(self);
         }
-        let mut pairs: Vec<(u64, usize)> = self
-            .ids
-            .iter()
-            .enumerate()
-            .map(|(row, id)| (*id, row))
-            .collect();
+        let mut pairs: Vec<(u64, u64)> = self.ids.iter().copied().zip(self.lines.iter()).collect();
         pairs.sort_unstable();
         ById::Sorted(pairs)
-    }
-
-    /// The message of the row at `row` (a position among these rows) that repeats
-    /// the order id of the row at `first`.
-    fn repeat_message(&self, row: usize, first: usize) -> (u64, String) {
-        let id = self.ids.get(row).copied().unwrap_or_default();
-        let first = self.lines.get(first).unwrap_or_default();
-        (self.lines.get(row).unwrap_or_default(), repeat(id, first))
     }
 }
 
@@ -743,43 +740,43 @@ fn repeat(id: u64, first: u64) -> String {
     format!("duplicate order id `{id}` (first on line {first}): expected each order once")
 }
 
-/// The order ids sorted, each with its position among the rows.
+/// The order ids sorted.
 #[derive(Debug)]
 enum ById<'a> {
     /// Ids that arrived increasing: sorted as they are, none repeated.
-    Increasing(&'a [u64]),
-    /// `(id, row)` pairs sorted.
-    Sorted(Vec<(u64, usize)>),
+    Increasing(&'a OrderIds),
+    /// `(id, line)` pairs sorted (by id, then line).
+    Sorted(Vec<(u64, u64)>),
 }
 
 impl ById<'_> {
-    /// The first row with order id `id`.
-    fn first(&self, id: u64) -> Option<usize> {
+    /// The line of the first row with order id `id`.
+    fn first(&self, id: u64) -> Option<u64> {
         match self {
-            ById::Increasing(ids) => ids.binary_search(&id).ok(),
+            ById::Increasing(ids) => ids.lines.get(ids.ids.binary_search(&id).ok()?),
             ById::Sorted(pairs) => {
                 let at = pairs.partition_point(|(other, _)| *other < id);
                 pairs
                     .get(at)
                     .filter(|(other, _)| *other == id)
-                    .map(|(_, row)| *row)
+                    .map(|(_, line)| *line)
             }
         }
     }
 
-    /// Every row that repeats an earlier row's order id, with that earlier row (the
-    /// first with the id), in file order.
-    fn repeats(&self) -> Vec<(usize, usize)> {
+    /// Every row that repeats an earlier row's order id, as its line and the message
+    /// naming the first row with the id, in file order.
+    fn repeats(&self) -> Vec<(u64, String)> {
         let ById::Sorted(pairs) = self else {
             return Vec::new();
         };
         let mut repeats = Vec::new();
         for run in pairs.chunk_by(|a, b| a.0 == b.0) {
-            if let [(_, first), rest @ ..] = run {
-                repeats.extend(rest.iter().map(|(_, row)| (*row, *first)));
+            if let [(id, first), rest @ ..] = run {
+                repeats.extend(rest.iter().map(|(_, line)| (*line, repeat(*id, *first))));
             }
         }
-        repeats.sort_unstable();
+        repeats.sort_unstable_by_key(|(line, _)| *line);
         repeats
     }
 }
@@ -850,18 +847,17 @@ impl Orders {
 
     /// Leaves out the events of the rows on `removed` (lines, sorted).
     fn remove_lines(&mut self, removed: &[u64]) {
-        let keep: Vec<bool> = (0..self.customers.len())
-            .map(|event| {
-                self.lines
-                    .get(event)
-                    .map_or(true, |line| removed.binary_search(&line).is_err())
-            })
+        let keep: Vec<bool> = self
+            .lines
+            .iter()
+            .map(|line| removed.binary_search(&line).is_err())
             .collect();
         let mut lines = Lines::default();
-        for (event, _) in keep.iter().enumerate().filter(|(_, keep)| **keep) {
-            lines.push(self.lines.get(event).unwrap_or_default());
+        for (line, _) in self.lines.iter().zip(&keep).filter(|(_, keep)| **keep) {
+            lines.push(line);
         }
         self.lines = lines;
+        // `keep` has one entry per event.
         let mut kept = keep.iter();
         self.customers
             .retain(|_| kept.next().copied().unwrap_or(true));
@@ -1016,16 +1012,14 @@ fn check_order_ids(
     let repeats = by_id.repeats();
     if !args.lenient {
         return match repeats.first() {
-            Some(&(row, first)) => {
-                let (line, message) = ids.repeat_message(row, first);
-                Err(Stop::fail(format!("{}:{line}: {message}", args.orders)))
-            }
+            Some((line, message)) => Err(Stop::fail(format!("{}:{line}: {message}", args.orders))),
             None => Ok(()),
         };
     }
     for &(index, id) in after_id_check {
-        let first = by_id.first(id).and_then(|row| ids.lines.get(row));
-        if let (Some(first), Some((line, message))) = (first, orders.rejects.get_mut(index)) {
+        if let (Some(first), Some((line, message))) =
+            (by_id.first(id), orders.rejects.get_mut(index))
+        {
             if first < *line {
                 *message = repeat(id, first);
             }
@@ -1034,12 +1028,8 @@ fn check_order_ids(
     if repeats.is_empty() {
         return Ok(());
     }
-    let mut removed = Vec::with_capacity(repeats.len());
-    for (row, first) in repeats {
-        let (line, message) = ids.repeat_message(row, first);
-        removed.push(line);
-        orders.rejects.push((line, message));
-    }
+    let removed: Vec<u64> = repeats.iter().map(|(line, _)| *line).collect();
+    orders.rejects.extend(repeats);
     orders.rejects.sort_by_key(|(line, _)| *line);
     orders.accepted -= removed.len() as u64;
     orders.remove_lines(&removed);
@@ -1047,11 +1037,7 @@ fn check_order_ids(
         .earliest
         .is_some_and(|(_, line)| removed.binary_search(&line).is_ok())
     {
-        let events = orders
-            .dates
-            .iter()
-            .enumerate()
-            .filter_map(|(event, date)| Some((*date, orders.lines.get(event)?)));
+        let events = orders.dates.iter().copied().zip(orders.lines.iter());
         let others = eventless
             .iter()
             .filter(|(line, _)| removed.binary_search(line).is_err())
@@ -1066,13 +1052,12 @@ fn check_order_ids(
 /// repeats one itself and failed a check that comes after the order-id check.
 fn first_bad_row(path: &str, ids: &OrderIds, line: u64, reject: &Reject) -> String {
     let by_id = ids.by_id();
-    if let Some(&(row, first)) = by_id.repeats().first() {
-        let (line, message) = ids.repeat_message(row, first);
+    if let Some((line, message)) = by_id.repeats().first() {
         return format!("{path}:{line}: {message}");
     }
     let first = reject
         .after_id_check
-        .and_then(|id| Some((id, ids.lines.get(by_id.first(id)?)?)));
+        .and_then(|id| Some((id, by_id.first(id)?)));
     match first {
         Some((id, first)) => format!("{path}:{line}: {}", repeat(id, first)),
         None => format!("{path}:{line}: {}", reject.message),
