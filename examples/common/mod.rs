@@ -181,16 +181,12 @@ pub(crate) fn csv_error(
     headers: Option<&csv::StringRecord>,
     error: &csv::Error,
 ) -> String {
-    let column = |index: usize| match headers.and_then(|h| h.get(index)) {
-        Some(name) => format!("column {} (`{}`)", index + 1, clip(name)),
-        None => format!("column {}", index + 1),
-    };
+    let column = |index: usize| csv_column(headers, index);
     match error.kind() {
         csv::ErrorKind::Utf8 { pos, err } => format!(
-            "{}: {}: not valid UTF-8 (byte {} of the field): expected UTF-8 text; convert the file first, e.g. `iconv -f GB18030 -t UTF-8`",
+            "{}: {}",
             at(path, pos.as_ref()),
-            column(err.field()),
-            err.valid_up_to() + 1,
+            not_utf8(headers, err.field(), err.valid_up_to())
         ),
         csv::ErrorKind::UnequalLengths {
             pos,
@@ -212,6 +208,29 @@ pub(crate) fn csv_error(
         },
         _ => format!("`{path}`: {error}"),
     }
+}
+
+/// `column N (`name`)` for column `index` of a CSV file (`column N` when the header
+/// is unknown or shorter).
+fn csv_column(headers: Option<&csv::StringRecord>, index: usize) -> String {
+    match headers.and_then(|h| h.get(index)) {
+        Some(name) => format!("column {} (`{}`)", index + 1, clip(name)),
+        None => format!("column {}", index + 1),
+    }
+}
+
+/// The message, without the place, of a field that is not valid UTF-8: column
+/// `field` of the header, valid up to byte `valid_up_to` of the field.
+pub(crate) fn not_utf8(
+    headers: Option<&csv::StringRecord>,
+    field: usize,
+    valid_up_to: usize,
+) -> String {
+    format!(
+        "{}: not valid UTF-8 (byte {} of the field): expected UTF-8 text; convert the file first, e.g. `iconv -f GB18030 -t UTF-8`",
+        csv_column(headers, field),
+        valid_up_to + 1,
+    )
 }
 
 /// `path:line` for a CSV position (`path` alone when the position is unknown).
@@ -308,6 +327,23 @@ pub(crate) fn csv_reader(bytes: &[u8]) -> csv::Reader<&[u8]> {
     csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(bytes)
+}
+
+/// A CSV reader of the file at `path`, read as it goes through the reader's buffer
+/// (never the whole file at once), that reads the first line as the header and trims
+/// the header's names (a byte-order mark is skipped). Fields are given as they are,
+/// untrimmed: a caller that reads byte records trims what it reads.
+///
+/// # Errors
+///
+/// The file cannot be opened: `cannot read `path`: …`, as [`read_file`] says it.
+pub(crate) fn csv_file_reader(path: &str) -> Result<csv::Reader<std::fs::File>, Stop> {
+    let file =
+        std::fs::File::open(path).map_err(|e| Stop::fail(format!("cannot read `{path}`: {e}")))?;
+    Ok(csv::ReaderBuilder::new()
+        .trim(csv::Trim::Headers)
+        .buffer_capacity(1 << 18)
+        .from_reader(file))
 }
 
 /// Whether a document is TOML by its file name (`.toml`); JSON otherwise.
