@@ -359,7 +359,7 @@ fn matrix(
 
 fn step_note(values: &[u32]) -> String {
     match values {
-        [_, second, ..] if *second > 1 => format!(" (every {second}th value)"),
+        [_, second, ..] if *second > 1 => format!(" (in steps of {second})"),
         _ => String::new(),
     }
 }

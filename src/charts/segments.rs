@@ -103,7 +103,7 @@ pub fn segment_distribution(
     let whole = |v: &f64| fixed(*v, 0);
     let none = |_: &f64| String::new();
     let customers_axis = Axes {
-        x: 0.0..nice_max(max_customers),
+        x: 0.0..nice_max(max_customers * 1.15),
         y: 0.0..rows as f64,
         x_desc: "customers",
         y_desc: "",
@@ -117,7 +117,7 @@ pub fn segment_distribution(
     };
     let revenue_desc = format!("net revenue ({})", segmentation.currency());
     let revenue_axis = Axes {
-        x: revenue_floor..nice_max(max_revenue),
+        x: revenue_floor..nice_max(max_revenue * 1.25),
         y: 0.0..rows as f64,
         x_desc: &revenue_desc,
         y_desc: "",

@@ -521,15 +521,15 @@ fn group(digits: &str) -> String {
     out
 }
 
-/// A "nice" upper bound of an axis from 0 to at least `max` (1, 2, 2.5 or 5 times a
-/// power of ten), with 10% head room.
+/// A "nice" upper bound of an axis from 0 to at least `max` (1, 1.2, 1.5, 2, 2.5, 3,
+/// 4, 5, 6 or 8 times a power of ten), with 10% head room.
 pub(crate) fn nice_max(max: f64) -> f64 {
     if !(max.is_finite() && max > 0.0) {
         return 1.0;
     }
     let target = max * 1.1;
     let power = 10f64.powf(target.log10().floor());
-    for step in [1.0, 2.0, 2.5, 5.0, 10.0] {
+    for step in [1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0] {
         if step * power >= target {
             return step * power;
         }
@@ -554,8 +554,9 @@ mod tests {
         assert_eq!(num(12.25), "12.3");
         assert_eq!(num(3.0), "3");
         assert_eq!(nice_max(0.0), 1.0);
-        assert_eq!(nice_max(93.0), 200.0 / 2.0);
+        assert_eq!(nice_max(93.0), 120.0);
         assert_eq!(nice_max(1400.0), 2000.0);
+        assert_eq!(nice_max(494.0), 600.0);
     }
 
     #[test]
