@@ -240,7 +240,11 @@ fn marks(name: &str, svg: &str) -> Result<Marks, String> {
             .to_owned();
         let values: Vec<String> = columns
             .iter()
-            .map(|c| node.attribute(format!("data-{c}").as_str()).unwrap_or_default().to_owned())
+            .map(|c| {
+                node.attribute(format!("data-{c}").as_str())
+                    .unwrap_or_default()
+                    .to_owned()
+            })
             .collect();
         rows.push((title, values));
     }
@@ -266,7 +270,8 @@ fn escape(text: &str) -> String {
 }
 
 fn day((year, month, day): (i32, u32, u32)) -> Result<NaiveDate, String> {
-    NaiveDate::from_ymd_opt(year, month, day).ok_or_else(|| format!("bad date {year}-{month}-{day}"))
+    NaiveDate::from_ymd_opt(year, month, day)
+        .ok_or_else(|| format!("bad date {year}-{month}-{day}"))
 }
 
 /// Runs every stage and writes the page.
@@ -284,7 +289,8 @@ fn build() -> Result<Built, String> {
         records.refunds.len(),
         records.interactions.len(),
     );
-    let report = Validator::validate(records, ValidationMode::Lenient).map_err(|e| e.to_string())?;
+    let report =
+        Validator::validate(records, ValidationMode::Lenient).map_err(|e| e.to_string())?;
     note(&format!(
         "report: records: {} customers, {} orders, {} refund events, {} interactions; {} rejected",
         loaded.0,
@@ -339,9 +345,7 @@ fn build() -> Result<Built, String> {
     facts_section(&mut page, &table)?;
 
     // 3. Segmentation, today and 30 days earlier.
-    let (segmenter, warnings) = config
-        .segmenter(Currency::CNY)
-        .map_err(|e| e.to_string())?;
+    let (segmenter, warnings) = config.segmenter(Currency::CNY).map_err(|e| e.to_string())?;
     for warning in &warnings {
         note(&format!("report: config warning: {warning}"));
     }
@@ -363,7 +367,8 @@ fn build() -> Result<Built, String> {
         ("stages", Dimension::Stage),
         ("rfm_segments", Dimension::RfmSegment),
     ] {
-        let svg = charts::segment_distribution(&segmentation, &dimension).map_err(|e| e.to_string())?;
+        let svg =
+            charts::segment_distribution(&segmentation, &dimension).map_err(|e| e.to_string())?;
         page.chart(name, svg, 200)?;
     }
     let svg = charts::rfm_heatmap(&segmentation).map_err(|e| e.to_string())?;
@@ -392,7 +397,13 @@ fn build() -> Result<Built, String> {
     clv_section(&mut page, &config, records)?;
 
     // 6. The next day's plan.
-    plan_section(&mut page, &config, &segmenter, &segmentation, &records.customers)?;
+    plan_section(
+        &mut page,
+        &config,
+        &segmenter,
+        &segmentation,
+        &records.customers,
+    )?;
 
     // 7. KPIs.
     kpi_section(&mut page, &config, &records.orders, &responses)?;
@@ -401,14 +412,19 @@ fn build() -> Result<Built, String> {
         "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n<title>patronage report as of {as_of}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n<h1>patronage report as of {as_of} (Asia/Shanghai)</h1>\n<p>The daily job on the synthetic shop shipped in <code>examples/data/</code>: records, facts, segments, transitions, CLV, the plan and the KPIs. Each chart is followed by the values of its marks.</p>\n{}</body>\n</html>\n",
         page.body
     );
-    note(&format!("report: page: {} charts, {} bytes", page.charts.len(), html.len()));
+    note(&format!(
+        "report: page: {} charts, {} bytes",
+        page.charts.len(),
+        html.len()
+    ));
     Ok(Built {
         html,
         charts: page.charts,
     })
 }
 
-const STYLE: &str = "body { font-family: sans-serif; margin: 2em auto; max-width: 1040px; color: #1f242b; }
+const STYLE: &str =
+    "body { font-family: sans-serif; margin: 2em auto; max-width: 1040px; color: #1f242b; }
 h2 { border-bottom: 1px solid #dddfe2; padding-bottom: 0.2em; margin-top: 2em; }
 figure { margin: 1.5em 0 0.5em 0; }
 svg { max-width: 100%; height: auto; }
@@ -423,9 +439,7 @@ fn fold(config: &Config, date: NaiveDate, records: &Records) -> Result<FactsTabl
         .facts_options_on(date, Currency::CNY)
         .map_err(|e| e.to_string())?;
     let mut aggregator = Aggregator::new(options);
-    aggregator
-        .add_records(records)
-        .map_err(|e| e.to_string())?;
+    aggregator.add_records(records).map_err(|e| e.to_string())?;
     Ok(aggregator.into_table())
 }
 
@@ -534,7 +548,8 @@ fn clv_section(page: &mut Page, _config: &Config, records: &Records) -> Result<(
     let svg = charts::frequency_recency_matrix(&params, &observations, &options)
         .map_err(|e| e.to_string())?;
     page.chart("frequency_recency_matrix", svg, 0)?;
-    let svg = charts::p_alive_matrix(&params, &observations, &options).map_err(|e| e.to_string())?;
+    let svg =
+        charts::p_alive_matrix(&params, &observations, &options).map_err(|e| e.to_string())?;
     page.chart("p_alive_matrix", svg, 0)?;
 
     // CLV: Gamma-Gamma on the repeat buyers with positive mean spend, 12 months of
@@ -688,8 +703,12 @@ fn kpi_section(
     let tally = OrderTally::from_orders(orders, &year, OrderOptions::new(Currency::CNY))
         .map_err(|e| e.to_string())?;
     let headline = [
-        tally.repeat_retention(&targets).map_err(|e| e.to_string())?,
-        tally.classic_retention(&targets).map_err(|e| e.to_string())?,
+        tally
+            .repeat_retention(&targets)
+            .map_err(|e| e.to_string())?,
+        tally
+            .classic_retention(&targets)
+            .map_err(|e| e.to_string())?,
         tally.repurchase_lift(&targets),
         tally.average_order_value(&targets),
         tally.aov_lift(&targets),
@@ -697,7 +716,10 @@ fn kpi_section(
     page.paragraph("2024 against 2023:");
     page.table(
         &["KPI as reported"],
-        &headline.iter().map(|k| vec![k.to_string()]).collect::<Vec<_>>(),
+        &headline
+            .iter()
+            .map(|k| vec![k.to_string()])
+            .collect::<Vec<_>>(),
     );
 
     // Retention per month of 2024, with early warnings against the months before.
@@ -706,7 +728,9 @@ fn kpi_section(
         let period = Period::month(2024, month, zone).map_err(|e| e.to_string())?;
         let tally = OrderTally::from_orders(orders, &period, OrderOptions::new(Currency::CNY))
             .map_err(|e| e.to_string())?;
-        let kpi = tally.repeat_retention(&targets).map_err(|e| e.to_string())?;
+        let kpi = tally
+            .repeat_retention(&targets)
+            .map_err(|e| e.to_string())?;
         points.push((period.to_string(), kpi));
     }
     let values: Vec<f64> = points.iter().filter_map(|(_, k)| k.value()).collect();
@@ -731,7 +755,10 @@ fn kpi_section(
     spec.targets = targets;
     let inputs = ScorecardInputs::new(responses, orders, &[], &[]);
     let cards = scorecards(&inputs, &spec).map_err(|e| e.to_string())?;
-    note(&format!("report: kpis: {} months, scorecard of {quarter}", points.len()));
+    note(&format!(
+        "report: kpis: {} months, scorecard of {quarter}",
+        points.len()
+    ));
     let svg = charts::scorecard(&cards).map_err(|e| e.to_string())?;
     page.chart("scorecard", svg, 200)?;
     Ok(())

@@ -27,8 +27,7 @@ use crate::segment::SegmentError;
 /// );
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, thiserror::Error)]
-#[error("chart `{chart}`: {kind}")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ChartError {
     chart: &'static str,
     kind: ChartErrorKind,
@@ -47,6 +46,20 @@ impl ChartError {
     /// What went wrong.
     pub fn kind(&self) -> &ChartErrorKind {
         &self.kind
+    }
+}
+
+impl std::fmt::Display for ChartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "chart `{}`: {}", self.chart, self.kind)
+    }
+}
+
+/// The message names the chart and the kind; the cause, if any, is the kind's
+/// (a [`PredictError`] or a [`SegmentError`]), so it is printed once.
+impl std::error::Error for ChartError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&self.kind)
     }
 }
 

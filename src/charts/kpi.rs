@@ -219,7 +219,7 @@ pub fn kpi_series(points: &[(String, Kpi)], warnings: &[Assessment]) -> Result<S
     }
     layer.close();
     // The confidence band: one polygon per run of consecutive points with an interval.
-    layer.open("band");
+    layer.open("bands");
     let mut run: Vec<(usize, f64, f64)> = Vec::new();
     let band_fill = PALETTE.ramp[1].hex();
     let flush = |run: &mut Vec<(usize, f64, f64)>, layer: &mut Layer| {
