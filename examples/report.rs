@@ -379,15 +379,15 @@ fn build() -> Result<Built, String> {
     page.paragraph(&format!(
         "The same base segmented as of {previous_day} (before) and {as_of} (after)."
     ));
-    for (name, dimension) in [
-        ("transitions_tier", Dimension::Tier),
-        ("transitions_rfm", Dimension::RfmSegment),
-        ("transitions_vip", Dimension::VipLevel),
+    for (name, label, dimension) in [
+        ("transitions_tier", "tier", Dimension::Tier),
+        ("transitions_rfm", "RFM segment", Dimension::RfmSegment),
+        ("transitions_vip", "VIP level", Dimension::VipLevel),
     ] {
         let moves = transitions(&earlier, &segmentation, &dimension).map_err(|e| e.to_string())?;
         let moved: u64 = moves.moves().map(|c| c.count).sum();
         note(&format!(
-            "report: transitions of {dimension:?}: {moved} customers moved"
+            "report: transitions of {label}: {moved} customers moved"
         ));
         let svg = charts::transition_matrix(&moves).map_err(|e| e.to_string())?;
         page.chart(name, svg, 200)?;
@@ -665,7 +665,7 @@ fn plan_section(
     ));
     let mut per_action: BTreeMap<String, (usize, BTreeMap<String, usize>)> = BTreeMap::new();
     for action in &plan.actions {
-        let entry = per_action.entry(action.action.to_string()).or_default();
+        let entry = per_action.entry(action.action.clone()).or_default();
         entry.0 += 1;
         let channel = action
             .channel

@@ -70,9 +70,10 @@ pub fn segment_distribution(
         .map_err(|source| ChartError::new(CHART, ChartErrorKind::Segment { source }))?;
     let what = dimension_label(dimension);
     let labelled: u64 = summary.iter().map(|g| g.customers).sum();
+    let article = if what.starts_with("RFM") { "an" } else { "a" };
     let title = format!("Customers and net revenue per {what}");
     let subtitle = format!(
-        "as of {} · n = {} customers with a {what}, of {} · net revenue in {}",
+        "as of {} · n = {} customers with {article} {what}, of {} · net revenue in {}",
         segmentation.as_of(),
         count(labelled),
         count(segmentation.len() as u64),
@@ -82,7 +83,7 @@ pub fn segment_distribution(
         return Ok(no_data(
             &title,
             &subtitle,
-            &format!("no customer has a {what}"),
+            &format!("no customer has {article} {what}"),
         ));
     }
     let rows = summary.len();

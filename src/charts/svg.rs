@@ -390,7 +390,7 @@ pub(crate) fn frame(
             let mut plot = ChartBuilder::on(&area)
                 .x_label_area_size(axes.x_label_area)
                 .y_label_area_size(axes.y_label_area)
-                .margin_right(12)
+                .margin_right(32)
                 .margin_top(6)
                 .build_cartesian_2d(axes.x.clone(), axes.y.clone())
                 .map_err(|e| fail(&e))?;

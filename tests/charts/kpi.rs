@@ -212,4 +212,3 @@ fn the_scorecard_has_one_mark_per_kpi_with_its_verdict() {
     );
     assert!(chart.says(&cards.service.csat.to_string()));
 }
-

@@ -3,6 +3,9 @@
 //! same input gives the same bytes; empty input gives a chart that says "no data"; every
 //! error names its chart and says what was expected.
 
+// Exact comparisons are the point: a mark's value is the number the chart was given.
+#![allow(clippy::float_cmp)]
+
 mod kpi;
 mod predict;
 mod segments;
@@ -27,11 +30,10 @@ pub(crate) struct Mark {
 
 impl Mark {
     pub(crate) fn get(&self, key: &str) -> &str {
-        self.data
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or_else(|| panic!("mark without `data-{key}`: {:?}", self.data))
+        match self.data.iter().find(|(k, _)| k == key) {
+            Some((_, v)) => v,
+            None => panic!("mark without `data-{key}`: {:?}", self.data),
+        }
     }
 
     pub(crate) fn number(&self, key: &str) -> f64 {
@@ -156,4 +158,39 @@ pub(crate) fn empty_shop() -> Segmentation {
     );
     let (segmenter, _) = config.segmenter(Currency::CNY).unwrap();
     segmenter.run(&facts.into_table()).unwrap()
+}
+
+/// The charts read every stage's outputs, and nothing reads the charts: no file of
+/// `src/` outside `src/charts/` names `crate::charts`, and no chart names
+/// `crate::config` (the composition root).
+#[test]
+fn nothing_imports_the_charts_and_the_charts_import_no_config() {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        entries.sort();
+        for path in entries {
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let charts = src.join("charts");
+    let mut files = Vec::new();
+    walk(&src, &mut files);
+    assert!(files.iter().filter(|f| f.starts_with(&charts)).count() >= 6);
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        let code = text.split("#[cfg(test)]\nmod tests").next().unwrap();
+        if file.starts_with(&charts) {
+            assert!(!code.contains("crate::config"), "{}", file.display());
+        } else if !file.ends_with("lib.rs") {
+            assert!(!code.contains("crate::charts"), "{}", file.display());
+        }
+    }
 }

@@ -17,18 +17,19 @@ fn as_of() -> NaiveDate {
 fn segment_bars_have_one_bar_per_group_and_panel_in_table_order() {
     let segmentation = shop(as_of());
     for (dimension, what) in [
-        (Dimension::Tier, "tier"),
-        (Dimension::Stage, "lifecycle stage"),
-        (Dimension::RfmSegment, "RFM segment"),
+        (Dimension::Tier, "a tier"),
+        (Dimension::Stage, "a lifecycle stage"),
+        (Dimension::RfmSegment, "an RFM segment"),
     ] {
+        let noun = what.split_once(' ').unwrap().1;
         let summary = segmentation.summary(&dimension).unwrap();
         let labelled: u64 = summary.iter().map(|g| g.customers).sum();
         let chart = parse(&segment_distribution(&segmentation, &dimension).unwrap());
         assert_labelled(
             &chart,
-            &format!("Customers and net revenue per {what}"),
+            &format!("Customers and net revenue per {noun}"),
             &["customers", "net revenue (CNY)"],
-            &format!("n = {labelled} customers with a {what}, of 40"),
+            &format!("n = {labelled} customers with {what}, of 40"),
         );
         assert_eq!(chart.marks.len(), 2 * summary.len(), "{what}");
         let customers = chart.marks_where("panel", "customers");
