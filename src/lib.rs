@@ -66,6 +66,7 @@
 //! | [`plan`] | the maintenance-action planner: an action catalogue, playbooks over the rules engine, event / inactivity / calendar triggers, contact policy (consent, channel choice, caps, quiet hours, cooldowns, one message per purpose, budgets, priority and CLV), risk levels, control groups, and the day's `Plan` |
 //! | [`service`] | inquiry, after-sales and complaint cases as state machines replayed from events, SLA clocks in calendar or business hours, escalation, follow-ups for the planner, feedback, root causes |
 //! | [`kpi`] | KPI values with their sample, interval, target and verdict; survey, order and case KPIs; team and per-person scorecards; intervals and sample sizes; playbook lift; early warning; reporting periods |
+//! | `charts` (feature `charts`) | SVG charts of the outputs above: segment bars, the RFM heat map, transitions, BG/NBD matrices and model checks, KPI series and scorecards |
 //! | [`config`] | [`Config`]: the company's policy document, one section per stage (`facts`, `segment`, `plan`, `service`, `kpi`); [`Config::reference()`] holds the source policy's defaults |
 //!
 //! Errors: each domain has its own type, next to its code ([`MoneyError`],
@@ -154,6 +155,9 @@ pub mod service;
 pub mod kpi;
 
 pub mod plan;
+
+#[cfg(feature = "charts")]
+pub mod charts;
 
 // ---- the composition root: the company's policy document -----------------------
 pub mod config;

@@ -22,3 +22,7 @@ mod kpi;
 
 // planning
 mod plan;
+
+// charts
+#[cfg(feature = "charts")]
+mod charts;
