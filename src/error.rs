@@ -72,6 +72,10 @@ pub enum Error {
     /// A KPI input or target was rejected.
     #[error(transparent)]
     Kpi(#[from] KpiError),
+    /// A chart could not be drawn from its input (feature `charts`).
+    #[cfg(feature = "charts")]
+    #[error(transparent)]
+    Chart(#[from] crate::charts::ChartError),
 }
 
 #[cfg(test)]

@@ -118,7 +118,10 @@
 //!
 //! # Crate features
 //!
-//! None: everything is always compiled. The dependencies are serde, chrono (without its
+//! - `charts` (off by default): SVG charts of the outputs ([`charts`]), drawn with
+//!   plotters' SVG backend only (no font files, no system look-ups).
+//!
+//! Everything else is always compiled. The dependencies are serde, chrono (without its
 //! clock), chrono-tz, thiserror, rust_decimal and rustc-hash.
 
 #![forbid(unsafe_code)]

@@ -189,7 +189,8 @@ fn nothing_imports_the_charts_and_the_charts_import_no_config() {
         let code = text.split("#[cfg(test)]\nmod tests").next().unwrap();
         if file.starts_with(&charts) {
             assert!(!code.contains("crate::config"), "{}", file.display());
-        } else if !file.ends_with("lib.rs") {
+        } else if !file.ends_with("lib.rs") && !file.ends_with("src/error.rs") {
+            // `lib.rs` declares the module and `error.rs` wraps every domain's error.
             assert!(!code.contains("crate::charts"), "{}", file.display());
         }
     }

@@ -10,7 +10,7 @@
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
-cargo build --release --examples --quiet || { echo "probes: cargo build --release --examples failed" >&2; exit 1; }
+cargo build --release --examples --features charts --quiet || { echo "probes: cargo build --release --examples --features charts failed" >&2; exit 1; }
 bin="${CARGO_TARGET_DIR:-target}/release/examples"
 data=tests/data/probes
 scratch="$(mktemp -d)"
@@ -90,6 +90,9 @@ probe "segment: byte-order mark" 0 stdout \
 probe "segment: quoted amount" 0 stdout \
   "7,11,1,1199.50,0.000000,5,1,5,New Customers,mid_value_active,new" \
   -- segment --orders "$data/quoted_amount.csv" "${as_of[@]}"
+probe "segment: more decimal places than the currency" 1 stderr \
+  "$data/decimal_places.csv:2: column 4 (\`amount\`): amount \`1.234\` has more decimal places than \`CNY\` allows (2)" \
+  -- segment --orders "$data/decimal_places.csv" "${as_of[@]}"
 probe "segment: duplicate order id" 1 stderr \
   "segment: error: $data/duplicate_order.csv:4: duplicate order id \`1\` (first on line 2): expected each order once" \
   -- segment --orders "$data/duplicate_order.csv" "${as_of[@]}"
@@ -195,6 +198,11 @@ pipe_probe "kpi | head -1" "-n 1" -- kpi
 # ---- the others -----------------------------------------------------------------------
 probe "rules_segments: --help" 0 stdout "usage:" -- rules_segments --help
 probe "generate_data: --help" 0 stdout "usage:" -- generate_data --help
+
+# ---- report (feature `charts`) --------------------------------------------------------
+probe "report: --help" 0 stdout "report: the daily job on the shop shipped in examples/data/" -- report --help
+probe "report: unknown option" 2 stderr "report: error: unknown option \`--bogus\`" -- report --bogus
+probe "report: writes the page" 0 stdout "$scratch/page.html" -- report --out "$scratch/page.html"
 
 echo "probes: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]
