@@ -899,6 +899,24 @@ fn dated_batch_sums_beyond_64_bits_exactly() {
     assert_eq!(text(&minor), text(&single));
     assert_eq!(batch.monetary()[0].to_string(), "138350580552821637.30");
     assert_eq!(batch.refunded()[2].to_string(), "138350580552821637.18");
+
+    // Every amount within 64 bits (the 24-byte records), totals beyond: the customer
+    // is summed again exactly.
+    let fen = vec![big, 5, big, big, -big, -big, -3];
+    let money: Vec<Money> = fen
+        .iter()
+        .map(|f| Money::new(Decimal::new(*f, 2), Currency::CNY))
+        .collect();
+    let mut single = Aggregator::new(options);
+    for ((customer, date), amount) in customers.iter().zip(&dates).zip(&money) {
+        fold_dated(&mut single, *customer, *date, *amount);
+    }
+    let single = single.into_table();
+    let batch = FactsTable::from_dated_events(&options, &customers, &dates, &money).unwrap();
+    let minor = FactsTable::from_dated_minor_units(&options, &customers, &dates, &fen).unwrap();
+    assert_eq!(text(&batch), text(&single));
+    assert_eq!(text(&minor), text(&single));
+    assert_eq!(batch.monetary()[0].to_string(), "138350580552821637.30");
 }
 
 #[test]

@@ -42,20 +42,23 @@ impl FactsTable {
     /// # Cost
     ///
     /// No hash map, no per-customer allocation and no `Decimal` arithmetic per row.
-    /// One pass checks the rows in input order, finds which id bits vary and the
-    /// largest scale of the amounts; a second counts the kept rows per part; a scatter
-    /// moves each kept row, as a 24-byte `(customer, amount, day, scale)` record with
-    /// the amount as an integer at the batch's scale, into a part by its top varying
-    /// id bits (about 4,096 rows a part, so a part fits in cache), keeping input
-    /// order; each part is sorted stably by id in cache with an MSD radix sort (8-bit
-    /// digits, digits every id shares skipped); then each customer's run is summed in
-    /// integers (checked; a run whose total leaves the 64-bit range is folded again
-    /// exactly in `Decimal` with the aggregator's per-event rule) and written into the
-    /// columns, in customer-id order. The exact `Decimal` totals keep the largest
-    /// scale of the amounts they sum, as `Decimal` addition does. Amounts too large
-    /// for one 64-bit scale (beyond about 9.2 × 10¹⁸ units of the finest scale in
-    /// the batch) are folded by the streaming aggregator instead: same table. Memory
-    /// beyond the table: 24 bytes per kept row, plus a scratch part.
+    /// One pass checks the rows in input order, finds which id bits vary, the largest
+    /// scale of the amounts and the earliest day; a second counts the kept rows per
+    /// part; a scatter moves each kept row, as a record with the amount as an integer
+    /// at the batch's scale, into a part by its top varying id bits (about 4,096 rows
+    /// a part, so a part fits in cache), keeping input order; each part is sorted
+    /// stably by id in cache with an MSD radix sort (8-bit digits, digits every id
+    /// shares skipped); then each customer's run is summed in integers (checked; a
+    /// run whose total leaves the 64-bit range is folded again exactly in `Decimal`
+    /// with the aggregator's per-event rule) and written into the columns, in
+    /// customer-id order. The exact `Decimal` totals keep the largest scale of the
+    /// amounts they sum, as `Decimal` addition does.
+    ///
+    /// A record takes 16 bytes when every amount has the batch's scale and is below
+    /// 2³⁹ units of it (5.4 × 10⁹ `CNY`) and the days span less than 2²⁴ (the usual
+    /// case); 24 bytes with a 64-bit amount and its own scale; 32 bytes carrying the
+    /// `Decimal` itself for amounts beyond one 64-bit scale. Memory beyond the table:
+    /// one record per kept row, plus a scratch part.
     ///
     /// [`FactsTable::from_dated_minor_units`] skips the `Decimal` columns altogether.
     ///
@@ -151,13 +154,7 @@ impl FactsTable {
         let columns = Columns::new(options, customers, dates, amounts, minor)?;
         let chunks = row_chunks(customers.len(), batch.threads.get());
         let scan = columns.scan_all(&chunks)?;
-        if scan.magnitudes.fit_i64(scan.scale) {
-            columns.build::<i64>(*batch, &chunks, &scan)
-        } else {
-            // Amounts too large for one 64-bit scale are carried and summed as they
-            // are, in `Decimal`.
-            columns.build::<Decimal>(*batch, &chunks, &scan)
-        }
+        columns.build_with(*batch, &chunks, &scan)
     }
 
     /// The facts table of a batch of dated events whose amounts are integers in the
@@ -259,7 +256,7 @@ impl FactsTable {
         let columns = Columns::new(options, customers, dates, amounts, u32::from(minor))?;
         let chunks = row_chunks(customers.len(), batch.threads.get());
         let scan = columns.scan_all(&chunks)?;
-        columns.build::<i64>(*batch, &chunks, &scan)
+        columns.build_with(*batch, &chunks, &scan)
     }
 }
 
@@ -349,9 +346,9 @@ trait Amount: Copy + Send + Sync {
     /// it does not fit an `i64` there (the scan checks first that every amount fits).
     fn at_scale(self, scale: u32) -> Option<i64>;
     /// The amount as money, for messages.
-    fn money(self, currency: Currency, minor: u32) -> Money;
-    /// The amount as a `Decimal` (`Money` input only needs it).
-    fn decimal(self) -> Decimal;
+    fn money(self, currency: Currency, minor: u32) -> Option<Money>;
+    /// The amount as a `Decimal`; `own` is its scale (an integer's minor units).
+    fn decimal(self, own: u32) -> Option<Decimal>;
 }
 
 impl Amount for Money {
@@ -380,12 +377,12 @@ impl Amount for Money {
         i64::try_from(self.amount.mantissa().checked_mul(i128::from(*power))?).ok()
     }
 
-    fn money(self, _currency: Currency, _minor: u32) -> Money {
-        self
+    fn money(self, _currency: Currency, _minor: u32) -> Option<Money> {
+        Some(self)
     }
 
-    fn decimal(self) -> Decimal {
-        self.amount
+    fn decimal(self, _own: u32) -> Option<Decimal> {
+        Some(self.amount)
     }
 }
 
@@ -405,14 +402,12 @@ impl Amount for i64 {
         Some(self)
     }
 
-    fn money(self, currency: Currency, minor: u32) -> Money {
-        Money::new(Decimal::new(self, minor), currency)
+    fn money(self, currency: Currency, minor: u32) -> Option<Money> {
+        Some(Money::new(Decimal::try_new(self, minor).ok()?, currency))
     }
 
-    fn decimal(self) -> Decimal {
-        // Integers of minor units always take the `i64` records; this is their value
-        // in minor units, for completeness.
-        Decimal::from(self)
+    fn decimal(self, own: u32) -> Option<Decimal> {
+        Decimal::try_new(self, own).ok()
     }
 }
 
@@ -466,6 +461,13 @@ impl Magnitudes {
         self.0.iter().rposition(|m| *m > 0).map_or(0, |s| s as u32)
     }
 
+    /// Whether every amount seen has scale `scale` and a magnitude below `2^bits`.
+    fn all_at_below(&self, scale: u32, bits: u32) -> bool {
+        self.0.iter().enumerate().all(|(own, largest)| {
+            *largest == 0 || (own as u32 == scale && *largest < (1_u128 << bits))
+        })
+    }
+
     /// Whether every amount seen fits an `i64` at `scale`, and so does its
     /// negation, with room for the scale's power of ten.
     fn fit_i64(&self, scale: u32) -> bool {
@@ -490,6 +492,8 @@ struct Scan {
     /// The scale every amount is read at.
     scale: u32,
     magnitudes: Magnitudes,
+    /// The earliest kept day (`i32::MAX` when nothing is kept).
+    min_day: i32,
 }
 
 /// The input columns and what every pass needs to read them.
@@ -546,6 +550,7 @@ impl<'a, A: Amount> Columns<'a, A> {
             skips: false,
             scale: 0,
             magnitudes: Magnitudes::new(),
+            min_day: i32::MAX,
         };
         for scanned in run_each(chunks.to_vec(), |rows| self.scan(rows)) {
             let (first, chunk) = scanned?;
@@ -554,6 +559,7 @@ impl<'a, A: Amount> Columns<'a, A> {
             }
             scan.skips |= chunk.skips;
             scan.magnitudes.merge(&chunk.magnitudes);
+            scan.min_day = scan.min_day.min(chunk.min_day);
         }
         scan.scale = scan.magnitudes.scale().max(self.minor.min(28));
         Ok(scan)
@@ -569,6 +575,7 @@ impl<'a, A: Amount> Columns<'a, A> {
             skips: false,
             scale: 0,
             magnitudes: Magnitudes::new(),
+            min_day: i32::MAX,
         };
         let (Some(customers), Some(dates), Some(amounts)) = (
             self.customers.get(rows.clone()),
@@ -587,7 +594,9 @@ impl<'a, A: Amount> Columns<'a, A> {
                     row: base + offset,
                     error: Box::new(error),
                 })?;
-            if day_of_date(*date) <= self.clock.as_of_day {
+            let day = day_of_date(*date);
+            if day <= self.clock.as_of_day {
+                scan.min_day = scan.min_day.min(day);
                 scan.varying |= customer.0 ^ *first_id.get_or_insert(customer.0);
                 let (scale, magnitude) = amount.scale_and_magnitude(self.minor);
                 scan.magnitudes.note(scale, magnitude);
@@ -632,14 +641,14 @@ impl<'a, A: Amount> Columns<'a, A> {
     }
 
     /// Moves the kept rows of `rows`, in order, into `regions` (one a part, each
-    /// exactly as long as the chunk's count for it).
-    /// `false` when a row could not be placed (a bookkeeping error).
-    fn scatter<V: Value>(
+    /// exactly as long as the chunk's count for it); `false` when a row could not be
+    /// placed (a bookkeeping error).
+    fn scatter<R: Record>(
         &self,
         rows: Range<usize>,
-        mut regions: Vec<&mut [EventRecord<V>]>,
+        mut regions: Vec<&mut [R]>,
         split: Split,
-        scale: u32,
+        layout: Layout,
     ) -> bool {
         let (Some(customers), Some(dates), Some(amounts)) = (
             self.customers.get(rows.clone()),
@@ -653,33 +662,59 @@ impl<'a, A: Amount> Columns<'a, A> {
                 continue;
             };
             let (own_scale, _) = amount.scale_and_magnitude(self.minor);
-            let (Some(region), Some(amount)) = (
+            let (Some(region), Some(record)) = (
                 regions.get_mut(split.part(customer.0)),
-                V::of(*amount, scale),
+                R::new(customer.0, *amount, day, own_scale, layout),
             ) else {
                 return false;
             };
             let Some((out, tail)) = std::mem::take(region).split_first_mut() else {
                 return false;
             };
-            *out = EventRecord {
-                customer: customer.0,
-                amount,
-                day,
-                scale: own_scale as u8,
-            };
+            *out = record;
             *region = tail;
         }
         true
     }
 
-    /// Passes 2 to 5: count the kept rows per part, scatter them, sort each part by
-    /// id, fold each customer's run into the columns.
-    fn build<V: Value>(
+    /// The bulk path with the smallest record that holds the batch: 16 bytes when
+    /// every amount has the batch's scale and fits 40 bits and the days span less
+    /// than 2²⁴; 24 bytes with a 64-bit amount; else the `Decimal` itself.
+    fn build_with(
         &self,
         batch: BatchOptions,
         chunks: &[Range<usize>],
         scan: &Scan,
+    ) -> Result<FactsTable, BatchError> {
+        let as_of_day = self.clock.as_of_day;
+        let layout = Layout {
+            scale: scan.scale,
+            as_of_day,
+        };
+        let span = i64::from(as_of_day) - i64::from(scan.min_day.min(as_of_day));
+        if scan
+            .magnitudes
+            .all_at_below(scan.scale, Packed::AMOUNT_BITS - 1)
+            && span < (1_i64 << Packed::AGE_BITS)
+        {
+            self.build::<Packed>(batch, chunks, scan, layout)
+        } else if scan.magnitudes.fit_i64(scan.scale) {
+            self.build::<Wide<i64>>(batch, chunks, scan, layout)
+        } else {
+            // Amounts too large for one 64-bit scale are carried and summed as they
+            // are, in `Decimal`.
+            self.build::<Wide<Decimal>>(batch, chunks, scan, layout)
+        }
+    }
+
+    /// Passes 2 to 5: count the kept rows per part, scatter them, sort each part by
+    /// id, fold each customer's run into the columns.
+    fn build<R: Record>(
+        &self,
+        batch: BatchOptions,
+        chunks: &[Range<usize>],
+        scan: &Scan,
+        layout: Layout,
     ) -> Result<FactsTable, BatchError> {
         let threads = batch.threads.get();
         let n_rows = self.customers.len();
@@ -701,11 +736,11 @@ impl<'a, A: Amount> Columns<'a, A> {
         starts.push(total);
 
         // Each chunk scatters its kept rows into its own region of each part.
-        let mut events = vec![EventRecord::<V>::default(); total];
-        let mut regions: Vec<Vec<&mut [EventRecord<V>]>> = (0..chunks.len())
+        let mut events = vec![R::default(); total];
+        let mut regions: Vec<Vec<&mut [R]>> = (0..chunks.len())
             .map(|_| Vec::with_capacity(n_parts))
             .collect();
-        let mut rest: &mut [EventRecord<V>] = &mut events;
+        let mut rest: &mut [R] = &mut events;
         for part in 0..n_parts {
             for (chunk_regions, chunk_counts) in regions.iter_mut().zip(&counts) {
                 let len = chunk_counts
@@ -726,7 +761,7 @@ impl<'a, A: Amount> Columns<'a, A> {
         drop(counts);
         let placed = run_each(
             chunks.iter().cloned().zip(regions).collect(),
-            |(rows, regions)| self.scatter(rows, regions, split, scan.scale),
+            |(rows, regions)| self.scatter(rows, regions, split, layout),
         );
         if placed.contains(&false) {
             return Err(BatchError::Inconsistent {
@@ -742,8 +777,7 @@ impl<'a, A: Amount> Columns<'a, A> {
         let folded = run_each(groups, |(group, parts)| {
             let customers = sort_parts(group, &parts, split.shift);
             let mut table = FactsTable::with_core_capacity(*self.options, customers);
-            self.fold_runs(group, scan.scale, &mut table)
-                .map(|()| table)
+            self.fold_runs(group, layout, &mut table).map(|()| table)
         });
         drop(events);
         let mut folded = folded.into_iter();
@@ -758,23 +792,23 @@ impl<'a, A: Amount> Columns<'a, A> {
 
     /// Folds each customer's run of sorted `events` in order into `table`; the first
     /// customer whose totals overflow stops the fold with its overflowing row.
-    fn fold_runs<V: Value>(
+    fn fold_runs<R: Record>(
         &self,
-        events: &[EventRecord<V>],
-        scale: u32,
+        events: &[R],
+        layout: Layout,
         table: &mut FactsTable,
     ) -> Result<(), BatchError> {
         let window_days = self.options.frequency_window_days();
         let window_start = window_days.map(|w| i64::from(self.clock.as_of_day) - i64::from(w));
         let dates = DayDates::for_rows(self.clock.as_of_day, events.len());
-        for run in events.chunk_by(|a, b| a.customer == b.customer) {
+        for run in events.chunk_by(|a, b| a.customer() == b.customer()) {
             let Some(first) = run.first() else {
                 continue;
             };
-            let customer = CustomerId(first.customer);
-            let partial = match V::fold_fast(run, scale, window_start) {
+            let customer = CustomerId(first.customer());
+            let partial = match fold_integers(run, layout, window_start) {
                 Some(partial) => partial,
-                None => self.fold_decimals(run, scale)?,
+                None => self.fold_decimals(run, layout)?,
             };
             table.push_partial(customer, &partial, self.clock, &dates);
         }
@@ -784,32 +818,28 @@ impl<'a, A: Amount> Columns<'a, A> {
     /// A run whose integer totals overflow, folded again exactly in `Decimal` with
     /// the aggregator's per-event rule: its facts, or the overflowing row's error.
     #[cold]
-    fn fold_decimals<V: Value>(
+    fn fold_decimals<R: Record>(
         &self,
-        run: &[EventRecord<V>],
-        scale: u32,
+        run: &[R],
+        layout: Layout,
     ) -> Result<PartialFacts, BatchError> {
         let window_days = self.options.frequency_window_days();
         let mut partial = PartialFacts::default();
         for (index, event) in run.iter().enumerate() {
-            let amount =
-                event
-                    .amount
-                    .original(event.scale, scale)
-                    .ok_or(BatchError::Inconsistent {
-                        stage: "folding a customer's amounts again exactly",
-                    })?;
-            let dated = if event.amount.is_refund() {
+            let amount = event.original(layout).ok_or(BatchError::Inconsistent {
+                stage: "folding a customer's amounts again exactly",
+            })?;
+            let dated = if event.is_refund() {
                 // Negating a `Decimal` flips its sign bit: it cannot overflow.
                 DatedEvent::Refund { amount: -amount }
             } else {
                 DatedEvent::Purchase {
-                    day: event.day,
+                    day: event.day(layout),
                     amount,
                 }
             };
             if let Err(error) = partial.apply_dated(dated, self.clock, window_days) {
-                return Err(self.overflow(event.customer, index, error));
+                return Err(self.overflow(event.customer(), index, error));
             }
         }
         Ok(partial)
@@ -828,13 +858,15 @@ impl<'a, A: Amount> Columns<'a, A> {
             .enumerate()
             .filter(|(_, ((id, date), _))| id.0 == customer && self.kept(**date).is_some())
             .nth(index);
-        let Some((row, ((id, date), amount))) = found else {
+        let Some((row, ((id, date), money))) = found.and_then(|(row, ((id, date), amount))| {
+            Some((row, ((id, date), amount.money(currency, self.minor)?)))
+        }) else {
             return BatchError::Inconsistent {
                 stage: "finding the row of an overflowing amount",
             };
         };
         let (Classified::Purchase(record) | Classified::Refund(record, _)) =
-            classify(*id, *date, amount.money(currency, self.minor));
+            classify(*id, *date, money);
         BatchError::Row {
             row,
             error: Box::new(RecordError::new(
@@ -846,13 +878,13 @@ impl<'a, A: Amount> Columns<'a, A> {
     }
 }
 
-/// One customer's run of sorted events folded in integers at `scale`, or `None` when
-/// a total leaves the `i64` range. `window_start` is the last day *before* the
-/// frequency window (`None`: all time).
+/// One customer's run of sorted events folded in integers at the batch's scale, or
+/// `None` when a record holds no integer or a total leaves the `i64` range.
+/// `window_start` is the last day *before* the frequency window (`None`: all time).
 #[inline]
-fn fold_integers(
-    run: &[EventRecord<i64>],
-    scale: u32,
+fn fold_integers<R: Record>(
+    run: &[R],
+    layout: Layout,
     window_start: Option<i64>,
 ) -> Option<PartialFacts> {
     let mut monetary = 0_i64;
@@ -865,19 +897,22 @@ fn fold_integers(
     let mut first_day = i32::MAX;
     let mut last_day = i32::MIN;
     for event in run {
-        monetary = monetary.checked_add(event.amount)?;
-        monetary_scale = monetary_scale.max(event.scale);
-        if event.amount < 0 {
-            refunded = refunded.checked_sub(event.amount)?;
-            refunded_scale = refunded_scale.max(event.scale);
+        let amount = event.integer()?;
+        let own = event.own_scale(layout);
+        monetary = monetary.checked_add(amount)?;
+        monetary_scale = monetary_scale.max(own);
+        if amount < 0 {
+            refunded = refunded.checked_sub(amount)?;
+            refunded_scale = refunded_scale.max(own);
             refunds = refunds.saturating_add(1);
         } else {
+            let day = event.day(layout);
             purchases = purchases.saturating_add(1);
             in_window = in_window.saturating_add(u32::from(
-                window_start.map_or(true, |start| i64::from(event.day) > start),
+                window_start.map_or(true, |start| i64::from(day) > start),
             ));
-            first_day = first_day.min(event.day);
-            last_day = last_day.max(event.day);
+            first_day = first_day.min(day);
+            last_day = last_day.max(day);
         }
     }
     Some(PartialFacts {
@@ -888,8 +923,8 @@ fn fold_integers(
         in_window,
         refunds,
         cancelled: 0,
-        monetary: decimal_at(monetary, scale, monetary_scale)?,
-        refunded: decimal_at(refunded, scale, refunded_scale)?,
+        monetary: decimal_at(monetary, layout.scale, monetary_scale)?,
+        refunded: decimal_at(refunded, layout.scale, refunded_scale)?,
         interactions: None,
     })
 }
@@ -937,14 +972,14 @@ impl Split {
 
 /// Splits the scattered `events` into `n_groups` runs of consecutive parts of about
 /// as many rows each, with each group's part starts (relative to the group).
-type Groups<'e, V> = Vec<(&'e mut [EventRecord<V>], Vec<usize>)>;
+type Groups<'e, R> = Vec<(&'e mut [R], Vec<usize>)>;
 
-fn group_parts<'e, V>(
-    events: &'e mut [EventRecord<V>],
+fn group_parts<'e, R>(
+    events: &'e mut [R],
     starts: &[usize],
     n_groups: usize,
     total: usize,
-) -> Result<Groups<'e, V>, BatchError> {
+) -> Result<Groups<'e, R>, BatchError> {
     let n_parts = starts.len().saturating_sub(1);
     let mut bounds = vec![0_usize];
     for group in 1..n_groups {
@@ -958,7 +993,7 @@ fn group_parts<'e, V>(
     }
     bounds.push(n_parts);
     let mut groups = Vec::with_capacity(n_groups);
-    let mut rest: &mut [EventRecord<V>] = events;
+    let mut rest: &mut [R] = events;
     for pair in bounds.windows(2) {
         let grouping = BatchError::Inconsistent {
             stage: "grouping the parts for the threads",
@@ -982,11 +1017,7 @@ fn group_parts<'e, V>(
 
 /// Sorts each part of `events` (`parts` holds their starts and the end) stably by
 /// id, and counts the customers (runs of equal ids) while the part is in cache.
-fn sort_parts<V: Copy + Default>(
-    events: &mut [EventRecord<V>],
-    parts: &[usize],
-    shift: u32,
-) -> usize {
+fn sort_parts<R: Record>(events: &mut [R], parts: &[usize], shift: u32) -> usize {
     let largest = parts
         .windows(2)
         .map(|pair| match pair {
@@ -995,101 +1026,232 @@ fn sort_parts<V: Copy + Default>(
         })
         .max()
         .unwrap_or(0);
-    let mut scratch = vec![EventRecord::<V>::default(); largest];
+    let mut scratch = vec![R::default(); largest];
     let mut customers = 0;
     for pair in parts.windows(2) {
         if let [a, b] = pair {
             if let (Some(part), Some(scratch)) = (events.get_mut(*a..*b), scratch.get_mut(..b - a))
             {
                 msd_sort(part, scratch, shift);
-                customers += part.chunk_by(|x, y| x.customer == y.customer).count();
+                customers += part.chunk_by(|x, y| x.customer() == y.customer()).count();
             }
         }
     }
     customers
 }
 
-/// What the columnar path sorts: a kept row's customer, amount, day number and the
-/// amount's own scale (24 bytes with an `i64` amount).
+/// How the records of one batch read: its scale and its `as_of` day.
+#[derive(Clone, Copy, Debug)]
+struct Layout {
+    /// The scale every integer amount is at.
+    scale: u32,
+    /// The `as_of` day number.
+    as_of_day: i32,
+}
+
+/// What the columnar path sorts: one kept row, keyed by its customer id.
+trait Record: Copy + Default + Send + Sync {
+    /// The record of a kept row (`own_scale`: its amount's scale), or `None` when
+    /// the amount does not fit the record (the scan checks first that all do).
+    fn new<A: Amount>(
+        customer: u64,
+        amount: A,
+        day: i32,
+        own_scale: u32,
+        layout: Layout,
+    ) -> Option<Self>;
+    /// The customer id.
+    fn customer(&self) -> u64;
+    /// The day number.
+    fn day(&self, layout: Layout) -> i32;
+    /// The amount as an integer at the batch's scale, if the record holds one.
+    fn integer(&self) -> Option<i64>;
+    /// The amount's own scale.
+    fn own_scale(&self, layout: Layout) -> u8;
+    /// Whether the row is a refund (a negative amount).
+    fn is_refund(&self) -> bool;
+    /// The amount exactly as it came in.
+    fn original(&self, layout: Layout) -> Option<Decimal>;
+}
+
+/// The 16-byte record of a batch whose amounts all have its scale and fit 40 bits
+/// (±5.4 × 10¹¹ units of the scale) and whose days span less than 2²⁴: the amount
+/// in the top 40 bits of `packed`, the days before `as_of` in the low 24.
 #[derive(Clone, Copy, Debug, Default)]
-struct EventRecord<V> {
+struct Packed {
+    customer: u64,
+    packed: u64,
+}
+
+impl Packed {
+    const AMOUNT_BITS: u32 = 40;
+    const AGE_BITS: u32 = 24;
+}
+
+impl Record for Packed {
+    #[inline]
+    fn new<A: Amount>(
+        customer: u64,
+        amount: A,
+        day: i32,
+        _own: u32,
+        layout: Layout,
+    ) -> Option<Packed> {
+        let amount = amount.at_scale(layout.scale)?;
+        let age = u64::try_from(i64::from(layout.as_of_day) - i64::from(day)).ok()?;
+        let limit = 1_i64 << (Packed::AMOUNT_BITS - 1);
+        if !(-limit..limit).contains(&amount) || age >= 1 << Packed::AGE_BITS {
+            return None;
+        }
+        Some(Packed {
+            customer,
+            packed: ((amount as u64) << Packed::AGE_BITS) | age,
+        })
+    }
+
+    #[inline]
+    fn customer(&self) -> u64 {
+        self.customer
+    }
+
+    #[inline]
+    fn day(&self, layout: Layout) -> i32 {
+        // The age is below 2^24.
+        layout.as_of_day - (self.packed & ((1 << Packed::AGE_BITS) - 1)) as i32
+    }
+
+    #[inline]
+    fn integer(&self) -> Option<i64> {
+        // An arithmetic shift restores the amount's sign.
+        Some((self.packed as i64) >> Packed::AGE_BITS)
+    }
+
+    #[inline]
+    fn own_scale(&self, layout: Layout) -> u8 {
+        layout.scale as u8
+    }
+
+    #[inline]
+    fn is_refund(&self) -> bool {
+        (self.packed as i64) < 0
+    }
+
+    fn original(&self, layout: Layout) -> Option<Decimal> {
+        Decimal::try_from_i128_with_scale(i128::from(self.integer()?), layout.scale).ok()
+    }
+}
+
+/// The 24- or 32-byte record: a 64-bit amount at the batch's scale (`V = i64`) or the
+/// `Decimal` itself, the day and the amount's own scale.
+#[derive(Clone, Copy, Debug, Default)]
+struct Wide<V> {
     customer: u64,
     amount: V,
     day: i32,
     scale: u8,
 }
 
-/// How a record carries its amount: an integer at the batch's scale (`i64`, summed
-/// in integers), or the `Decimal` itself for amounts beyond one 64-bit scale.
-trait Value: Copy + Default + Send + Sync {
-    /// The record value of an input amount, given the batch's scale.
-    fn of<A: Amount>(amount: A, scale: u32) -> Option<Self>;
-    /// Whether the record is a refund's (a negative amount).
-    fn is_refund(self) -> bool;
-    /// The amount exactly as it came in (at its own scale `own`).
-    fn original(self, own: u8, scale: u32) -> Option<Decimal>;
-    /// A run folded without `Decimal` arithmetic, or `None` to fold it in `Decimal`.
-    fn fold_fast(
-        run: &[EventRecord<Self>],
-        scale: u32,
-        window_start: Option<i64>,
-    ) -> Option<PartialFacts>;
-}
-
-impl Value for i64 {
+impl Record for Wide<i64> {
     #[inline]
-    fn of<A: Amount>(amount: A, scale: u32) -> Option<i64> {
-        amount.at_scale(scale)
+    fn new<A: Amount>(
+        customer: u64,
+        amount: A,
+        day: i32,
+        own: u32,
+        layout: Layout,
+    ) -> Option<Self> {
+        Some(Wide {
+            customer,
+            amount: amount.at_scale(layout.scale)?,
+            day,
+            scale: u8::try_from(own).ok()?,
+        })
     }
 
     #[inline]
-    fn is_refund(self) -> bool {
-        self < 0
+    fn customer(&self) -> u64 {
+        self.customer
     }
 
-    fn original(self, own: u8, scale: u32) -> Option<Decimal> {
-        let down = scale.checked_sub(u32::from(own))?;
+    #[inline]
+    fn day(&self, _layout: Layout) -> i32 {
+        self.day
+    }
+
+    #[inline]
+    fn integer(&self) -> Option<i64> {
+        Some(self.amount)
+    }
+
+    #[inline]
+    fn own_scale(&self, _layout: Layout) -> u8 {
+        self.scale
+    }
+
+    #[inline]
+    fn is_refund(&self) -> bool {
+        self.amount < 0
+    }
+
+    fn original(&self, layout: Layout) -> Option<Decimal> {
+        let down = layout.scale.checked_sub(u32::from(self.scale))?;
         let power = *POWERS_OF_TEN.get(down as usize)?;
-        Decimal::try_from_i128_with_scale(i128::from(self / power), u32::from(own)).ok()
-    }
-
-    #[inline]
-    fn fold_fast(
-        run: &[EventRecord<i64>],
-        scale: u32,
-        window_start: Option<i64>,
-    ) -> Option<PartialFacts> {
-        fold_integers(run, scale, window_start)
+        Decimal::try_from_i128_with_scale(i128::from(self.amount / power), u32::from(self.scale))
+            .ok()
     }
 }
 
-impl Value for Decimal {
+impl Record for Wide<Decimal> {
     #[inline]
-    fn of<A: Amount>(amount: A, _scale: u32) -> Option<Decimal> {
-        Some(amount.decimal())
+    fn new<A: Amount>(
+        customer: u64,
+        amount: A,
+        day: i32,
+        own: u32,
+        _layout: Layout,
+    ) -> Option<Self> {
+        Some(Wide {
+            customer,
+            amount: amount.decimal(own)?,
+            day,
+            scale: u8::try_from(own).ok()?,
+        })
     }
 
     #[inline]
-    fn is_refund(self) -> bool {
-        is_refund(self)
+    fn customer(&self) -> u64 {
+        self.customer
     }
 
-    fn original(self, _own: u8, _scale: u32) -> Option<Decimal> {
-        Some(self)
+    #[inline]
+    fn day(&self, _layout: Layout) -> i32 {
+        self.day
     }
 
-    fn fold_fast(_: &[EventRecord<Decimal>], _: u32, _: Option<i64>) -> Option<PartialFacts> {
+    fn integer(&self) -> Option<i64> {
         None
+    }
+
+    fn own_scale(&self, _layout: Layout) -> u8 {
+        self.scale
+    }
+
+    fn is_refund(&self) -> bool {
+        is_refund(self.amount)
+    }
+
+    fn original(&self, _layout: Layout) -> Option<Decimal> {
+        Some(self.amount)
     }
 }
 
 /// A stable insertion sort by customer id, for short runs.
-fn insertion_sort<V: Copy>(events: &mut [EventRecord<V>]) {
+fn insertion_sort<R: Record>(events: &mut [R]) {
     for end in 1..events.len() {
         let mut at = end;
         while let (Some(before), Some(event)) = (at.checked_sub(1), events.get(at)) {
             match events.get(before) {
-                Some(previous) if previous.customer > event.customer => {
+                Some(previous) if previous.customer() > event.customer() => {
                     events.swap(before, at);
                     at = before;
                 }
@@ -1117,11 +1279,7 @@ fn bucket(id: u64, shift: u32, width: u32) -> usize {
 /// or above `bits_left`: a most-significant-digit radix sort with 8-bit digits
 /// through `scratch` (as long as `events`), skipping digits every event shares, and
 /// the standard library's stable sort for short runs.
-fn msd_sort<V: Copy>(
-    events: &mut [EventRecord<V>],
-    scratch: &mut [EventRecord<V>],
-    bits_left: u32,
-) {
+fn msd_sort<R: Record>(events: &mut [R], scratch: &mut [R], bits_left: u32) {
     const SHORT: usize = 48;
     if bits_left == 0 {
         return;
@@ -1138,7 +1296,7 @@ fn msd_sort<V: Copy>(
         let shift = bits_left - width;
         counts.fill(0);
         for event in events.iter() {
-            if let Some(count) = counts.get_mut(bucket(event.customer, shift, width) + 1) {
+            if let Some(count) = counts.get_mut(bucket(event.customer(), shift, width) + 1) {
                 *count += 1;
             }
         }
@@ -1157,7 +1315,7 @@ fn msd_sort<V: Copy>(
     }
     let mut next = counts;
     for event in events.iter() {
-        if let Some(slot) = next.get_mut(bucket(event.customer, shift, width)) {
+        if let Some(slot) = next.get_mut(bucket(event.customer(), shift, width)) {
             if let Some(out) = scratch.get_mut(*slot) {
                 *out = *event;
             }
