@@ -118,7 +118,7 @@
 //!
 //! # Crate features
 //!
-//! - `charts` (off by default): SVG charts of the outputs ([`charts`]), drawn with
+//! - `charts` (off by default): SVG charts of the outputs (module `charts`), drawn with
 //!   plotters' SVG backend only (no font files, no system look-ups).
 //!
 //! Everything else is always compiled. The dependencies are serde, chrono (without its
