@@ -4,6 +4,7 @@ use criterion::Criterion;
 
 mod facts;
 mod kpi;
+mod peer;
 mod plan;
 mod predict;
 mod rules;
@@ -19,5 +20,6 @@ fn main() {
     service::define(&mut c);
     kpi::define(&mut c);
     plan::define(&mut c);
+    peer::define(&mut c);
     c.final_summary();
 }
