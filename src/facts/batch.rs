@@ -694,8 +694,8 @@ impl<'a, A: Amount> Columns<'a, A> {
         let span = i64::from(as_of_day) - i64::from(scan.min_day.min(as_of_day));
         if scan
             .magnitudes
-            .all_at_below(scan.scale, Packed::AMOUNT_BITS - 1)
-            && span < (1_i64 << Packed::AGE_BITS)
+            .all_at_below(scan.scale, PACKED_AMOUNT_BITS - 1)
+            && span < (1_i64 << PACKED_AGE_BITS)
         {
             self.build::<Packed>(batch, chunks, scan, layout)
         } else if scan.magnitudes.fit_i64(scan.scale) {
@@ -1075,18 +1075,17 @@ trait Record: Copy + Default + Send + Sync {
 }
 
 /// The 16-byte record of a batch whose amounts all have its scale and fit 40 bits
-/// (±5.4 × 10¹¹ units of the scale) and whose days span less than 2²⁴: the amount
-/// in the top 40 bits of `packed`, the days before `as_of` in the low 24.
-#[derive(Clone, Copy, Debug, Default)]
-struct Packed {
-    customer: u64,
-    packed: u64,
-}
+/// (±5.4 × 10¹¹ units of the scale) and whose days span less than 2²⁴: `[customer,
+/// packed]` with the amount in the top 40 bits of `packed` and the days before
+/// `as_of` in the low 24. A plain array, so that a vector of them is allocated
+/// zeroed by the system (no zero-filling pass; each thread's scatter touches its own
+/// pages first).
+type Packed = [u64; 2];
 
-impl Packed {
-    const AMOUNT_BITS: u32 = 40;
-    const AGE_BITS: u32 = 24;
-}
+/// The bits of a packed record's amount.
+const PACKED_AMOUNT_BITS: u32 = 40;
+/// The bits of a packed record's age in days.
+const PACKED_AGE_BITS: u32 = 24;
 
 impl Record for Packed {
     #[inline]
@@ -1099,31 +1098,28 @@ impl Record for Packed {
     ) -> Option<Packed> {
         let amount = amount.at_scale(layout.scale)?;
         let age = u64::try_from(i64::from(layout.as_of_day) - i64::from(day)).ok()?;
-        let limit = 1_i64 << (Packed::AMOUNT_BITS - 1);
-        if !(-limit..limit).contains(&amount) || age >= 1 << Packed::AGE_BITS {
+        let limit = 1_i64 << (PACKED_AMOUNT_BITS - 1);
+        if !(-limit..limit).contains(&amount) || age >= 1 << PACKED_AGE_BITS {
             return None;
         }
-        Some(Packed {
-            customer,
-            packed: ((amount as u64) << Packed::AGE_BITS) | age,
-        })
+        Some([customer, ((amount as u64) << PACKED_AGE_BITS) | age])
     }
 
     #[inline]
     fn customer(&self) -> u64 {
-        self.customer
+        self[0]
     }
 
     #[inline]
     fn day(&self, layout: Layout) -> i32 {
         // The age is below 2^24.
-        layout.as_of_day - (self.packed & ((1 << Packed::AGE_BITS) - 1)) as i32
+        layout.as_of_day - (self[1] & ((1 << PACKED_AGE_BITS) - 1)) as i32
     }
 
     #[inline]
     fn integer(&self) -> Option<i64> {
         // An arithmetic shift restores the amount's sign.
-        Some((self.packed as i64) >> Packed::AGE_BITS)
+        Some((self[1] as i64) >> PACKED_AGE_BITS)
     }
 
     #[inline]
@@ -1133,7 +1129,7 @@ impl Record for Packed {
 
     #[inline]
     fn is_refund(&self) -> bool {
-        (self.packed as i64) < 0
+        (self[1] as i64) < 0
     }
 
     fn original(&self, layout: Layout) -> Option<Decimal> {
