@@ -72,6 +72,9 @@ use crate::money::Currency;
 #[serde(try_from = "RawFactsTable")]
 pub struct FactsTable {
     options: FactsOptions,
+    /// The `as_of` day number in the reference zone (from `options`, not serialised).
+    #[serde(skip)]
+    as_of_day: i32,
     customer_ids: Vec<CustomerId>,
     /// Empty when no customer has a registration date, else one entry per row.
     registered_on: Vec<Option<NaiveDate>>,
@@ -164,6 +167,7 @@ impl TryFrom<RawFactsTable> for FactsTable {
             }
         }
         Ok(FactsTable {
+            as_of_day: day_of_date(raw.options.as_of_date()),
             options: raw.options,
             customer_ids: raw.customer_ids,
             registered_on: raw.registered_on,
@@ -201,6 +205,7 @@ impl FactsTable {
     /// An empty table with room for `n` rows in every always-present column.
     pub(crate) fn with_capacity(options: FactsOptions, n: usize) -> FactsTable {
         FactsTable {
+            as_of_day: day_of_date(options.as_of_date()),
             options,
             customer_ids: Vec::with_capacity(n),
             registered_on: Vec::new(),
@@ -536,7 +541,7 @@ impl FactsTable {
 
     /// The as-of day number in the reference zone.
     fn as_of_day(&self) -> i32 {
-        day_of_date(self.options.as_of_date())
+        self.as_of_day
     }
 
     /// Row `row`'s registration date (from its customer record), if known.
