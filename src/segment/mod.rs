@@ -35,6 +35,7 @@ mod config;
 mod error;
 mod rfm;
 mod scores;
+mod sketch;
 mod stats;
 
 // VIP levels, then the fields and tables of stages, tiers and classes.
@@ -58,10 +59,11 @@ pub use crate::segment::rfm::{
     CompiledSegments, MonetaryBands, RecencyBuckets, ScoreRange, SegmentPreset, SegmentRow,
     SegmentTable,
 };
-pub use crate::segment::scores::{PopulationStats, Thresholds};
+pub use crate::segment::scores::{PopulationStats, StatsMethod, Thresholds};
 pub use crate::segment::segmentation::{
     CustomerExplanation, Dimension, GroupSummary, Segmentation, SegmentationRow, Segmenter,
 };
+pub use crate::segment::sketch::{QuantileSketch, SketchCapacity};
 pub use crate::segment::stats::{
     cut_point_scores, monetary_top_shares, quantile_scores, quantile_thresholds, rank_order,
     rank_scores, Bins, CutPoints, Direction, Metric, ScoredColumn, TopShare, ValueCounts,

@@ -705,6 +705,19 @@ impl ValueCounts {
         counts
     }
 
+    /// Counts whole numbers (days, purchase counts), grouped as integers first.
+    pub(crate) fn from_whole_numbers(values: Vec<u32>) -> ValueCounts {
+        let mut values = values;
+        values.sort_unstable();
+        let mut counts = BTreeMap::new();
+        for run in values.chunk_by(|a, b| a == b) {
+            if let Some(value) = run.first() {
+                counts.insert(Decimal::from(*value), run.len() as u64);
+            }
+        }
+        ValueCounts { counts }
+    }
+
     /// Counts one value.
     pub fn add(&mut self, value: Decimal) {
         let slot = self.counts.entry(value.normalize()).or_insert(0);
