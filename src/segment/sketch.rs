@@ -442,9 +442,24 @@ impl<T: Ord + Clone> QuantileSketch<T> {
         None
     }
 
-    /// The distinct kept values, ascending, each with the estimated number of values at
-    /// or below it (the last is the count).
-    pub(crate) fn cumulative(&self) -> Vec<(T, u64)> {
+    /// The distinct kept values, ascending, each with its estimated
+    /// [`rank`](QuantileSketch::rank) (the number of values at or below it; the last is
+    /// [`len`](QuantileSketch::len)): the sketch's whole distribution at once. The rank
+    /// of any value is that of the largest kept value at or below it, or 0.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use patronage::segment::{QuantileSketch, SketchCapacity};
+    ///
+    /// let mut sketch = QuantileSketch::new(SketchCapacity::try_new(8)?);
+    /// for value in [3u32, 1, 3, 2] {
+    ///     sketch.insert(value);
+    /// }
+    /// assert_eq!(sketch.cumulative(), vec![(1, 1), (2, 2), (3, 4)]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn cumulative(&self) -> Vec<(T, u64)> {
         let mut weighted: Vec<(&T, u64)> = self
             .levels
             .iter()
