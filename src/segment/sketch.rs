@@ -484,7 +484,9 @@ impl<T: Ord + Clone> QuantileSketch<T> {
         let capacity = self.capacity.get() as usize;
         while let Some(level) = self.levels.get_mut(height) {
             if level.items.len() > capacity {
-                level.items.sort_unstable();
+                // Above level 0 the items are a few sorted runs (one per compaction
+                // below), which the stable sort merges in linear time.
+                level.items.sort();
                 // An odd run keeps its largest value here.
                 let kept = if level.items.len() % 2 == 1 {
                     level.items.pop()
