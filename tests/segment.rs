@@ -13,6 +13,9 @@ use proptest::prelude::*;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
+// Approximate population statistics: the quantile sketch's errors.
+mod sketch;
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Cases {

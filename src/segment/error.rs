@@ -101,6 +101,35 @@ pub enum SegmentErrorKind {
     /// Rank scores asked of one shard of a base.
     #[error("rank scores need the whole population in one segmentation: expected quantile scores or fixed cut points for a shard")]
     RankNeedsWholePopulation,
+    /// A quantile sketch capacity outside `8..=1_048_576`.
+    #[error("invalid sketch capacity `{capacity}`: expected from 8 to 1048576 items per level")]
+    InvalidSketchCapacity {
+        /// The capacity as given.
+        capacity: u32,
+    },
+    /// Two quantile sketches of different capacities merged.
+    #[error("cannot merge a quantile sketch of capacity {found} into one of capacity {expected}: expected sketches of one capacity")]
+    SketchCapacityMismatch {
+        /// The capacity of the sketch merged into.
+        expected: u32,
+        /// The capacity of the other sketch.
+        found: u32,
+    },
+    /// A quantile sketch read back whose levels do not add up.
+    #[error("invalid quantile sketch: {reason}")]
+    InvalidSketch {
+        /// What does not add up.
+        reason: String,
+    },
+    /// Exact and approximate population statistics (or sketches of two capacities)
+    /// merged.
+    #[error("cannot combine {expected} statistics with {found} statistics: expected every shard summarised the same way (`PopulationStats::of`, or `PopulationStats::approximate` with one capacity)")]
+    StatsMethodMismatch {
+        /// How the statistics merged into were computed.
+        expected: String,
+        /// How the other statistics were computed.
+        found: String,
+    },
     /// Two segmentations that cannot be compared.
     #[error("cannot compare segmentations: {reason}")]
     Incomparable {

@@ -10,8 +10,9 @@
 //! 2. [`Segmenter::run`] takes a [`FactsTable`](crate::FactsTable) — which carries the
 //!    `as_of` instant, currency and facts policy it was folded for, checked against the
 //!    segmenter's — and, once the
-//!    population statistics are known (one sort per RFM metric, or a counting sort for
-//!    days and counts), assigns every customer in one pass its top share and bands
+//!    population statistics are known (a counting sort for days and purchase counts,
+//!    one radix sort of spend keyed as whole numbers), assigns every customer its top
+//!    share and bands
 //!    ([`MonetaryBands`], [`RecencyBuckets`]), R/F/M scores ([`quantile_scores`],
 //!    [`rank_scores`] or [`cut_point_scores`]), named segment ([`SegmentTable`]), VIP
 //!    level, lifecycle stage, tier and classes, each with the rule that decided it.
@@ -21,7 +22,9 @@
 //!
 //! A base too large for one machine is segmented shard by shard with the merged
 //! [`PopulationStats`] of every shard ([`Segmenter::run_shard`]), with the same
-//! result as one run.
+//! result as one run. For a base with too many distinct spends to count,
+//! [`PopulationStats::approximate`] summarises spend in a mergeable [`QuantileSketch`]
+//! whose rank error has a proven bound.
 //!
 //! # Ties
 //!
@@ -35,6 +38,7 @@ mod config;
 mod error;
 mod rfm;
 mod scores;
+mod sketch;
 mod stats;
 
 // VIP levels, then the fields and tables of stages, tiers and classes.
@@ -58,10 +62,11 @@ pub use crate::segment::rfm::{
     CompiledSegments, MonetaryBands, RecencyBuckets, ScoreRange, SegmentPreset, SegmentRow,
     SegmentTable,
 };
-pub use crate::segment::scores::{PopulationStats, Thresholds};
+pub use crate::segment::scores::{PopulationStats, StatsMethod, Thresholds};
 pub use crate::segment::segmentation::{
     CustomerExplanation, Dimension, GroupSummary, Segmentation, SegmentationRow, Segmenter,
 };
+pub use crate::segment::sketch::{QuantileSketch, SketchCapacity};
 pub use crate::segment::stats::{
     cut_point_scores, monetary_top_shares, quantile_scores, quantile_thresholds, rank_order,
     rank_scores, Bins, CutPoints, Direction, Metric, ScoredColumn, TopShare, ValueCounts,
