@@ -9,12 +9,14 @@ mod predict;
 mod rules;
 mod segment;
 mod service;
+mod tables;
 
 fn main() {
     let mut c = Criterion::default().configure_from_args();
     facts::define(&mut c);
     rules::define(&mut c);
     segment::define(&mut c);
+    tables::define(&mut c);
     predict::define(&mut c);
     service::define(&mut c);
     kpi::define(&mut c);
