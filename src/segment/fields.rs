@@ -8,7 +8,7 @@ use crate::money::{Currency, Money};
 use crate::rules::RuleError;
 use crate::rules::{Columns, Field, FieldId, Schema, SymbolId, ValueRef};
 use crate::segment::scores::RfmColumns;
-use crate::segment::stats::NONE;
+use crate::segment::stats::{TopShare, NONE};
 
 /// The names of the fields segmentation tables can read, in schema order.
 ///
@@ -189,6 +189,33 @@ impl SymbolMaps {
     }
 }
 
+/// Writes `read(value)` for each value of `column` in rows `start..start + out.len()`;
+/// `false` when the rows run past the column.
+#[inline]
+fn fill<T, K>(
+    out: &mut [Option<K>],
+    column: &[T],
+    start: usize,
+    read: impl Fn(&T) -> Option<K>,
+) -> bool {
+    let Some(values) = start
+        .checked_add(out.len())
+        .and_then(|end| column.get(start..end))
+    else {
+        return false;
+    };
+    for (slot, value) in out.iter_mut().zip(values) {
+        *slot = read(value);
+    }
+    true
+}
+
+/// The logins among the last four weeks, as `login_weeks`.
+#[inline]
+fn login_weeks(weeks: &[u32; crate::facts::LOGIN_WEEKS]) -> i64 {
+    weeks.iter().map(|n| i64::from(*n > 0)).sum()
+}
+
 fn byte(column: &[u8], row: usize) -> Option<u8> {
     column.get(row).copied().filter(|v| *v != NONE)
 }
@@ -223,18 +250,11 @@ impl Columns for SegmentColumns<'_> {
             idx::DAYS_SINCE_LAST_INTERACTION => days(*f.days_since_last_interaction().get(row)?),
             idx::PURCHASES => f.purchases().get(row).map(|v| int(*v)),
             idx::FREQUENCY => f.frequency().get(row).map(|v| int(*v)),
-            idx::FREQUENCY_BAND => {
-                let band = match f.frequency_band().get(row)? {
-                    FrequencyBand::Monthly => 0,
-                    FrequencyBand::Quarterly => 1,
-                    FrequencyBand::Yearly => 2,
-                    _ => 3,
-                };
-                self.symbols
-                    .frequency_bands
-                    .get(band)
-                    .map(|id| ValueRef::Symbol(*id))
-            }
+            idx::FREQUENCY_BAND => self
+                .symbols
+                .frequency_bands
+                .get(band_index(*f.frequency_band().get(row)?))
+                .map(|id| ValueRef::Symbol(*id)),
             idx::MONETARY => f
                 .monetary()
                 .get(row)
@@ -263,7 +283,7 @@ impl Columns for SegmentColumns<'_> {
             idx::LOGIN_WEEKS => f
                 .weekly_logins()
                 .get(row)
-                .map(|weeks| ValueRef::Integer(weeks.iter().filter(|n| **n > 0).count() as i64)),
+                .map(|weeks| ValueRef::Integer(login_weeks(weeks))),
             idx::REFUNDS => f.refunds().get(row).map(|v| int(*v)),
             idx::CANCELLED => f.cancelled().get(row).map(|v| int(*v)),
             idx::COMPLAINTS => f
@@ -289,5 +309,100 @@ impl Columns for SegmentColumns<'_> {
             idx::TIER => symbol(self.tier, &self.symbols.tiers, row).map(ValueRef::Symbol),
             _ => None,
         }
+    }
+
+    fn read_integers(&self, field: FieldId, start: usize, out: &mut [Option<i64>]) -> bool {
+        let f = self.facts;
+        let days = |d: &Option<u32>| d.map(i64::from);
+        let count = |n: &u32| Some(i64::from(*n));
+        let score = |b: &u8| (*b != NONE).then(|| i64::from(*b));
+        let rank = |b: &u8| (*b != NONE).then(|| i64::from(*b) + 1);
+        match field.index() {
+            idx::RECENCY_DAYS => fill(out, f.recency_days(), start, days),
+            idx::DAYS_SINCE_FIRST_PURCHASE => fill(out, f.days_since_first_purchase(), start, days),
+            idx::DAYS_SINCE_REGISTRATION => fill(out, f.days_since_registration(), start, days),
+            idx::DAYS_SINCE_LAST_INTERACTION => {
+                fill(out, f.days_since_last_interaction(), start, days)
+            }
+            idx::PURCHASES => fill(out, f.purchases(), start, count),
+            idx::FREQUENCY => fill(out, f.frequency(), start, count),
+            idx::MONETARY_BAND => fill(out, &self.rfm.monetary_band, start, rank),
+            idx::RECENCY_BUCKET => fill(out, &self.rfm.recency_bucket, start, rank),
+            idx::R_SCORE => fill(out, &self.rfm.r_score, start, score),
+            idx::F_SCORE => fill(out, &self.rfm.f_score, start, score),
+            idx::M_SCORE => fill(out, &self.rfm.m_score, start, score),
+            idx::LOGIN_WEEKS => fill(out, f.weekly_logins(), start, |w| Some(login_weeks(w))),
+            idx::REFUNDS => fill(out, f.refunds(), start, count),
+            idx::CANCELLED => fill(out, f.cancelled(), start, count),
+            idx::COMPLAINTS => fill(
+                out,
+                f.interaction_count(InteractionKind::Complaint),
+                start,
+                count,
+            ),
+            idx::INQUIRIES => fill(
+                out,
+                f.interaction_count(InteractionKind::Inquiry),
+                start,
+                count,
+            ),
+            idx::POINTS => fill(out, f.points(), start, |p| {
+                p.and_then(|p| i64::try_from(p).ok())
+            }),
+            _ => false,
+        }
+    }
+
+    fn read_numbers(&self, field: FieldId, start: usize, out: &mut [Option<f64>]) -> bool {
+        match field.index() {
+            idx::MONETARY_TOP_SHARE => {
+                fill(out, &self.rfm.top_share, start, |s| s.map(TopShare::as_f64))
+            }
+            _ => false,
+        }
+    }
+
+    fn read_symbols(&self, field: FieldId, start: usize, out: &mut [Option<SymbolId>]) -> bool {
+        let by_byte = |ids: &[SymbolId], b: u8| {
+            if b == NONE {
+                None
+            } else {
+                ids.get(usize::from(b)).copied()
+            }
+        };
+        match field.index() {
+            idx::FREQUENCY_BAND => {
+                let bands = &self.symbols.frequency_bands;
+                fill(out, self.facts.frequency_band(), start, |band| {
+                    bands.get(band_index(*band)).copied()
+                })
+            }
+            idx::VIP_LEVEL => fill(out, self.vip, start, |b| {
+                by_byte(&self.symbols.vip_levels, *b)
+            }),
+            idx::STAGE => fill(out, self.stage, start, |b| {
+                by_byte(&self.symbols.stages, *b)
+            }),
+            idx::TIER => fill(out, self.tier, start, |b| by_byte(&self.symbols.tiers, *b)),
+            _ => false,
+        }
+    }
+
+    fn read_bools(&self, field: FieldId, start: usize, out: &mut [Option<bool>]) -> bool {
+        match field.index() {
+            idx::IS_PURCHASER => fill(out, self.facts.purchases(), start, |n| Some(*n > 0)),
+            idx::SHOWN_INTEREST => fill(out, self.facts.shown_interest(), start, |b| Some(*b)),
+            _ => false,
+        }
+    }
+}
+
+/// The position of a frequency band in [`FREQUENCY_BANDS`].
+fn band_index(band: FrequencyBand) -> usize {
+    match band {
+        FrequencyBand::Monthly => 0,
+        FrequencyBand::Quarterly => 1,
+        FrequencyBand::Yearly => 2,
+        _ => 3,
     }
 }
