@@ -78,18 +78,72 @@ impl Columns for SegmentView<'_> {
             _ => None,
         }
     }
+
+    // The typed block readers: one loop over a column per block of rows.
+
+    fn read_integers(&self, field: FieldId, start: usize, out: &mut [Option<i64>]) -> bool {
+        let f = self.facts;
+        let days = |d: &Option<u32>| d.map(i64::from);
+        match field.index() {
+            RECENCY_DAYS => fill(out, f.recency_days(), start, days),
+            DAYS_SINCE_FIRST_PURCHASE => fill(out, f.days_since_first_purchase(), start, days),
+            DAYS_SINCE_LAST_INTERACTION => fill(out, f.days_since_last_interaction(), start, days),
+            FREQUENCY => fill(out, f.frequency(), start, |n| Some(i64::from(*n))),
+            LOGIN_WEEKS => fill(out, f.weekly_logins(), start, |weeks| {
+                Some(weeks.iter().map(|n| i64::from(*n > 0)).sum())
+            }),
+            _ => false,
+        }
+    }
+
+    fn read_numbers(&self, field: FieldId, start: usize, out: &mut [Option<f64>]) -> bool {
+        // `TopShare::as_f64`, spelled out so that it inlines into the loop.
+        field.index() == MONETARY_TOP_SHARE
+            && fill(out, self.top_share, start, |s| {
+                s.map(|s| f64::from(s.greater) / f64::from(s.purchasers.max(1)))
+            })
+    }
+
+    fn read_symbols(&self, field: FieldId, start: usize, out: &mut [Option<SymbolId>]) -> bool {
+        field.index() == STAGE && fill(out, self.stage, start, |s| *s)
+    }
+
+    fn read_bools(&self, field: FieldId, start: usize, out: &mut [Option<bool>]) -> bool {
+        match field.index() {
+            IS_PURCHASER => fill(out, self.facts.purchases(), start, |n| Some(*n > 0)),
+            SHOWN_INTEREST => fill(out, self.facts.shown_interest(), start, |b| Some(*b)),
+            _ => false,
+        }
+    }
+}
+
+/// Writes `read(value)` for the values of `column` in rows `start..start + out.len()`.
+fn fill<T, K>(
+    out: &mut [Option<K>],
+    column: &[T],
+    start: usize,
+    read: impl Fn(&T) -> Option<K>,
+) -> bool {
+    let Some(values) = column.get(start..start + out.len()) else {
+        return false;
+    };
+    for (slot, value) in out.iter_mut().zip(values) {
+        *slot = read(value);
+    }
+    true
 }
 
 /// Counts the deciding row of every customer in `rows` (the last slot: no row).
 fn decide(table: &Table, view: &SegmentView<'_>, rows: Range<usize>, ctx: Context) -> Vec<usize> {
     let mut counts = vec![0; table.rows().len() + 1];
-    for row in rows {
-        let slot = match table.decide_row(view, row, ctx) {
+    let none = table.rows().len();
+    table.decide_each(view, rows, ctx, |_, hit| {
+        let slot = match hit {
             Hit::Row(r) => r,
-            _ => table.rows().len(),
+            _ => none,
         };
         counts[slot] += 1;
-    }
+    });
     counts
 }
 
