@@ -167,6 +167,9 @@ fn decide_on_two(table: &Table, view: &SegmentView<'_>, ctx: Context) -> Vec<usi
     first
 }
 
+/// One of the two tables and the counts it must give.
+type Pick = fn(&Setup) -> (&Table, &[usize]);
+
 /// The population, its view and the two tables with the counts they must give.
 struct Setup {
     facts: FactsTable,
@@ -255,7 +258,7 @@ pub(crate) fn define(c: &mut Criterion) {
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(if quick { 1 } else { 5 }));
     group.throughput(Throughput::Elements(n_customers as u64));
-    let tables: [(&str, fn(&Setup) -> (&Table, &[usize])); 2] = [
+    let tables: [(&str, Pick); 2] = [
         ("stage_table", |s| (&s.stages, &s.stage_counts)),
         ("tier_table", |s| (&s.tiers, &s.tier_counts)),
     ];
@@ -319,9 +322,9 @@ fn population(config: &Config, as_of: NaiveDate, n_customers: usize) -> FactsTab
                 }
             }
         }
-        if kind < 8 || kind >= 80 {
+        if !(8..80).contains(&kind) {
             // Interactions in the last 400 days: logins, and browsing for some.
-            for _ in 0..1 + next(&mut rng) % 6 {
+            for _ in 0..=next(&mut rng) % 6 {
                 let date = day(729 - (next(&mut rng) % 400).min(next(&mut rng) % 400));
                 let kind = if next(&mut rng) % 3 == 0 {
                     InteractionKind::Browse

@@ -1013,15 +1013,13 @@ fn build_fast(table: &Table) -> Option<FastPath> {
         let raw_classes = column.present + 1;
         let mut sets = vec![Bits::empty(n_rows); raw_classes];
         for (index, row) in table.rows.iter().enumerate() {
-            let accepted = match row.cells.get(c).and_then(|cell| cell_set(&column, cell)) {
-                Some(accepted) => accepted,
-                None => {
-                    // A cell that is not a literal test: a candidate in every class,
-                    // checked in full when it comes up.
-                    literal.unset(index);
-                    Bits::full(raw_classes)
-                }
-            };
+            let literal_set = row.cells.get(c).and_then(|cell| cell_set(&column, cell));
+            let accepted = literal_set.unwrap_or_else(|| {
+                // A cell that is not a literal test: a candidate in every class,
+                // checked in full when it comes up.
+                literal.unset(index);
+                Bits::full(raw_classes)
+            });
             for class in accepted.iter() {
                 if let Some(set) = sets.get_mut(class) {
                     set.set(index);
@@ -1039,13 +1037,10 @@ fn build_fast(table: &Table) -> Option<FastPath> {
                 kept.iter()
                     .position(|&k| sets.get(k).is_some_and(|other| other == set))
             };
-            let class = match same {
-                Some(class) => class,
-                None => {
-                    kept.push(raw);
-                    kept.len() - 1
-                }
-            };
+            let class = same.unwrap_or_else(|| {
+                kept.push(raw);
+                kept.len() - 1
+            });
             merged.push(u16::try_from(class).ok()?);
         }
         let classes = kept.len();
@@ -1063,7 +1058,7 @@ fn build_fast(table: &Table) -> Option<FastPath> {
             Domain::Cont { breaks } => match input.ty() {
                 Type::Number => LookupColumn::Number(Breaks {
                     field,
-                    breaks: breaks
+                    points: breaks
                         .iter()
                         .map(|b| match b {
                             Value::Integer(i) => Some(*i as f64),
@@ -1076,7 +1071,7 @@ fn build_fast(table: &Table) -> Option<FastPath> {
                 Type::Money(currency) => LookupColumn::Money(
                     Breaks {
                         field,
-                        breaks: breaks
+                        points: breaks
                             .iter()
                             .map(|b| match b {
                                 Value::Money(m) if m.currency == currency => Some(m.amount),
@@ -1419,14 +1414,13 @@ fn build_dense(
             CHECK
         } else {
             let hit = decide_classes(table, matching.iter().copied());
-            match known.get(&hit) {
-                Some(code) => *code,
-                None => {
-                    let code = u16::try_from(hits.len()).ok().filter(|c| *c < CHECK)?;
-                    hits.push(hit);
-                    known.insert(hit, code);
-                    code
-                }
+            if let Some(code) = known.get(&hit) {
+                *code
+            } else {
+                let code = u16::try_from(hits.len()).ok().filter(|c| *c < CHECK)?;
+                hits.push(hit);
+                known.insert(hit, code);
+                code
             }
         };
         codes.push(code);

@@ -123,7 +123,7 @@ pub(crate) struct Symbols {
 #[derive(Clone, Debug)]
 pub(crate) struct Breaks<T> {
     pub(crate) field: FieldId,
-    pub(crate) breaks: Vec<T>,
+    pub(crate) points: Vec<T>,
     pub(crate) classes: Vec<u16>,
 }
 
@@ -264,7 +264,7 @@ impl Dense {
 /// `position · classes + class`, at most [`OUTSIDE`]. Where it matters (a dense
 /// table exists) `classes ≤ MAX_DENSE = 2¹⁶` and `position, class ≤ OUTSIDE = 2⁴⁰`, so
 /// nothing wraps; without a dense table the position is never read.
-#[inline(always)]
+#[inline]
 fn fold(position: u64, classes: u64, class: u64) -> u64 {
     position
         .wrapping_mul(classes)
@@ -421,7 +421,7 @@ impl LookupColumn {
             LookupColumn::Date(c) => c.date_class(value),
             LookupColumn::Number(c) => c.number_class(value),
             LookupColumn::Money(c, currency) => c.money_class(value, *currency),
-            LookupColumn::Bool { classes, .. } => bool_class(classes, value),
+            LookupColumn::Bool { classes, .. } => bool_class(*classes, value),
         }
     }
 
@@ -469,9 +469,9 @@ impl LookupColumn {
             }
             LookupColumn::Bool { classes: map, .. } => {
                 match scratch.bools(columns, field, start, len) {
-                    Some(keys) => fold_keys(positions, classes, keys, |k| bool_key_class(map, k)),
+                    Some(keys) => fold_keys(positions, classes, keys, |k| bool_key_class(*map, k)),
                     None => fold_rows(columns, field, start, positions, classes, |v| {
-                        bool_class(map, v)
+                        bool_class(*map, v)
                     }),
                 }
             }
@@ -543,7 +543,7 @@ impl Scratch {
 }
 
 /// The loop of [`LookupColumn::classify`] over values read one row at a time.
-#[inline(always)]
+#[inline]
 fn fold_rows<C: Columns + ?Sized>(
     columns: &C,
     field: FieldId,
@@ -573,13 +573,13 @@ fn fold_keys<K: Copy>(
     }
 }
 
-#[inline(always)]
+#[inline]
 fn class_at(classes: &[u16], raw: usize) -> Option<usize> {
     classes.get(raw).map(|c| usize::from(*c))
 }
 
 impl Intervals {
-    #[inline(always)]
+    #[inline]
     fn int_class(&self, value: Option<ValueRef<'_>>) -> Option<usize> {
         match value {
             None => self.key_class(None),
@@ -588,7 +588,7 @@ impl Intervals {
         }
     }
 
-    #[inline(always)]
+    #[inline]
     fn key_class(&self, key: Option<i64>) -> Option<usize> {
         if self.starts.len() > LINEAR {
             return match key {
@@ -607,7 +607,7 @@ impl Intervals {
         class_at(&self.classes, raw)
     }
 
-    #[inline(always)]
+    #[inline]
     fn date_class(&self, value: Option<ValueRef<'_>>) -> Option<usize> {
         match value {
             None => class_at(&self.classes, self.starts.len()),
@@ -616,7 +616,7 @@ impl Intervals {
         }
     }
 
-    #[inline(always)]
+    #[inline]
     fn class_of_key(&self, v: i64) -> Option<usize> {
         // `starts[0]` is `i64::MIN`, so at least one start is `<= v`.
         let starts_at_or_below = if self.starts.len() <= LINEAR {
@@ -629,7 +629,7 @@ impl Intervals {
 }
 
 impl DirectInts {
-    #[inline(always)]
+    #[inline]
     fn class(&self, value: Option<ValueRef<'_>>) -> Option<usize> {
         match value {
             None => self.key_class(None),
@@ -638,7 +638,7 @@ impl DirectInts {
         }
     }
 
-    #[inline(always)]
+    #[inline]
     fn key_class(&self, key: Option<i64>) -> Option<usize> {
         // `lo < hi`, so the offset is in `0..=hi − lo`; the missing class is last.
         let v = key.unwrap_or(self.lo);
@@ -650,14 +650,14 @@ impl DirectInts {
 
 /// `if present { some } else { none }` without a branch: whether an optional day
 /// count or share is missing is as random as its value.
-#[inline(always)]
+#[inline]
 fn select(present: bool, some: usize, none: usize) -> usize {
     let mask = usize::from(present).wrapping_neg();
     (some & mask) | (none & !mask)
 }
 
 impl Symbols {
-    #[inline(always)]
+    #[inline]
     fn class(&self, value: Option<ValueRef<'_>>) -> Option<usize> {
         match value {
             None => self.key_class(None),
@@ -666,26 +666,23 @@ impl Symbols {
         }
     }
 
-    #[inline(always)]
+    #[inline]
     fn key_class(&self, key: Option<SymbolId>) -> Option<usize> {
         let at = key.map_or(0, |id| (id.index() as usize).wrapping_add(1));
-        let class = match self.direct.get(at) {
-            Some(class) => *class,
-            None => {
-                let id = at.wrapping_sub(1) as u32;
-                let found = self.sorted.binary_search_by_key(&id, |(s, _)| *s);
-                found
-                    .ok()
-                    .and_then(|k| self.sorted.get(k))
-                    .map_or(NO_CLASS, |(_, class)| *class)
-            }
-        };
+        let class = self.direct.get(at).copied().unwrap_or_else(|| {
+            let id = at.wrapping_sub(1) as u32;
+            let found = self.sorted.binary_search_by_key(&id, |(s, _)| *s);
+            found
+                .ok()
+                .and_then(|k| self.sorted.get(k))
+                .map_or(NO_CLASS, |(_, class)| *class)
+        });
         (class != NO_CLASS).then_some(usize::from(class))
     }
 }
 
 impl Breaks<f64> {
-    #[inline(always)]
+    #[inline]
     fn number_class(&self, value: Option<ValueRef<'_>>) -> Option<usize> {
         match value {
             None => self.key_class(None),
@@ -695,7 +692,7 @@ impl Breaks<f64> {
         }
     }
 
-    #[inline(always)]
+    #[inline]
     fn key_class(&self, key: Option<f64>) -> Option<usize> {
         let v = key.unwrap_or(0.0);
         if v.is_nan() {
@@ -703,20 +700,20 @@ impl Breaks<f64> {
         }
         let raw = select(
             key.is_some(),
-            cont_class(&self.breaks, &v),
-            2 * self.breaks.len() + 1,
+            cont_class(&self.points, &v),
+            2 * self.points.len() + 1,
         );
         class_at(&self.classes, raw)
     }
 }
 
 impl Breaks<Decimal> {
-    #[inline(always)]
+    #[inline]
     fn money_class(&self, value: Option<ValueRef<'_>>, currency: Currency) -> Option<usize> {
         let raw = match value {
-            None => 2 * self.breaks.len() + 1,
+            None => 2 * self.points.len() + 1,
             Some(ValueRef::Money(m)) if m.currency == currency => {
-                cont_class(&self.breaks, &m.amount)
+                cont_class(&self.points, &m.amount)
             }
             Some(_) => return None,
         };
@@ -724,8 +721,8 @@ impl Breaks<Decimal> {
     }
 }
 
-#[inline(always)]
-fn bool_class(classes: &[u16; 3], value: Option<ValueRef<'_>>) -> Option<usize> {
+#[inline]
+fn bool_class(classes: [u16; 3], value: Option<ValueRef<'_>>) -> Option<usize> {
     match value {
         None => bool_key_class(classes, None),
         Some(ValueRef::Bool(b)) => bool_key_class(classes, Some(b)),
@@ -733,19 +730,19 @@ fn bool_class(classes: &[u16; 3], value: Option<ValueRef<'_>>) -> Option<usize> 
     }
 }
 
-#[inline(always)]
-fn bool_key_class(classes: &[u16; 3], key: Option<bool>) -> Option<usize> {
+#[inline]
+fn bool_key_class(classes: [u16; 3], key: Option<bool>) -> Option<usize> {
     let raw = match key {
         None => 2,
         Some(b) => usize::from(b),
     };
-    class_at(classes, raw)
+    class_at(&classes, raw)
 }
 
 /// The class of `v` among sorted breakpoints: `2i` for the open interval below
 /// `breaks[i]`, `2i + 1` for the point `breaks[i]`. A few breakpoints are counted
 /// without branches (a share or an amount falls on either side at random).
-#[inline(always)]
+#[inline]
 fn cont_class<T: PartialOrd>(breaks: &[T], v: &T) -> usize {
     if breaks.len() <= LINEAR {
         let (mut below, mut equal) = (0, 0);

@@ -406,3 +406,185 @@ fn band_index(band: FrequencyBand) -> usize {
         _ => 3,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+    use rust_decimal::Decimal;
+
+    use super::*;
+    use crate::customer::{CustomerId, Interaction};
+    use crate::facts::Aggregator;
+    use crate::segment::scores::Thresholds;
+
+    /// The typed block readers give what `value` gives, row by row, for every field
+    /// and every block position, and cover the fields the reference tables read.
+    #[test]
+    fn block_readers_agree_with_value() {
+        let as_of = NaiveDate::from_ymd_opt(2024, 12, 31).unwrap();
+        let options = crate::Config::reference()
+            .facts_options_on(as_of, Currency::CNY)
+            .unwrap();
+        let mut aggregator = Aggregator::new(options);
+        for id in 0..40_u64 {
+            let customer = CustomerId(id);
+            let day = as_of - chrono::Duration::days((id * 37 % 400) as i64);
+            if id % 5 != 0 {
+                for k in 0..=id % 3 {
+                    let amount = Money::new(Decimal::new((id * 731 + k) as i64, 2), Currency::CNY);
+                    aggregator
+                        .add_purchase_on(customer, day - chrono::Duration::days(k as i64), amount)
+                        .unwrap();
+                }
+            }
+            if id % 3 == 0 {
+                let kinds = [
+                    InteractionKind::Login,
+                    InteractionKind::Browse,
+                    InteractionKind::Complaint,
+                    InteractionKind::Inquiry,
+                ];
+                let kind = kinds[(id % 4) as usize];
+                let at = (day - chrono::Duration::days(3))
+                    .and_hms_opt(9, 0, 0)
+                    .unwrap()
+                    .and_utc();
+                aggregator.add_interaction(&Interaction::new(customer, kind, at));
+            }
+        }
+        let facts = aggregator.into_table();
+        let n = facts.len();
+        let byte = |i: usize, modulo: usize| if i % 7 == 3 { NONE } else { (i % modulo) as u8 };
+        let rfm = RfmColumns {
+            top_share: (0..n)
+                .map(|i| {
+                    (i % 6 != 0).then_some(TopShare {
+                        greater: (i % 9) as u32,
+                        purchasers: 9,
+                    })
+                })
+                .collect(),
+            r_score: (0..n)
+                .map(|i| byte(i, 5) + u8::from(byte(i, 5) != NONE))
+                .collect(),
+            f_score: (0..n).map(|i| byte(i + 1, 5)).collect(),
+            m_score: (0..n).map(|i| byte(i + 2, 5)).collect(),
+            segment: (0..n).map(|i| byte(i, 2)).collect(),
+            recency_bucket: (0..n).map(|i| byte(i + 4, 4)).collect(),
+            monetary_band: (0..n).map(|i| byte(i + 5, 3)).collect(),
+            thresholds: Thresholds::default(),
+        };
+        let names = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let (vip_levels, stages, tiers) = (
+            names(&["silver", "gold"]),
+            names(&["new", "active", "dormant"]),
+            names(&["high", "low"]),
+        );
+        let vocabularies = Vocabularies {
+            vip_levels: &vip_levels,
+            stages: &stages,
+            tiers: &tiers,
+            score_bins: [5, 5, 5],
+        };
+        let schema = schema(Currency::CNY, &vocabularies, SEGMENT_FIELDS.len()).unwrap();
+        let symbols = SymbolMaps::new(&schema, &vocabularies);
+        let segment_names = names(&["champions", "others"]);
+        let vip: Vec<u8> = (0..n).map(|i| byte(i, 2)).collect();
+        let stage: Vec<u8> = (0..n).map(|i| byte(i + 1, 3)).collect();
+        let tier: Vec<u8> = (0..n).map(|i| byte(i + 2, 2)).collect();
+        let columns = SegmentColumns {
+            facts: &facts,
+            rfm: &rfm,
+            segment_names: &segment_names,
+            vip: &vip,
+            stage: &stage,
+            tier: &tier,
+            symbols: &symbols,
+        };
+        let mut covered = Vec::new();
+        for (index, name) in SEGMENT_FIELDS.iter().enumerate() {
+            let field = FieldId::from_index(index).unwrap();
+            for (start, len) in [(0, n), (3, 10), (n - 1, 1), (n - 2, 5)] {
+                let expected: Vec<Option<ValueRef<'_>>> = (start..start + len)
+                    .map(|row| {
+                        if row < n {
+                            columns.value(field, row)
+                        } else {
+                            None
+                        }
+                    })
+                    .collect();
+                let mut integers = vec![Some(-1); len];
+                if columns.read_integers(field, start, &mut integers) {
+                    covered.push(index);
+                    let got: Vec<Option<i64>> = expected
+                        .iter()
+                        .map(|v| {
+                            v.map(|v| match v {
+                                ValueRef::Integer(i) | ValueRef::Days(i) => i,
+                                other => panic!("{index}: {other:?}"),
+                            })
+                        })
+                        .collect();
+                    assert_eq!(integers, got, "{name}");
+                }
+                let mut numbers = vec![Some(-1.0); len];
+                if columns.read_numbers(field, start, &mut numbers) {
+                    covered.push(index);
+                    let got: Vec<Option<f64>> = expected
+                        .iter()
+                        .map(|v| {
+                            v.map(|v| match v {
+                                ValueRef::Number(x) => x,
+                                other => panic!("{index}: {other:?}"),
+                            })
+                        })
+                        .collect();
+                    assert_eq!(numbers, got, "{name}");
+                }
+                let mut ids = vec![Some(SymbolId::from_index(999)); len];
+                if columns.read_symbols(field, start, &mut ids) {
+                    covered.push(index);
+                    let got: Vec<Option<SymbolId>> = expected
+                        .iter()
+                        .map(|v| {
+                            v.map(|v| match v {
+                                ValueRef::Symbol(s) => s,
+                                other => panic!("{index}: {other:?}"),
+                            })
+                        })
+                        .collect();
+                    assert_eq!(ids, got, "{name}");
+                }
+                let mut flags = vec![None; len];
+                if columns.read_bools(field, start, &mut flags) {
+                    covered.push(index);
+                    let got: Vec<Option<bool>> = expected
+                        .iter()
+                        .map(|v| {
+                            v.map(|v| match v {
+                                ValueRef::Bool(b) => b,
+                                other => panic!("{index}: {other:?}"),
+                            })
+                        })
+                        .collect();
+                    assert_eq!(flags, got, "{name}");
+                }
+            }
+        }
+        covered.sort_unstable();
+        covered.dedup();
+        let covered: Vec<&str> = covered.iter().map(|i| SEGMENT_FIELDS[*i]).collect();
+        // Money and text fields are read row by row; everything else has a reader.
+        let unread: Vec<&str> = SEGMENT_FIELDS
+            .iter()
+            .copied()
+            .filter(|f| !covered.contains(f))
+            .collect();
+        assert_eq!(
+            unread,
+            ["monetary", "average_order_value", "rfm_segment"],
+            "{covered:?}"
+        );
+    }
+}
