@@ -12,9 +12,11 @@
 //! are treated conservatively: such a row can be shadowed but never shadows, so a
 //! reported finding is always real.
 //!
-//! The same classes give the evaluation fast path: when every input is a field over a
-//! small class space, the decision for each combination of classes is precomputed
-//! ([`Lookup`]).
+//! The same classes give the evaluation fast path (the `lookup` module): when every
+//! input is a field, a row index per class, and over a small class space the decision
+//! for each combination of classes, precomputed. There the classes are cut over the
+//! whole type (not the declared range), with the bounds of the conditions the classes
+//! decide added, and classes every row treats alike merged.
 
 use std::collections::HashMap;
 

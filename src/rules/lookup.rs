@@ -59,7 +59,7 @@ const NO_CLASS: u16 = u16::MAX;
 /// Bounds searched by counting (no branches) rather than by bisection.
 const LINEAR: usize = 8;
 /// Rows classified together when a population is decided.
-pub(crate) const BLOCK: usize = 256;
+pub(crate) const BLOCK: usize = 128;
 /// A dense position at or above this names no combination: a value fell outside the
 /// classes. Above any dense table (at most 2¹⁶ entries) and small enough that
 /// `position · classes + class` never overflows.
