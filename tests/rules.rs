@@ -16,6 +16,8 @@ use patronage::rules::{
 use proptest::prelude::*;
 use serde::Deserialize;
 
+mod lookup;
+
 // ---- data-driven expressions ------------------------------------------------
 
 #[derive(Debug, Deserialize)]

@@ -11,6 +11,7 @@ mod rules;
 mod segment;
 mod service;
 mod sketch;
+mod tables;
 
 fn main() {
     let mut c = Criterion::default().configure_from_args();
@@ -18,6 +19,7 @@ fn main() {
     rules::define(&mut c);
     segment::define(&mut c);
     sketch::define(&mut c);
+    tables::define(&mut c);
     predict::define(&mut c);
     service::define(&mut c);
     kpi::define(&mut c);

@@ -12,19 +12,26 @@
 //! are treated conservatively: such a row can be shadowed but never shadows, so a
 //! reported finding is always real.
 //!
-//! The same classes give the evaluation fast path: when every input is a field over a
-//! small class space, the decision for each combination of classes is precomputed
-//! ([`Lookup`]).
+//! The same classes give the evaluation fast path (the `lookup` module): when every
+//! input is a field, a row index per class, and over a small class space the decision
+//! for each combination of classes, precomputed. There the classes are cut over the
+//! whole type (not the declared range), with the bounds of the conditions the classes
+//! decide added, and classes every row treats alike merged.
 
-use chrono::Datelike;
+use std::collections::HashMap;
+
+use chrono::{Datelike, NaiveDate};
 
 use crate::rules::ast::CmpOp;
 use crate::rules::error::{Diagnostic, DiagnosticCode, Severity};
-use crate::rules::eval::{self, Hit};
-use crate::rules::ir::Node;
-use crate::rules::lookup::{FastPath, IndexColumn, LookupColumn, MAX_DENSE, MAX_INDEXED_INPUTS};
+use crate::rules::eval::{self, Context, Hit};
+use crate::rules::ir::{Function, Node};
+use crate::rules::lookup::{
+    Breaks, Dense, FastPath, IndexColumn, Intervals, LookupColumn, CHECK, MAX_DENSE,
+    MAX_INDEXED_INPUTS,
+};
 use crate::rules::raw::HitPolicy;
-use crate::rules::schema::Field;
+use crate::rules::schema::{Field, FieldId};
 use crate::rules::table::{Cell, CellTest, Input, Table, Test};
 use crate::rules::value::{show, SymbolId, Type, Value};
 
@@ -947,80 +954,73 @@ fn over_box(columns: &[Column], cells: &[Cell]) -> RowBox {
 }
 
 /// Builds the row index (and the dense table when the class space is small), when
-/// every input is a bare integer, days, symbol or bool field.
+/// every input is a bare field.
 fn build_fast(table: &Table) -> Option<FastPath> {
     if table.inputs.is_empty() || table.inputs.len() > MAX_INDEXED_INPUTS {
         return None;
     }
     let n_rows = table.rows.len();
     let words = n_rows.div_ceil(64);
+    let fields: Vec<FieldId> = table
+        .inputs
+        .iter()
+        .map(Input::field)
+        .collect::<Option<_>>()?;
+    let kinds: Vec<InputKind> = table.inputs.iter().map(InputKind::of).collect();
+    // Conditions the classes can decide, and the bounds they add to the columns.
+    let mut cuts: Vec<Vec<i64>> = vec![Vec::new(); fields.len()];
+    let mut read = vec![false; fields.len()];
+    let decided: Vec<bool> = table
+        .rows
+        .iter()
+        .map(|row| {
+            let Some(condition) = &row.condition else {
+                return false;
+            };
+            let mut found = ConditionInputs::default();
+            if !found.visit(&condition.node, &fields, &kinds) {
+                return false;
+            }
+            for (column, cut) in found.cuts {
+                if let Some(list) = cuts.get_mut(column) {
+                    list.push(cut);
+                }
+            }
+            for column in found.read {
+                if let Some(flag) = read.get_mut(column) {
+                    *flag = true;
+                }
+            }
+            true
+        })
+        .collect();
+
     let mut columns = Vec::with_capacity(table.inputs.len());
+    let mut representatives = Vec::with_capacity(table.inputs.len());
     let mut index_words: usize = 0;
-    let mut exact = Bits::full(n_rows);
-    for (index, row) in table.rows.iter().enumerate() {
-        if row.condition.is_some() {
-            exact.unset(index);
-        }
-    }
+    // Rows whose cells are all literal tests.
+    let mut literal = Bits::full(n_rows);
     for (c, input) in table.inputs.iter().enumerate() {
-        let field = input.field()?;
+        let field = fields.get(c).copied()?;
         // The fast path must be right for any value, so the class space spans the
         // whole type (not the declared range) and always has a "missing" class.
         let mut column = column(table, c, false);
         column.missing = true;
-        let lookup_column = match &column.domain {
-            Domain::Int { starts, .. } if matches!(input.ty(), Type::Integer | Type::Days) => {
-                LookupColumn::int(field, starts.clone())
-            }
-            Domain::Int { starts, .. } if input.ty() == Type::Date => LookupColumn::Date {
-                field,
-                starts: starts.clone(),
-            },
-            Domain::Cont { breaks } => match input.ty() {
-                Type::Number => LookupColumn::Number {
-                    field,
-                    breaks: breaks
-                        .iter()
-                        .map(|b| match b {
-                            Value::Integer(i) => Some(*i as f64),
-                            Value::Number(n) => Some(*n),
-                            _ => None,
-                        })
-                        .collect::<Option<_>>()?,
-                },
-                Type::Money(currency) => LookupColumn::Money {
-                    field,
-                    currency,
-                    breaks: breaks
-                        .iter()
-                        .map(|b| match b {
-                            Value::Money(m) if m.currency == currency => Some(m.amount),
-                            _ => None,
-                        })
-                        .collect::<Option<_>>()?,
-                },
-                _ => return None,
-            },
-            Domain::Sym { symbols } => LookupColumn::Sym {
-                field,
-                symbols: symbols.clone(),
-            },
-            Domain::Bool => LookupColumn::Bool { field },
-            _ => return None,
-        };
-        let classes = column.present + 1;
-        index_words = index_words.checked_add(classes.checked_mul(words)?)?;
-        if index_words > MAX_INDEX_WORDS {
-            return None;
+        if let Domain::Int { starts, .. } = &mut column.domain {
+            starts.extend(cuts.get(c).into_iter().flatten().copied());
+            starts.sort_unstable();
+            starts.dedup();
+            column.present = starts.len();
         }
-        let mut sets = vec![Bits::empty(n_rows); classes];
+        let raw_classes = column.present + 1;
+        let mut sets = vec![Bits::empty(n_rows); raw_classes];
         for (index, row) in table.rows.iter().enumerate() {
-            let literal = row.cells.get(c).and_then(|cell| cell_set(&column, cell));
-            let accepted = literal.unwrap_or_else(|| {
+            let literal_set = row.cells.get(c).and_then(|cell| cell_set(&column, cell));
+            let accepted = literal_set.unwrap_or_else(|| {
                 // A cell that is not a literal test: a candidate in every class,
                 // checked in full when it comes up.
-                exact.unset(index);
-                Bits::full(classes)
+                literal.unset(index);
+                Bits::full(raw_classes)
             });
             for class in accepted.iter() {
                 if let Some(set) = sets.get_mut(class) {
@@ -1028,19 +1028,107 @@ fn build_fast(table: &Table) -> Option<FastPath> {
                 }
             }
         }
+        // Classes every row treats alike are one class, unless a condition the classes
+        // decide reads the column (it may tell them apart).
+        let mut merged: Vec<u16> = Vec::with_capacity(raw_classes);
+        let mut kept: Vec<usize> = Vec::new();
+        for (raw, set) in sets.iter().enumerate() {
+            let same = if read.get(c).copied().unwrap_or(false) {
+                None
+            } else {
+                kept.iter()
+                    .position(|&k| sets.get(k).is_some_and(|other| other == set))
+            };
+            let class = same.unwrap_or_else(|| {
+                kept.push(raw);
+                kept.len() - 1
+            });
+            merged.push(u16::try_from(class).ok()?);
+        }
+        let classes = kept.len();
+        let lookup_column = match &column.domain {
+            Domain::Int { starts, .. } if matches!(input.ty(), Type::Integer | Type::Days) => {
+                LookupColumn::int(field, starts.clone(), merged)
+            }
+            Domain::Int { starts, .. } if input.ty() == Type::Date => {
+                LookupColumn::Date(Intervals {
+                    field,
+                    starts: starts.clone(),
+                    classes: merged,
+                })
+            }
+            Domain::Cont { breaks } => match input.ty() {
+                Type::Number => LookupColumn::Number(Breaks {
+                    field,
+                    points: breaks
+                        .iter()
+                        .map(|b| match b {
+                            Value::Integer(i) => Some(*i as f64),
+                            Value::Number(n) => Some(*n),
+                            _ => None,
+                        })
+                        .collect::<Option<_>>()?,
+                    classes: merged,
+                }),
+                Type::Money(currency) => LookupColumn::Money(
+                    Breaks {
+                        field,
+                        points: breaks
+                            .iter()
+                            .map(|b| match b {
+                                Value::Money(m) if m.currency == currency => Some(m.amount),
+                                _ => None,
+                            })
+                            .collect::<Option<_>>()?,
+                        classes: merged,
+                    },
+                    currency,
+                ),
+                _ => return None,
+            },
+            Domain::Sym { symbols } => LookupColumn::symbols(field, symbols, &merged),
+            Domain::Bool => LookupColumn::Bool {
+                field,
+                classes: [
+                    merged.first().copied()?,
+                    merged.get(1).copied()?,
+                    merged.get(2).copied()?,
+                ],
+            },
+            _ => return None,
+        };
+        index_words = index_words.checked_add(classes.checked_mul(words)?)?;
+        if index_words > MAX_INDEX_WORDS {
+            return None;
+        }
         let mut flat = vec![0u64; words * classes];
-        for (class, set) in sets.iter().enumerate() {
+        for (class, &raw) in kept.iter().enumerate() {
+            let Some(set) = sets.get(raw) else { continue };
             for (word, bits) in set.0.iter().enumerate() {
                 if let Some(slot) = flat.get_mut(word * classes + class) {
                     *slot = *bits;
                 }
             }
         }
+        // What each class is, for the conditions the classes decide.
+        representatives.push(if read.get(c).copied().unwrap_or(false) {
+            kept.iter()
+                .map(|&raw| representative(&column.domain, input.ty(), raw))
+                .collect()
+        } else {
+            Vec::new()
+        });
         columns.push(IndexColumn {
             column: lookup_column,
             classes,
             sets: flat,
         });
+    }
+    let mut exact = literal.clone();
+    for (index, row) in table.rows.iter().enumerate() {
+        if row.condition.is_some() {
+            exact.unset(index);
+        }
     }
     let mut fast = FastPath {
         columns,
@@ -1048,31 +1136,248 @@ fn build_fast(table: &Table) -> Option<FastPath> {
         exact: exact.0,
         dense: None,
     };
-    fast.dense = build_dense(table, &fast);
+    let decided: Vec<bool> = decided
+        .iter()
+        .enumerate()
+        .map(|(row, d)| *d && literal.contains(row))
+        .collect();
+    fast.dense = build_dense(table, &fast, &decided, &fields, &representatives);
     Some(fast)
 }
 
-/// Precomputes the decision for every class combination, for single-hit policies
-/// over literal rows and a small class space.
-fn build_dense(table: &Table, fast: &FastPath) -> Option<Vec<Hit>> {
+/// How an input's classes relate to its values, for the conditions the classes decide.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum InputKind {
+    /// Integer or days intervals: comparisons with constants need their bounds as cuts.
+    Int,
+    /// One value per class (bool, symbol): any expression of it has one value per class.
+    Single,
+    /// Anything else: a condition reading it is checked in full.
+    Other,
+}
+
+impl InputKind {
+    fn of(input: &Input) -> InputKind {
+        match input.ty() {
+            Type::Integer | Type::Days => InputKind::Int,
+            Type::Bool | Type::Symbol => InputKind::Single,
+            _ => InputKind::Other,
+        }
+    }
+}
+
+/// The inputs a condition reads and the integer bounds it compares them with.
+#[derive(Default)]
+struct ConditionInputs {
+    /// `(input column, cut)`: a class must start at `cut`.
+    cuts: Vec<(usize, i64)>,
+    /// The input columns the condition reads.
+    read: Vec<usize>,
+}
+
+impl ConditionInputs {
+    /// Whether `node` has one value per combination of the inputs' classes once the
+    /// cuts found are added: it reads only inputs of the table (each read by one
+    /// column), integer and days inputs only compared with integer or days constants
+    /// (directly, or through `coalesce` with constants), and it does not depend on
+    /// `as_of`.
+    fn visit(&mut self, node: &Node, fields: &[FieldId], kinds: &[InputKind]) -> bool {
+        match node {
+            Node::Const(_) | Node::Missing => true,
+            Node::Field(field) => self.column(*field, fields, kinds) == Some(InputKind::Single),
+            Node::CmpFieldInt { field, op, value } => {
+                self.compare(*field, *op, *value, fields, kinds)
+            }
+            Node::Cmp { op, left, right } => {
+                if let (Some(k), Some(operands)) = (int_constant(right), int_operand(left)) {
+                    return operands
+                        .iter()
+                        .all(|f| self.compare(*f, *op, k, fields, kinds));
+                }
+                if let (Some(k), Some(operands)) = (int_constant(left), int_operand(right)) {
+                    let flipped = flip(*op);
+                    return operands
+                        .iter()
+                        .all(|f| self.compare(*f, flipped, k, fields, kinds));
+                }
+                self.visit(left, fields, kinds) && self.visit(right, fields, kinds)
+            }
+            Node::IsMissing { value, .. } => match value.as_ref() {
+                // Missing is a class of its own.
+                Node::Field(field) => matches!(
+                    self.column(*field, fields, kinds),
+                    Some(InputKind::Int | InputKind::Single)
+                ),
+                other => self.visit(other, fields, kinds),
+            },
+            Node::Not(inner) | Node::Neg(inner) => self.visit(inner, fields, kinds),
+            Node::And(items) | Node::Or(items) => {
+                items.iter().all(|item| self.visit(item, fields, kinds))
+            }
+            Node::Call(Function::DaysSince | Function::DaysUntil | Function::AsOf, _) => false,
+            Node::Call(_, items) => items.iter().all(|item| self.visit(item, fields, kinds)),
+            Node::Arith { left, right, .. }
+            | Node::InSet {
+                value: left,
+                set: right,
+                ..
+            } => self.visit(left, fields, kinds) && self.visit(right, fields, kinds),
+            Node::InList { value, items, .. } => {
+                self.visit(value, fields, kinds)
+                    && items.iter().all(|item| self.visit(item, fields, kinds))
+            }
+            Node::Between { value, low, high } => {
+                self.visit(value, fields, kinds)
+                    && self.visit(low, fields, kinds)
+                    && self.visit(high, fields, kinds)
+            }
+        }
+    }
+
+    /// Records `field op k` for an integer or days input.
+    fn compare(
+        &mut self,
+        field: FieldId,
+        op: CmpOp,
+        k: i64,
+        fields: &[FieldId],
+        kinds: &[InputKind],
+    ) -> bool {
+        if self.column(field, fields, kinds) != Some(InputKind::Int) {
+            return false;
+        }
+        let Some(column) = fields.iter().position(|f| *f == field) else {
+            return false;
+        };
+        let test = Test::Cmp(op, Node::Const(Value::Integer(k)));
+        for (a, b) in int_intervals(&test, i64::MIN, i64::MAX).unwrap_or_default() {
+            for cut in [Some(a), b.checked_add(1)].into_iter().flatten() {
+                if cut > i64::MIN {
+                    self.cuts.push((column, cut));
+                }
+            }
+        }
+        true
+    }
+
+    /// The kind of the one input column reading `field` (noting it as read), or
+    /// `None` when no column or several read it.
+    fn column(
+        &mut self,
+        field: FieldId,
+        fields: &[FieldId],
+        kinds: &[InputKind],
+    ) -> Option<InputKind> {
+        let mut found = fields.iter().enumerate().filter(|(_, f)| **f == field);
+        let (column, _) = found.next()?;
+        if found.next().is_some() {
+            return None;
+        }
+        let kind = kinds.get(column).copied()?;
+        if kind == InputKind::Other {
+            return None;
+        }
+        if !self.read.contains(&column) {
+            self.read.push(column);
+        }
+        Some(kind)
+    }
+}
+
+/// An integer or days constant.
+fn int_constant(node: &Node) -> Option<i64> {
+    match node {
+        Node::Const(Value::Integer(k) | Value::Days(k)) => Some(*k),
+        _ => None,
+    }
+}
+
+/// The fields of an operand whose comparison with an integer constant has one value
+/// per class: a field, or `coalesce` of fields and constants.
+fn int_operand(node: &Node) -> Option<Vec<FieldId>> {
+    match node {
+        Node::Field(field) => Some(vec![*field]),
+        Node::Call(Function::Coalesce, args) => args
+            .iter()
+            .filter_map(|arg| match arg {
+                Node::Field(field) => Some(Some(*field)),
+                Node::Const(_) | Node::Missing => None,
+                _ => Some(None),
+            })
+            .collect(),
+        _ => None,
+    }
+}
+
+/// `k op x` as `x op' k`.
+fn flip(op: CmpOp) -> CmpOp {
+    match op {
+        CmpOp::Lt => CmpOp::Gt,
+        CmpOp::Le => CmpOp::Ge,
+        CmpOp::Gt => CmpOp::Lt,
+        CmpOp::Ge => CmpOp::Le,
+        other => other,
+    }
+}
+
+/// A value of raw class `raw` of a column of type `ty` (`None`: the missing class).
+fn representative(domain: &Domain, ty: Type, raw: usize) -> Option<Value> {
+    match domain {
+        Domain::Int { starts, .. } => {
+            let start = *starts.get(raw)?;
+            Some(if ty == Type::Days {
+                Value::Days(start)
+            } else {
+                Value::Integer(start)
+            })
+        }
+        Domain::Bool => (raw < 2).then_some(Value::Bool(raw == 1)),
+        Domain::Sym { symbols } => symbols.get(raw).map(|s| Value::Symbol(*s)),
+        _ => None,
+    }
+}
+
+/// The most word operations (`and`s of row sets) spent precomputing one dense table.
+const DENSE_BUDGET: usize = 1 << 24;
+
+/// Precomputes the decision for every class combination, for single-hit policies over
+/// a small class space. `decided` marks the rows whose condition the classes decide
+/// (evaluated on `representatives`, per input the value of each class where a
+/// condition reads it); a combination where another row with a condition or a
+/// non-literal cell can decide is [`CHECK`].
+fn build_dense(
+    table: &Table,
+    fast: &FastPath,
+    decided: &[bool],
+    fields: &[FieldId],
+    representatives: &[Vec<Option<Value>>],
+) -> Option<Dense> {
     let n_rows = table.rows.len();
     if !matches!(
         table.hit_policy,
         HitPolicy::First | HitPolicy::Unique | HitPolicy::Any | HitPolicy::Priority
-    ) || (0..n_rows).any(|row| !fast.is_exact(row))
-    {
+    ) {
         return None;
     }
     let mut size: usize = 1;
     for column in &fast.columns {
-        size = size.checked_mul(column.column.classes())?;
+        size = size.checked_mul(column.classes)?;
         if size > MAX_DENSE {
             return None;
         }
     }
-    let mut hits = Vec::with_capacity(size);
+    if size.saturating_mul(fast.columns.len().saturating_mul(fast.words.max(1))) > DENSE_BUDGET {
+        return None;
+    }
+    // Conditions the classes decide do not read `as_of`: any date does.
+    let ctx = Context::new(NaiveDate::MIN);
+    let mut record: Vec<Option<Value>> = vec![None; table.schema.len()];
+    let mut codes = Vec::with_capacity(size);
+    let mut hits: Vec<Hit> = Vec::new();
+    let mut known: HashMap<Hit, u16> = HashMap::new();
     let mut classes = vec![0usize; fast.columns.len()];
     let mut acc = vec![0u64; fast.words];
+    let mut matching = Vec::new();
     for _ in 0..size {
         acc.fill(u64::MAX);
         for (column, &class) in fast.columns.iter().zip(&classes) {
@@ -1080,23 +1385,63 @@ fn build_dense(table: &Table, fast: &FastPath) -> Option<Vec<Hit>> {
                 *a &= column.word(word, class);
             }
         }
-        let candidates = Bits(acc.clone());
-        hits.push(decide_classes(
-            table,
-            candidates.iter().filter(|&row| row < n_rows),
-        ));
+        for ((field, values), &class) in fields.iter().zip(representatives).zip(&classes) {
+            if let (Some(slot), Some(value)) = (record.get_mut(field.index()), values.get(class)) {
+                slot.clone_from(value);
+            }
+        }
+        matching.clear();
+        let mut check = false;
+        for row in Bits(acc.clone()).iter().filter(|&row| row < n_rows) {
+            let matches = if fast.is_exact(row) {
+                true
+            } else if decided.get(row).copied().unwrap_or(false) {
+                table
+                    .rows
+                    .get(row)
+                    .and_then(|r| r.condition.as_ref())
+                    .is_some_and(|c| eval::truth(&c.node, record.as_slice(), ctx) == Some(true))
+            } else {
+                check = true;
+                break;
+            };
+            if matches {
+                matching.push(row);
+                if table.hit_policy == HitPolicy::First {
+                    break;
+                }
+            }
+        }
+        let code = if check {
+            CHECK
+        } else {
+            let hit = decide_classes(table, matching.iter().copied());
+            if let Some(code) = known.get(&hit) {
+                *code
+            } else {
+                let code = u16::try_from(hits.len()).ok().filter(|c| *c < CHECK)?;
+                hits.push(hit);
+                known.insert(hit, code);
+                code
+            }
+        };
+        codes.push(code);
         // Next combination, last column fastest.
         for (k, column) in fast.columns.iter().enumerate().rev() {
             if let Some(class) = classes.get_mut(k) {
                 *class += 1;
-                if *class < column.column.classes() {
+                if *class < column.classes {
                     break;
                 }
                 *class = 0;
             }
         }
     }
-    Some(hits)
+    // A table where every combination needs the index gains nothing from it.
+    if codes.iter().all(|c| *c == CHECK) {
+        return None;
+    }
+    Some(Dense { codes, hits })
 }
 
 /// The hit-policy decision for the rows matching one class combination.
@@ -1184,6 +1529,10 @@ impl Bits {
         self.0.iter().all(|w| *w == 0)
     }
 
+    fn contains(&self, i: usize) -> bool {
+        self.0.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
+    }
+
     fn is_subset(&self, other: &Bits) -> bool {
         self.0.iter().zip(&other.0).all(|(a, b)| a & !b == 0)
     }
@@ -1204,7 +1553,8 @@ impl Bits {
 #[cfg(test)]
 mod tests {
     use crate::money::Currency;
-    use crate::rules::{Field, Schema, Table, TableDoc};
+    use crate::rules::lookup::CHECK;
+    use crate::rules::{Field, Hit, Schema, Table, TableDoc};
 
     fn table(schema: &Schema, text: &str) -> Table {
         let doc: TableDoc = toml::from_str(text).expect("document");
@@ -1229,8 +1579,9 @@ mod tests {
         );
         let fast = small.fast.as_ref().expect("index");
         assert!(fast.dense.is_some());
-        // `n`: (-inf..3], [4..inf), missing; `s`: a, b, missing.
-        assert_eq!(fast.dense.as_ref().map(Vec::len), Some(9));
+        // `n`: (-inf..3], [4..inf), missing; `s`: a, then b and missing (which every
+        // row treats alike).
+        assert_eq!(fast.dense.as_ref().map(|d| d.codes.len()), Some(6));
 
         let continuous = table(
             &schema,
@@ -1247,8 +1598,12 @@ mod tests {
                rows = [{ when = ["< 1"], condition = "x > 0" }, { when = ["-"] }]"#,
         );
         let fast = guarded.fast.as_ref().expect("index");
-        assert!(fast.dense.is_none(), "a row with a condition is not exact");
         assert!(!fast.is_exact(0) && fast.is_exact(1));
+        // `n < 1` reaches the guarded row, whose condition reads a field that is not
+        // an input: the index decides; `n >= 1` and a missing `n` only reach row 2.
+        let dense = fast.dense.as_ref().expect("dense");
+        assert_eq!(dense.codes, vec![CHECK, 0]);
+        assert_eq!(dense.hits, vec![Hit::Row(1)]);
 
         let expression = table(
             &schema,
@@ -1257,5 +1612,77 @@ mod tests {
                rows = [{ when = ["< 1"] }]"#,
         );
         assert!(expression.fast.is_none());
+    }
+
+    #[test]
+    fn conditions_over_the_inputs_are_decided_per_class() {
+        let schema = Schema::from_fields([
+            Field::days("recency").optional(),
+            Field::days("quiet").optional(),
+            Field::integer("n"),
+        ])
+        .expect("schema");
+        let guarded = table(
+            &schema,
+            r#"name = "t"
+               inputs = ["recency", "quiet"]
+               rows = [
+                   { when = ["> 90", "-"], condition = "not (recency > 180 and coalesce(quiet, 180 days) >= 180 days)" },
+                   { when = ["> 180", ">= 180, is missing"] },
+               ]"#,
+        );
+        let fast = guarded.fast.as_ref().expect("index");
+        let dense = fast.dense.as_ref().expect("dense");
+        assert!(!dense.codes.contains(&CHECK), "{:?}", dense.codes);
+        // `recency`: cut at 91 and 181; `quiet`: at 180 (cells and condition alike).
+        let classes: Vec<usize> = fast.columns.iter().map(|c| c.classes).collect();
+        assert_eq!(classes, vec![4, 3]);
+        // A condition reading a field that is not an input stays checked in full.
+        let other = table(
+            &schema,
+            r#"name = "t"
+               inputs = ["recency"]
+               rows = [{ when = ["> 90"], condition = "n > 2" }, { when = ["-"] }]"#,
+        );
+        let dense = other
+            .fast
+            .as_ref()
+            .and_then(|f| f.dense.as_ref())
+            .expect("dense");
+        assert!(dense.codes.contains(&CHECK));
+        // So does one that compares an input with another input.
+        let pair = table(
+            &schema,
+            r#"name = "t"
+               inputs = ["recency", "quiet"]
+               rows = [{ when = ["-", "-"], condition = "recency > quiet" }, { when = ["-", "-"] }]"#,
+        );
+        assert!(pair.fast.as_ref().is_some_and(|f| f.dense.is_none()));
+    }
+
+    #[test]
+    fn classes_every_row_treats_alike_are_merged() {
+        let schema = Schema::from_fields([
+            Field::number("share").optional(),
+            Field::symbol("stage", ["new", "active", "dormant", "churned"]).optional(),
+        ])
+        .expect("schema");
+        let tiers = table(
+            &schema,
+            r#"name = "t"
+               inputs = ["share", "stage"]
+               rows = [
+                   { when = ["< 0.20", "not(churned)"] },
+                   { when = ["< 0.50", "-"] },
+                   { when = ["-", "churned"] },
+               ]"#,
+        );
+        let fast = tiers.fast.as_ref().expect("index");
+        // `share`: below 0.20, [0.20, 0.50), and from 0.50 on with missing (not five
+        // points and intervals plus missing); `stage`: new, active and dormant
+        // together, churned, missing.
+        let classes: Vec<usize> = fast.columns.iter().map(|c| c.classes).collect();
+        assert_eq!(classes, vec![3, 3]);
+        assert_eq!(fast.dense.as_ref().map(|d| d.codes.len()), Some(9));
     }
 }

@@ -127,6 +127,17 @@ pub trait Fields {
 /// Evaluation is generic over the implementation (monomorphised, no `dyn`), so a typed
 /// column access such as `self.recency.get(row).copied().map(ValueRef::Integer)` inlines
 /// into the evaluation loop.
+///
+/// # Reading a block of rows
+///
+/// [`Table::decide_each`](crate::rules::Table::decide_each) classifies the inputs of a
+/// population a block of rows at a time, one input at a time. A store that keeps a
+/// field in a typed column can hand over a whole block in one loop with
+/// [`Columns::read_integers`], [`Columns::read_numbers`], [`Columns::read_symbols`] or
+/// [`Columns::read_bools`], instead of one [`Columns::value`] call per row. They are
+/// optional (the defaults return `false`, and the table then calls `value` per row),
+/// and when one returns `true` it must have written exactly what `value` gives for
+/// each row: the decisions are the same either way.
 pub trait Columns {
     /// The number of rows.
     fn len(&self) -> usize;
@@ -139,6 +150,36 @@ pub trait Columns {
     /// The value of `field` in row `row`, or `None` when it is missing (or `row` is out
     /// of range).
     fn value(&self, field: FieldId, row: usize) -> Option<ValueRef<'_>>;
+
+    /// Writes the values of an integer or days field for rows `start..start +
+    /// out.len()` to `out` (`Some(v)` where `value` gives `Integer(v)` or `Days(v)`,
+    /// `None` where it gives nothing) and returns `true`; or returns `false` without a
+    /// meaning for `out`, when the store does not keep `field` that way (the default).
+    fn read_integers(&self, field: FieldId, start: usize, out: &mut [Option<i64>]) -> bool {
+        let _ = (field, start, out);
+        false
+    }
+
+    /// As [`Columns::read_integers`], for a number field: `Some(v)` where `value` gives
+    /// `Number(v)`.
+    fn read_numbers(&self, field: FieldId, start: usize, out: &mut [Option<f64>]) -> bool {
+        let _ = (field, start, out);
+        false
+    }
+
+    /// As [`Columns::read_integers`], for a symbol field: `Some(id)` where `value`
+    /// gives `Symbol(id)`.
+    fn read_symbols(&self, field: FieldId, start: usize, out: &mut [Option<SymbolId>]) -> bool {
+        let _ = (field, start, out);
+        false
+    }
+
+    /// As [`Columns::read_integers`], for a bool field: `Some(b)` where `value` gives
+    /// `Bool(b)`.
+    fn read_bools(&self, field: FieldId, start: usize, out: &mut [Option<bool>]) -> bool {
+        let _ = (field, start, out);
+        false
+    }
 }
 
 /// One row of a [`Columns`] store, seen as a [`Fields`] record.

@@ -2,6 +2,8 @@
 //! (R7–R9) are all tables of the rules engine whose first output is a symbol — the
 //! class — under a single-hit policy.
 
+use std::ops::Range;
+
 use crate::diagnostic::{ConfigDiagnostic, ConfigErrorKind};
 use crate::rules::{Columns, Context, Hit, HitPolicy, Schema, Table, TableDoc, Type, Value};
 use crate::rules::{Origin, RuleError, Severity};
@@ -18,8 +20,10 @@ pub(crate) const NO_ROW: u16 = u16::MAX;
 pub(crate) struct ClassTable {
     pub(crate) table: Table,
     pub(crate) names: Vec<String>,
-    /// `(symbol index, class index)` for each output symbol, sorted by symbol.
-    by_symbol: Vec<(u32, u8)>,
+    /// The class index each table row decides (`NONE` when its output is not a class).
+    row_classes: Vec<u8>,
+    /// The class index of the table's default outputs (`NONE` without a default).
+    default_class: u8,
 }
 
 /// The class names a table document can output, in order: the first output's declared
@@ -147,50 +151,59 @@ impl ClassTable {
             })
             .collect();
         by_symbol.sort_unstable();
+        let class_of = |hit: Hit| {
+            let Some(Value::Symbol(id)) = table.output(hit, 0) else {
+                return NONE;
+            };
+            match by_symbol.binary_search_by_key(&id.index(), |(s, _)| *s) {
+                Ok(pos) => by_symbol.get(pos).map_or(NONE, |(_, class)| *class),
+                Err(_) => NONE,
+            }
+        };
+        let row_classes = (0..table.rows().len())
+            .map(|row| class_of(Hit::Row(row)))
+            .collect();
+        let default_class = class_of(Hit::Default);
         Some(ClassTable {
             table,
             names,
-            by_symbol,
+            row_classes,
+            default_class,
         })
     }
 
     /// The class index of a hit (`NONE` for no match or a conflict).
     #[inline]
     pub(crate) fn class_of(&self, hit: Hit) -> u8 {
-        let Some(Value::Symbol(id)) = self.table.output(hit, 0) else {
-            return NONE;
-        };
-        match self
-            .by_symbol
-            .binary_search_by_key(&id.index(), |(s, _)| *s)
-        {
-            Ok(pos) => self.by_symbol.get(pos).map_or(NONE, |(_, class)| *class),
-            Err(_) => NONE,
+        match hit {
+            Hit::Row(row) => self.row_classes.get(row).copied().unwrap_or(NONE),
+            Hit::Default => self.default_class,
+            _ => NONE,
         }
     }
 
-    /// Decides every row: the class index and the deciding row per customer.
-    pub(crate) fn decide_all<C: Columns>(
+    /// Decides rows `rows` of `columns`: the class index and the deciding row of row
+    /// `rows.start + i` go to `classes[i]` and `rules[i]` (up to the shorter of the
+    /// three).
+    pub(crate) fn decide_into<C: Columns>(
         &self,
         columns: &C,
+        rows: Range<usize>,
         ctx: Context,
-        classes: &mut Vec<u8>,
-        rules: &mut Vec<u16>,
+        classes: &mut [u8],
+        rules: &mut [u16],
     ) {
-        let n = columns.len();
-        classes.clear();
-        rules.clear();
-        classes.reserve(n);
-        rules.reserve(n);
-        for row in 0..n {
-            let hit = self.table.decide_row(columns, row, ctx);
-            classes.push(self.class_of(hit));
-            rules.push(match hit {
-                Hit::Row(r) => u16::try_from(r).unwrap_or(NO_ROW),
-                Hit::Default => DEFAULT_ROW,
-                _ => NO_ROW,
-            });
-        }
+        let mut out = classes.iter_mut().zip(rules.iter_mut());
+        self.table.decide_each(columns, rows, ctx, |_, hit| {
+            if let Some((class, rule)) = out.next() {
+                *class = self.class_of(hit);
+                *rule = match hit {
+                    Hit::Row(r) => u16::try_from(r).unwrap_or(NO_ROW),
+                    Hit::Default => DEFAULT_ROW,
+                    _ => NO_ROW,
+                };
+            }
+        });
     }
 }
 

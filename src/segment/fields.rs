@@ -8,7 +8,7 @@ use crate::money::{Currency, Money};
 use crate::rules::RuleError;
 use crate::rules::{Columns, Field, FieldId, Schema, SymbolId, ValueRef};
 use crate::segment::scores::RfmColumns;
-use crate::segment::stats::NONE;
+use crate::segment::stats::{TopShare, NONE};
 
 /// The names of the fields segmentation tables can read, in schema order.
 ///
@@ -189,6 +189,52 @@ impl SymbolMaps {
     }
 }
 
+/// Writes `read(value)` for each value of `column` in rows `start..start + out.len()`;
+/// `false` when the rows run past the column.
+#[inline]
+fn fill<T, K>(
+    out: &mut [Option<K>],
+    column: &[T],
+    start: usize,
+    read: impl Fn(&T) -> Option<K>,
+) -> bool {
+    let Some(values) = start
+        .checked_add(out.len())
+        .and_then(|end| column.get(start..end))
+    else {
+        return false;
+    };
+    for (slot, value) in out.iter_mut().zip(values) {
+        *slot = read(value);
+    }
+    true
+}
+
+/// Writes `read(row)` for each row `start..start + out.len()` of a table of `len`
+/// rows (values computed per row rather than read from a column); `false` when the
+/// rows run past the table.
+#[inline]
+fn fill_rows<K>(
+    out: &mut [Option<K>],
+    len: usize,
+    start: usize,
+    read: impl Fn(usize) -> Option<K>,
+) -> bool {
+    if start.checked_add(out.len()).map_or(true, |end| end > len) {
+        return false;
+    }
+    for (offset, slot) in out.iter_mut().enumerate() {
+        *slot = read(start + offset);
+    }
+    true
+}
+
+/// The logins among the last four weeks, as `login_weeks`.
+#[inline]
+fn login_weeks(weeks: &[u32; crate::facts::LOGIN_WEEKS]) -> i64 {
+    weeks.iter().map(|n| i64::from(*n > 0)).sum()
+}
+
 fn byte(column: &[u8], row: usize) -> Option<u8> {
     column.get(row).copied().filter(|v| *v != NONE)
 }
@@ -223,18 +269,11 @@ impl Columns for SegmentColumns<'_> {
             idx::DAYS_SINCE_LAST_INTERACTION => days(f.days_since_last_interaction(row)),
             idx::PURCHASES => f.purchases().get(row).map(|v| int(*v)),
             idx::FREQUENCY => f.frequency().get(row).map(|v| int(*v)),
-            idx::FREQUENCY_BAND => {
-                let band = match f.frequency_band().get(row)? {
-                    FrequencyBand::Monthly => 0,
-                    FrequencyBand::Quarterly => 1,
-                    FrequencyBand::Yearly => 2,
-                    _ => 3,
-                };
-                self.symbols
-                    .frequency_bands
-                    .get(band)
-                    .map(|id| ValueRef::Symbol(*id))
-            }
+            idx::FREQUENCY_BAND => self
+                .symbols
+                .frequency_bands
+                .get(band_index(*f.frequency_band().get(row)?))
+                .map(|id| ValueRef::Symbol(*id)),
             idx::MONETARY => f
                 .monetary()
                 .get(row)
@@ -259,10 +298,9 @@ impl Columns for SegmentColumns<'_> {
             idx::RFM_SEGMENT => byte(&self.rfm.segment, row)
                 .and_then(|s| self.segment_names.get(usize::from(s)))
                 .map(|name| ValueRef::Text(name.as_str())),
-            idx::LOGIN_WEEKS => (row < f.len()).then(|| {
-                let weeks = f.weekly_logins(row);
-                ValueRef::Integer(weeks.iter().filter(|n| **n > 0).count() as i64)
-            }),
+            idx::LOGIN_WEEKS => {
+                (row < f.len()).then(|| ValueRef::Integer(login_weeks(&f.weekly_logins(row))))
+            }
             idx::REFUNDS => f.refunds().get(row).map(|v| int(*v)),
             idx::CANCELLED => f.cancelled().get(row).map(|v| int(*v)),
             idx::COMPLAINTS => {
@@ -283,5 +321,288 @@ impl Columns for SegmentColumns<'_> {
             idx::TIER => symbol(self.tier, &self.symbols.tiers, row).map(ValueRef::Symbol),
             _ => None,
         }
+    }
+
+    fn read_integers(&self, field: FieldId, start: usize, out: &mut [Option<i64>]) -> bool {
+        let f = self.facts;
+        let days = |d: &Option<u32>| d.map(i64::from);
+        let count = |n: &u32| Some(i64::from(*n));
+        let score = |b: &u8| (*b != NONE).then(|| i64::from(*b));
+        let rank = |b: &u8| (*b != NONE).then(|| i64::from(*b) + 1);
+        match field.index() {
+            idx::RECENCY_DAYS => fill(out, f.recency_days(), start, days),
+            idx::DAYS_SINCE_FIRST_PURCHASE => fill_rows(out, f.len(), start, |row| {
+                f.days_since_first_purchase(row).map(i64::from)
+            }),
+            idx::DAYS_SINCE_REGISTRATION => fill_rows(out, f.len(), start, |row| {
+                f.days_since_registration(row).map(i64::from)
+            }),
+            idx::DAYS_SINCE_LAST_INTERACTION => fill_rows(out, f.len(), start, |row| {
+                f.days_since_last_interaction(row).map(i64::from)
+            }),
+            idx::PURCHASES => fill(out, f.purchases(), start, count),
+            idx::FREQUENCY => fill(out, f.frequency(), start, count),
+            idx::MONETARY_BAND => fill(out, &self.rfm.monetary_band, start, rank),
+            idx::RECENCY_BUCKET => fill(out, &self.rfm.recency_bucket, start, rank),
+            idx::R_SCORE => fill(out, &self.rfm.r_score, start, score),
+            idx::F_SCORE => fill(out, &self.rfm.f_score, start, score),
+            idx::M_SCORE => fill(out, &self.rfm.m_score, start, score),
+            idx::LOGIN_WEEKS => fill_rows(out, f.len(), start, |row| {
+                Some(login_weeks(&f.weekly_logins(row)))
+            }),
+            idx::REFUNDS => fill(out, f.refunds(), start, count),
+            idx::CANCELLED => fill(out, f.cancelled(), start, count),
+            idx::COMPLAINTS => fill_rows(out, f.len(), start, |row| {
+                Some(i64::from(
+                    f.interaction_count(InteractionKind::Complaint, row),
+                ))
+            }),
+            idx::INQUIRIES => fill_rows(out, f.len(), start, |row| {
+                Some(i64::from(
+                    f.interaction_count(InteractionKind::Inquiry, row),
+                ))
+            }),
+            idx::POINTS => fill_rows(out, f.len(), start, |row| {
+                f.points(row).and_then(|p| i64::try_from(p).ok())
+            }),
+            _ => false,
+        }
+    }
+
+    fn read_numbers(&self, field: FieldId, start: usize, out: &mut [Option<f64>]) -> bool {
+        match field.index() {
+            idx::MONETARY_TOP_SHARE => {
+                fill(out, &self.rfm.top_share, start, |s| s.map(TopShare::as_f64))
+            }
+            _ => false,
+        }
+    }
+
+    fn read_symbols(&self, field: FieldId, start: usize, out: &mut [Option<SymbolId>]) -> bool {
+        let by_byte = |ids: &[SymbolId], b: u8| {
+            if b == NONE {
+                None
+            } else {
+                ids.get(usize::from(b)).copied()
+            }
+        };
+        match field.index() {
+            idx::FREQUENCY_BAND => {
+                let bands = &self.symbols.frequency_bands;
+                fill(out, self.facts.frequency_band(), start, |band| {
+                    bands.get(band_index(*band)).copied()
+                })
+            }
+            idx::VIP_LEVEL => fill(out, self.vip, start, |b| {
+                by_byte(&self.symbols.vip_levels, *b)
+            }),
+            idx::STAGE => fill(out, self.stage, start, |b| {
+                by_byte(&self.symbols.stages, *b)
+            }),
+            idx::TIER => fill(out, self.tier, start, |b| by_byte(&self.symbols.tiers, *b)),
+            _ => false,
+        }
+    }
+
+    fn read_bools(&self, field: FieldId, start: usize, out: &mut [Option<bool>]) -> bool {
+        match field.index() {
+            idx::IS_PURCHASER => fill(out, self.facts.purchases(), start, |n| Some(*n > 0)),
+            idx::SHOWN_INTEREST => fill_rows(out, self.facts.len(), start, |row| {
+                Some(self.facts.shown_interest(row))
+            }),
+            _ => false,
+        }
+    }
+}
+
+/// The position of a frequency band in [`FREQUENCY_BANDS`].
+fn band_index(band: FrequencyBand) -> usize {
+    match band {
+        FrequencyBand::Monthly => 0,
+        FrequencyBand::Quarterly => 1,
+        FrequencyBand::Yearly => 2,
+        _ => 3,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+    use rust_decimal::Decimal;
+
+    use super::*;
+    use crate::customer::{CustomerId, Interaction};
+    use crate::facts::Aggregator;
+    use crate::segment::scores::Thresholds;
+
+    /// The typed block readers give what `value` gives, row by row, for every field
+    /// and every block position, and cover the fields the reference tables read.
+    #[test]
+    fn block_readers_agree_with_value() {
+        let as_of = NaiveDate::from_ymd_opt(2024, 12, 31).unwrap();
+        let options = crate::Config::reference()
+            .facts_options_on(as_of, Currency::CNY)
+            .unwrap();
+        let mut aggregator = Aggregator::new(options);
+        for id in 0..40_u64 {
+            let customer = CustomerId(id);
+            let day = as_of - chrono::Duration::days((id * 37 % 400) as i64);
+            if id % 5 != 0 {
+                for k in 0..=id % 3 {
+                    let amount = Money::new(Decimal::new((id * 731 + k) as i64, 2), Currency::CNY);
+                    aggregator
+                        .add_purchase_on(customer, day - chrono::Duration::days(k as i64), amount)
+                        .unwrap();
+                }
+            }
+            if id % 3 == 0 {
+                let kinds = [
+                    InteractionKind::Login,
+                    InteractionKind::Browse,
+                    InteractionKind::Complaint,
+                    InteractionKind::Inquiry,
+                ];
+                let kind = kinds[(id % 4) as usize];
+                let at = (day - chrono::Duration::days(3))
+                    .and_hms_opt(9, 0, 0)
+                    .unwrap()
+                    .and_utc();
+                aggregator.add_interaction(&Interaction::new(customer, kind, at));
+            }
+        }
+        let facts = aggregator.into_table();
+        let n = facts.len();
+        let byte = |i: usize, modulo: usize| if i % 7 == 3 { NONE } else { (i % modulo) as u8 };
+        let rfm = RfmColumns {
+            top_share: (0..n)
+                .map(|i| {
+                    (i % 6 != 0).then_some(TopShare {
+                        greater: (i % 9) as u32,
+                        purchasers: 9,
+                    })
+                })
+                .collect(),
+            r_score: (0..n)
+                .map(|i| byte(i, 5) + u8::from(byte(i, 5) != NONE))
+                .collect(),
+            f_score: (0..n).map(|i| byte(i + 1, 5)).collect(),
+            m_score: (0..n).map(|i| byte(i + 2, 5)).collect(),
+            segment: (0..n).map(|i| byte(i, 2)).collect(),
+            recency_bucket: (0..n).map(|i| byte(i + 4, 4)).collect(),
+            monetary_band: (0..n).map(|i| byte(i + 5, 3)).collect(),
+            thresholds: Thresholds::default(),
+        };
+        let names = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let (vip_levels, stages, tiers) = (
+            names(&["silver", "gold"]),
+            names(&["new", "active", "dormant"]),
+            names(&["high", "low"]),
+        );
+        let vocabularies = Vocabularies {
+            vip_levels: &vip_levels,
+            stages: &stages,
+            tiers: &tiers,
+            score_bins: [5, 5, 5],
+        };
+        let schema = schema(Currency::CNY, &vocabularies, SEGMENT_FIELDS.len()).unwrap();
+        let symbols = SymbolMaps::new(&schema, &vocabularies);
+        let segment_names = names(&["champions", "others"]);
+        let vip: Vec<u8> = (0..n).map(|i| byte(i, 2)).collect();
+        let stage: Vec<u8> = (0..n).map(|i| byte(i + 1, 3)).collect();
+        let tier: Vec<u8> = (0..n).map(|i| byte(i + 2, 2)).collect();
+        let columns = SegmentColumns {
+            facts: &facts,
+            rfm: &rfm,
+            segment_names: &segment_names,
+            vip: &vip,
+            stage: &stage,
+            tier: &tier,
+            symbols: &symbols,
+        };
+        let mut covered = Vec::new();
+        for (index, name) in SEGMENT_FIELDS.iter().enumerate() {
+            let field = FieldId::from_index(index).unwrap();
+            for (start, len) in [(0, n), (3, 10), (n - 1, 1), (n - 2, 5)] {
+                let expected: Vec<Option<ValueRef<'_>>> = (start..start + len)
+                    .map(|row| {
+                        if row < n {
+                            columns.value(field, row)
+                        } else {
+                            None
+                        }
+                    })
+                    .collect();
+                let mut integers = vec![Some(-1); len];
+                if columns.read_integers(field, start, &mut integers) {
+                    covered.push(index);
+                    let got: Vec<Option<i64>> = expected
+                        .iter()
+                        .map(|v| {
+                            v.map(|v| match v {
+                                ValueRef::Integer(i) | ValueRef::Days(i) => i,
+                                other => panic!("{index}: {other:?}"),
+                            })
+                        })
+                        .collect();
+                    assert_eq!(integers, got, "{name}");
+                }
+                let mut numbers = vec![Some(-1.0); len];
+                if columns.read_numbers(field, start, &mut numbers) {
+                    covered.push(index);
+                    let got: Vec<Option<f64>> = expected
+                        .iter()
+                        .map(|v| {
+                            v.map(|v| match v {
+                                ValueRef::Number(x) => x,
+                                other => panic!("{index}: {other:?}"),
+                            })
+                        })
+                        .collect();
+                    assert_eq!(numbers, got, "{name}");
+                }
+                let mut ids = vec![Some(SymbolId::from_index(999)); len];
+                if columns.read_symbols(field, start, &mut ids) {
+                    covered.push(index);
+                    let got: Vec<Option<SymbolId>> = expected
+                        .iter()
+                        .map(|v| {
+                            v.map(|v| match v {
+                                ValueRef::Symbol(s) => s,
+                                other => panic!("{index}: {other:?}"),
+                            })
+                        })
+                        .collect();
+                    assert_eq!(ids, got, "{name}");
+                }
+                let mut flags = vec![None; len];
+                if columns.read_bools(field, start, &mut flags) {
+                    covered.push(index);
+                    let got: Vec<Option<bool>> = expected
+                        .iter()
+                        .map(|v| {
+                            v.map(|v| match v {
+                                ValueRef::Bool(b) => b,
+                                other => panic!("{index}: {other:?}"),
+                            })
+                        })
+                        .collect();
+                    assert_eq!(flags, got, "{name}");
+                }
+            }
+        }
+        covered.sort_unstable();
+        covered.dedup();
+        let covered: Vec<&str> = covered.iter().map(|i| SEGMENT_FIELDS[*i]).collect();
+        // Money and text fields are read row by row; everything else has a reader.
+        let unread: Vec<&str> = SEGMENT_FIELDS
+            .iter()
+            .copied()
+            .filter(|f| !covered.contains(f))
+            .collect();
+        assert_eq!(
+            unread,
+            ["monetary", "average_order_value", "rfm_segment"],
+            "{covered:?}"
+        );
     }
 }

@@ -12,7 +12,7 @@ use crate::diagnostic::{ConfigDiagnostic, ConfigError, ConfigErrorKind};
 use crate::facts::{FactsConfig, FactsOptions, FactsTable, FrequencyBand};
 use crate::money::Currency;
 use crate::parallel::{row_chunks, run_each};
-use crate::rules::{ColumnRow, Columns, Context, FieldId, Schema, TableExplanation, ValueRef};
+use crate::rules::{ColumnRow, Columns, Context, Schema, TableExplanation};
 use crate::segment::class::{class_names, ClassTable, DEFAULT_ROW, NO_ROW};
 use crate::segment::fields::{
     idx, schema, SegmentColumns, SymbolMaps, Vocabularies, SEGMENT_FIELDS,
@@ -870,7 +870,8 @@ impl Segmentation {
 }
 
 /// Decides every row of `columns` with `table`, in contiguous chunks of rows on up to
-/// `threads` threads (the first on the caller's), concatenated in row order.
+/// `threads` threads (the first on the caller's), each writing its own part of the
+/// two output columns: the same columns for every thread count.
 fn decide_in_chunks(
     table: &ClassTable,
     columns: &SegmentColumns<'_>,
@@ -878,49 +879,25 @@ fn decide_in_chunks(
     threads: usize,
 ) -> (Vec<u8>, Vec<u16>) {
     let n = columns.len();
-    let chunks = row_chunks(n, threads);
-    if chunks.len() == 1 {
-        let (mut classes, mut rules) = (Vec::new(), Vec::new());
-        table.decide_all(columns, ctx, &mut classes, &mut rules);
-        return (classes, rules);
-    }
-    let decided = run_each(chunks, |range| {
-        let rows = RowRange {
-            columns,
-            start: range.start,
-            len: range.len(),
+    let mut classes = vec![NONE; n];
+    let mut rules = vec![NO_ROW; n];
+    let mut parts = Vec::with_capacity(threads);
+    let (mut class_rest, mut rule_rest) = (classes.as_mut_slice(), rules.as_mut_slice());
+    for range in row_chunks(n, threads) {
+        let (Some((class_part, class_tail)), Some((rule_part, rule_tail))) = (
+            class_rest.split_at_mut_checked(range.len()),
+            rule_rest.split_at_mut_checked(range.len()),
+        ) else {
+            // The chunks cover `0..n` exactly, so each fits in what is left.
+            break;
         };
-        let (mut classes, mut rules) = (Vec::new(), Vec::new());
-        table.decide_all(&rows, ctx, &mut classes, &mut rules);
-        (classes, rules)
+        parts.push((range, class_part, rule_part));
+        (class_rest, rule_rest) = (class_tail, rule_tail);
+    }
+    run_each(parts, |(range, class_part, rule_part)| {
+        table.decide_into(columns, range, ctx, class_part, rule_part);
     });
-    let (mut classes, mut rules) = (Vec::with_capacity(n), Vec::with_capacity(n));
-    for (chunk_classes, chunk_rules) in decided {
-        classes.extend(chunk_classes);
-        rules.extend(chunk_rules);
-    }
     (classes, rules)
-}
-
-/// Rows `start..start + len` of a column store, seen as rows `0..len`.
-struct RowRange<'a, C> {
-    columns: &'a C,
-    start: usize,
-    len: usize,
-}
-
-impl<C: Columns> Columns for RowRange<'_, C> {
-    fn len(&self) -> usize {
-        self.len
-    }
-
-    fn value(&self, field: FieldId, row: usize) -> Option<ValueRef<'_>> {
-        if row < self.len {
-            self.columns.value(field, self.start.checked_add(row)?)
-        } else {
-            None
-        }
-    }
 }
 
 #[cfg(test)]
