@@ -355,11 +355,63 @@ impl PopulationStats {
     }
 
     /// What the shards' facts were folded for, once a shard was added.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use patronage::segment::{PopulationStats, SketchCapacity, StatsMethod};
+    /// use patronage::{Aggregator, Config, Currency, CustomerId};
+    ///
+    /// let config = Config::reference();
+    /// let as_of = NaiveDate::from_ymd_opt(2024, 12, 31).ok_or("bad date")?;
+    /// let mut agg = Aggregator::new(config.facts_options_on(as_of, Currency::CNY)?);
+    /// agg.add_purchase_on(CustomerId(1), as_of, "12.50 CNY".parse()?)?;
+    /// let facts = agg.into_table();
+    /// let exact = PopulationStats::of(&facts);
+    /// assert_eq!(exact.method(), StatsMethod::Exact);
+    /// assert!(exact.monetary_sketch().is_none());
+    /// assert_eq!((exact.monetary_total(), exact.monetary_error_bound()), (1, 0));
+    ///
+    /// let capacity = SketchCapacity::try_new(64)?;
+    /// let approximate = PopulationStats::approximate(&facts, capacity);
+    /// assert_eq!(approximate.method(), StatsMethod::Sketch(capacity));
+    /// assert_eq!(approximate.monetary_sketch().map(|s| s.len()), Some(1));
+    /// assert_eq!((approximate.monetary_total(), approximate.monetary_error_bound()), (1, 0));
+    /// assert_eq!(approximate.facts_options(), Some(facts.options()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn facts_options(&self) -> Option<&FactsOptions> {
         self.options.as_ref()
     }
 
     /// How spend is summarised.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use patronage::segment::{PopulationStats, SketchCapacity, StatsMethod};
+    /// use patronage::{Aggregator, Config, Currency, CustomerId};
+    ///
+    /// let config = Config::reference();
+    /// let as_of = NaiveDate::from_ymd_opt(2024, 12, 31).ok_or("bad date")?;
+    /// let mut agg = Aggregator::new(config.facts_options_on(as_of, Currency::CNY)?);
+    /// agg.add_purchase_on(CustomerId(1), as_of, "12.50 CNY".parse()?)?;
+    /// let facts = agg.into_table();
+    /// let exact = PopulationStats::of(&facts);
+    /// assert_eq!(exact.method(), StatsMethod::Exact);
+    /// assert!(exact.monetary_sketch().is_none());
+    /// assert_eq!((exact.monetary_total(), exact.monetary_error_bound()), (1, 0));
+    ///
+    /// let capacity = SketchCapacity::try_new(64)?;
+    /// let approximate = PopulationStats::approximate(&facts, capacity);
+    /// assert_eq!(approximate.method(), StatsMethod::Sketch(capacity));
+    /// assert_eq!(approximate.monetary_sketch().map(|s| s.len()), Some(1));
+    /// assert_eq!((approximate.monetary_total(), approximate.monetary_error_bound()), (1, 0));
+    /// assert_eq!(approximate.facts_options(), Some(facts.options()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn method(&self) -> StatsMethod {
         match &self.monetary_sketch {
             Some(sketch) => StatsMethod::Sketch(sketch.capacity()),
@@ -368,6 +420,32 @@ impl PopulationStats {
     }
 
     /// The sketch of spend, for approximate statistics.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use patronage::segment::{PopulationStats, SketchCapacity, StatsMethod};
+    /// use patronage::{Aggregator, Config, Currency, CustomerId};
+    ///
+    /// let config = Config::reference();
+    /// let as_of = NaiveDate::from_ymd_opt(2024, 12, 31).ok_or("bad date")?;
+    /// let mut agg = Aggregator::new(config.facts_options_on(as_of, Currency::CNY)?);
+    /// agg.add_purchase_on(CustomerId(1), as_of, "12.50 CNY".parse()?)?;
+    /// let facts = agg.into_table();
+    /// let exact = PopulationStats::of(&facts);
+    /// assert_eq!(exact.method(), StatsMethod::Exact);
+    /// assert!(exact.monetary_sketch().is_none());
+    /// assert_eq!((exact.monetary_total(), exact.monetary_error_bound()), (1, 0));
+    ///
+    /// let capacity = SketchCapacity::try_new(64)?;
+    /// let approximate = PopulationStats::approximate(&facts, capacity);
+    /// assert_eq!(approximate.method(), StatsMethod::Sketch(capacity));
+    /// assert_eq!(approximate.monetary_sketch().map(|s| s.len()), Some(1));
+    /// assert_eq!((approximate.monetary_total(), approximate.monetary_error_bound()), (1, 0));
+    /// assert_eq!(approximate.facts_options(), Some(facts.options()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn monetary_sketch(&self) -> Option<&QuantileSketch<Decimal>> {
         self.monetary_sketch.as_ref()
     }
@@ -375,6 +453,32 @@ impl PopulationStats {
     /// The largest difference between the number of purchasers these statistics put
     /// above a spend and the exact number: 0 for exact statistics, the sketch's
     /// [`error_bound`](QuantileSketch::error_bound) for approximate ones.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use patronage::segment::{PopulationStats, SketchCapacity, StatsMethod};
+    /// use patronage::{Aggregator, Config, Currency, CustomerId};
+    ///
+    /// let config = Config::reference();
+    /// let as_of = NaiveDate::from_ymd_opt(2024, 12, 31).ok_or("bad date")?;
+    /// let mut agg = Aggregator::new(config.facts_options_on(as_of, Currency::CNY)?);
+    /// agg.add_purchase_on(CustomerId(1), as_of, "12.50 CNY".parse()?)?;
+    /// let facts = agg.into_table();
+    /// let exact = PopulationStats::of(&facts);
+    /// assert_eq!(exact.method(), StatsMethod::Exact);
+    /// assert!(exact.monetary_sketch().is_none());
+    /// assert_eq!((exact.monetary_total(), exact.monetary_error_bound()), (1, 0));
+    ///
+    /// let capacity = SketchCapacity::try_new(64)?;
+    /// let approximate = PopulationStats::approximate(&facts, capacity);
+    /// assert_eq!(approximate.method(), StatsMethod::Sketch(capacity));
+    /// assert_eq!(approximate.monetary_sketch().map(|s| s.len()), Some(1));
+    /// assert_eq!((approximate.monetary_total(), approximate.monetary_error_bound()), (1, 0));
+    /// assert_eq!(approximate.facts_options(), Some(facts.options()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn monetary_error_bound(&self) -> u64 {
         self.monetary_sketch
             .as_ref()
@@ -382,6 +486,32 @@ impl PopulationStats {
     }
 
     /// The number of purchasers summarised.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use patronage::segment::{PopulationStats, SketchCapacity, StatsMethod};
+    /// use patronage::{Aggregator, Config, Currency, CustomerId};
+    ///
+    /// let config = Config::reference();
+    /// let as_of = NaiveDate::from_ymd_opt(2024, 12, 31).ok_or("bad date")?;
+    /// let mut agg = Aggregator::new(config.facts_options_on(as_of, Currency::CNY)?);
+    /// agg.add_purchase_on(CustomerId(1), as_of, "12.50 CNY".parse()?)?;
+    /// let facts = agg.into_table();
+    /// let exact = PopulationStats::of(&facts);
+    /// assert_eq!(exact.method(), StatsMethod::Exact);
+    /// assert!(exact.monetary_sketch().is_none());
+    /// assert_eq!((exact.monetary_total(), exact.monetary_error_bound()), (1, 0));
+    ///
+    /// let capacity = SketchCapacity::try_new(64)?;
+    /// let approximate = PopulationStats::approximate(&facts, capacity);
+    /// assert_eq!(approximate.method(), StatsMethod::Sketch(capacity));
+    /// assert_eq!(approximate.monetary_sketch().map(|s| s.len()), Some(1));
+    /// assert_eq!((approximate.monetary_total(), approximate.monetary_error_bound()), (1, 0));
+    /// assert_eq!(approximate.facts_options(), Some(facts.options()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn monetary_total(&self) -> u64 {
         match &self.monetary_sketch {
             Some(sketch) => sketch.len(),

@@ -58,6 +58,15 @@ impl SketchCapacity {
     }
 
     /// The number of items per level.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use patronage::segment::SketchCapacity;
+    ///
+    /// assert_eq!(SketchCapacity::try_new(SketchCapacity::MIN)?.get(), 8);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn get(self) -> u32 {
         self.0
     }
@@ -234,6 +243,22 @@ impl<T: Ord> TryFrom<RawSketch<T>> for QuantileSketch<T> {
 
 impl<T> QuantileSketch<T> {
     /// An empty sketch keeping `capacity` values per level.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use patronage::segment::{QuantileSketch, SketchCapacity};
+    ///
+    /// let capacity = SketchCapacity::try_new(8)?;
+    /// let mut sketch = QuantileSketch::new(capacity);
+    /// assert!(sketch.is_empty());
+    /// for value in 0..100u32 {
+    ///     sketch.insert(value);
+    /// }
+    /// assert_eq!((sketch.capacity(), sketch.len()), (capacity, 100));
+    /// assert!(!sketch.is_empty() && sketch.retained() < 100);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(capacity: SketchCapacity) -> QuantileSketch<T> {
         QuantileSketch {
             capacity,
@@ -243,21 +268,85 @@ impl<T> QuantileSketch<T> {
     }
 
     /// The number of values per level.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use patronage::segment::{QuantileSketch, SketchCapacity};
+    ///
+    /// let capacity = SketchCapacity::try_new(8)?;
+    /// let mut sketch = QuantileSketch::new(capacity);
+    /// assert!(sketch.is_empty());
+    /// for value in 0..100u32 {
+    ///     sketch.insert(value);
+    /// }
+    /// assert_eq!((sketch.capacity(), sketch.len()), (capacity, 100));
+    /// assert!(!sketch.is_empty() && sketch.retained() < 100);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn capacity(&self) -> SketchCapacity {
         self.capacity
     }
 
     /// The number of values summarised (inserted here and in every merged sketch).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use patronage::segment::{QuantileSketch, SketchCapacity};
+    ///
+    /// let capacity = SketchCapacity::try_new(8)?;
+    /// let mut sketch = QuantileSketch::new(capacity);
+    /// assert!(sketch.is_empty());
+    /// for value in 0..100u32 {
+    ///     sketch.insert(value);
+    /// }
+    /// assert_eq!((sketch.capacity(), sketch.len()), (capacity, 100));
+    /// assert!(!sketch.is_empty() && sketch.retained() < 100);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn len(&self) -> u64 {
         self.count
     }
 
     /// Whether no value was summarised.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use patronage::segment::{QuantileSketch, SketchCapacity};
+    ///
+    /// let capacity = SketchCapacity::try_new(8)?;
+    /// let mut sketch = QuantileSketch::new(capacity);
+    /// assert!(sketch.is_empty());
+    /// for value in 0..100u32 {
+    ///     sketch.insert(value);
+    /// }
+    /// assert_eq!((sketch.capacity(), sketch.len()), (capacity, 100));
+    /// assert!(!sketch.is_empty() && sketch.retained() < 100);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.count == 0
     }
 
     /// The number of values the sketch keeps.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use patronage::segment::{QuantileSketch, SketchCapacity};
+    ///
+    /// let capacity = SketchCapacity::try_new(8)?;
+    /// let mut sketch = QuantileSketch::new(capacity);
+    /// assert!(sketch.is_empty());
+    /// for value in 0..100u32 {
+    ///     sketch.insert(value);
+    /// }
+    /// assert_eq!((sketch.capacity(), sketch.len()), (capacity, 100));
+    /// assert!(!sketch.is_empty() && sketch.retained() < 100);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn retained(&self) -> usize {
         self.levels.iter().map(|level| level.items.len()).sum()
     }
