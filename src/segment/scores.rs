@@ -575,15 +575,6 @@ impl PopulationStats {
     }
 }
 
-/// The RFM columns of `facts` on one thread (see [`rfm_columns_on`]).
-pub(crate) fn rfm_columns(
-    facts: &FactsTable,
-    rfm: &CompiledRfm,
-    population: Option<&PopulationStats>,
-) -> Result<RfmColumns, SegmentError> {
-    rfm_columns_on(facts, rfm, population, NonZeroUsize::MIN)
-}
-
 /// The RFM columns of `facts` — scores, top shares, bands and named segments — with the
 /// population statistics of `population` (a shard of a base) or of `facts` itself, on
 /// up to `threads` threads; the same columns for every thread count.

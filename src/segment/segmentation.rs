@@ -17,7 +17,9 @@ use crate::segment::class::{class_names, ClassTable, DEFAULT_ROW, NO_ROW};
 use crate::segment::fields::{
     idx, schema, SegmentColumns, SymbolMaps, Vocabularies, SEGMENT_FIELDS,
 };
-use crate::segment::scores::{rfm_columns, CompiledRfm, PopulationStats, RfmColumns, Thresholds};
+use crate::segment::scores::{
+    rfm_columns_on, CompiledRfm, PopulationStats, RfmColumns, Thresholds,
+};
 use crate::segment::stats::{TopShare, NONE};
 use crate::segment::vip::{VipBasis, VipConfig, VipDistance};
 use crate::segment::{SegmentConfig, SegmentError, SegmentErrorKind};
@@ -183,15 +185,16 @@ impl Segmenter {
         ))
     }
 
-    /// This segmenter deciding the stage, tier and class tables on up to `threads`
-    /// threads a call, the caller's included (the default is 1: the caller's thread
-    /// only).
+    /// This segmenter computing the RFM columns and deciding the stage, tier and class
+    /// tables on up to `threads` threads a call, the caller's included (the default is
+    /// 1: the caller's thread only).
     ///
-    /// The result is the same (`==`) for every count: each table decides each
-    /// customer from that customer's row alone, so the rows are split into contiguous
-    /// chunks (at least 1,024 customers each), decided on scoped threads
-    /// ([`std::thread::scope`]), and the chunks' columns concatenated in order.
-    /// Scores and thresholds are computed once, before, on the caller's thread.
+    /// The result is the same (`==`) for every count. The RFM columns count, key and
+    /// sort contiguous chunks of rows on the threads and merge them in order (only the
+    /// walk down the spend order that gives scores and top shares is sequential); each
+    /// table decides each customer from that customer's row alone, so its rows are
+    /// split into contiguous chunks (at least 1,024 customers each), decided on scoped
+    /// threads ([`std::thread::scope`]) into each thread's part of the columns.
     ///
     /// # Why threads are opt-in
     ///
@@ -312,7 +315,7 @@ impl Segmenter {
         }
         let options = *facts.options();
         let as_of = options.as_of_date();
-        let rfm = rfm_columns(facts, &self.rfm, population)?;
+        let rfm = rfm_columns_on(facts, &self.rfm, population, self.threads)?;
         let vip = self.vip_column(facts);
         let ctx = Context::new(as_of);
         let mut columns = SegmentColumns {

@@ -199,6 +199,9 @@ pipe_probe "kpi | head -1" "-n 1" -- kpi
 probe "rules_segments: --help" 0 stdout "usage:" -- rules_segments --help
 probe "generate_data: --help" 0 stdout "usage:" -- generate_data --help
 
+probe "sharded: --approximate 64" 0 stdout "monetary top share: largest difference" -- sharded --approximate 64
+probe "sharded: --approximate 4" 2 stderr "\`--approximate 4\`: expected a sketch capacity from 8 to 1048576 values per level" -- sharded --approximate 4
+
 # ---- report (feature `charts`) --------------------------------------------------------
 probe "report: --help" 0 stdout "report: the daily job on the shop shipped in examples/data/" -- report --help
 probe "report: unknown option" 2 stderr "report: error: unknown option \`--bogus\`" -- report --bogus
