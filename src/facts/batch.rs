@@ -1285,18 +1285,26 @@ fn msd_sort<R: Record>(events: &mut [R], scratch: &mut [R], bits_left: u32) {
         return;
     }
     let n = events.len();
+    // Wide enough that a part of a few thousand rows falls into buckets of one or
+    // two (8 to 11 bits: the counts stay in the L1 cache).
+    let digit = (usize::BITS - n.leading_zeros()).clamp(8, 11);
     let mut bits_left = bits_left;
-    let mut counts = [0_usize; 257];
+    let mut counts = [0_usize; 2049];
     let (shift, width) = loop {
-        let width = bits_left.min(8);
+        let width = bits_left.min(digit);
         let shift = bits_left - width;
-        counts.fill(0);
+        let Some(used) = counts.get_mut(..=(1_usize << width)) else {
+            // Not reached (`width` is at most 11); still a correct sort.
+            insertion_sort(events);
+            return;
+        };
+        used.fill(0);
         for event in events.iter() {
-            if let Some(count) = counts.get_mut(bucket(event.customer(), shift, width) + 1) {
+            if let Some(count) = used.get_mut(bucket(event.customer(), shift, width) + 1) {
                 *count += 1;
             }
         }
-        if !counts.contains(&n) {
+        if !used.contains(&n) {
             break (shift, width);
         }
         if shift == 0 {
@@ -1304,12 +1312,19 @@ fn msd_sort<R: Record>(events: &mut [R], scratch: &mut [R], bits_left: u32) {
         }
         bits_left = shift;
     };
+    let Some(counts) = counts.get_mut(..=(1_usize << width)) else {
+        insertion_sort(events);
+        return;
+    };
     let mut total = 0;
-    for count in &mut counts {
+    for count in counts.iter_mut() {
         total += *count;
         *count = total;
     }
-    let mut next = counts;
+    let mut next = [0_usize; 2049];
+    if let Some(next) = next.get_mut(..counts.len()) {
+        next.copy_from_slice(counts);
+    }
     for event in events.iter() {
         if let Some(slot) = next.get_mut(bucket(event.customer(), shift, width)) {
             if let Some(out) = scratch.get_mut(*slot) {
