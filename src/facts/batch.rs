@@ -1285,11 +1285,17 @@ fn msd_sort<R: Record>(events: &mut [R], scratch: &mut [R], bits_left: u32) {
         return;
     }
     let n = events.len();
+    // A batch has at most `u32::MAX` rows, so `u32` counts (which keep the two count
+    // arrays at 8 KiB each, in the L1 cache) cannot overflow.
+    let Ok(n32) = u32::try_from(n) else {
+        insertion_sort(events);
+        return;
+    };
     // Wide enough that a part of a few thousand rows falls into buckets of one or
-    // two (8 to 11 bits: the counts stay in the L1 cache).
+    // two: 8 to 11 bits.
     let digit = (usize::BITS - n.leading_zeros()).clamp(8, 11);
     let mut bits_left = bits_left;
-    let mut counts = [0_usize; 2049];
+    let mut counts = [0_u32; 2049];
     let (shift, width) = loop {
         let width = bits_left.min(digit);
         let shift = bits_left - width;
@@ -1304,7 +1310,7 @@ fn msd_sort<R: Record>(events: &mut [R], scratch: &mut [R], bits_left: u32) {
                 *count += 1;
             }
         }
-        if !used.contains(&n) {
+        if !used.contains(&n32) {
             break (shift, width);
         }
         if shift == 0 {
@@ -1321,13 +1327,13 @@ fn msd_sort<R: Record>(events: &mut [R], scratch: &mut [R], bits_left: u32) {
         total += *count;
         *count = total;
     }
-    let mut next = [0_usize; 2049];
+    let mut next = [0_u32; 2049];
     if let Some(next) = next.get_mut(..counts.len()) {
         next.copy_from_slice(counts);
     }
     for event in events.iter() {
         if let Some(slot) = next.get_mut(bucket(event.customer(), shift, width)) {
-            if let Some(out) = scratch.get_mut(*slot) {
+            if let Some(out) = scratch.get_mut(*slot as usize) {
                 *out = *event;
             }
             *slot += 1;
@@ -1338,7 +1344,8 @@ fn msd_sort<R: Record>(events: &mut [R], scratch: &mut [R], bits_left: u32) {
     }
     for pair in counts.windows(2) {
         if let [a, b] = pair {
-            if let (Some(part), Some(scratch)) = (events.get_mut(*a..*b), scratch.get_mut(*a..*b)) {
+            let (a, b) = (*a as usize, *b as usize);
+            if let (Some(part), Some(scratch)) = (events.get_mut(a..b), scratch.get_mut(a..b)) {
                 if b - a > 1 {
                     msd_sort(part, scratch, shift);
                 }
