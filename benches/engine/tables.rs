@@ -13,8 +13,8 @@
 //! counts, the top share as a number, the stage as a symbol), with the same typed block
 //! readers.
 //!
-//! Every measured closure counts the deciding rows and checks the counts against the
-//! segmentation's own stage and tier rules. Under `cargo bench -- --test` the
+//! Every measured closure writes each customer's deciding row, as segmentation records
+//! it, and checks them against the segmentation's own stage and tier rules. Under `cargo bench -- --test` the
 //! population is 20,000 customers.
 
 use std::hint::black_box;
@@ -157,52 +157,52 @@ fn fill_rows<K>(
     true
 }
 
-/// Counts the deciding row of every customer in `rows` (the last slot: no row).
-fn decide(table: &Table, view: &SegmentView<'_>, rows: Range<usize>, ctx: Context) -> Vec<usize> {
-    let mut counts = vec![0; table.rows().len() + 1];
-    let none = table.rows().len();
+/// The deciding row of each customer in `rows`, written to `out` (`NO_ROW` when none
+/// decides), as segmentation records it.
+fn decide(
+    table: &Table,
+    view: &SegmentView<'_>,
+    rows: Range<usize>,
+    ctx: Context,
+    out: &mut [u16],
+) {
+    let mut slots = out.iter_mut();
     table.decide_each(view, rows, ctx, |_, hit| {
-        let slot = match hit {
-            Hit::Row(r) => r,
-            _ => none,
-        };
-        counts[slot] += 1;
+        if let Some(slot) = slots.next() {
+            *slot = match hit {
+                Hit::Row(r) => u16::try_from(r).unwrap_or(NO_ROW),
+                _ => NO_ROW,
+            };
+        }
     });
-    counts
 }
 
 /// [`decide`] on two threads, one half of the customers each.
-fn decide_on_two(table: &Table, view: &SegmentView<'_>, ctx: Context) -> Vec<usize> {
+fn decide_on_two(table: &Table, view: &SegmentView<'_>, ctx: Context, out: &mut [u16]) {
     let n = view.len();
     let half = n / 2;
-    let (mut first, second) = std::thread::scope(|scope| {
-        let other = scope.spawn(|| decide(table, view, half..n, ctx));
-        let first = decide(table, view, 0..half, ctx);
-        (
-            first,
-            other
-                .join()
-                .unwrap_or_else(|e| std::panic::resume_unwind(e)),
-        )
+    let (first, second) = out.split_at_mut(half);
+    std::thread::scope(|scope| {
+        scope.spawn(|| decide(table, view, half..n, ctx, second));
+        decide(table, view, 0..half, ctx, first);
     });
-    for (a, b) in first.iter_mut().zip(second) {
-        *a += b;
-    }
-    first
 }
 
-/// One of the two tables and the counts it must give.
-type Pick = fn(&Setup) -> (&Table, &[usize]);
+/// One of the two tables and the rows it must decide.
+type Pick = fn(&Setup) -> (&Table, &[u16]);
 
-/// The population, its view and the two tables with the counts they must give.
+/// "No row decided" in a rule column.
+const NO_ROW: u16 = u16::MAX;
+
+/// The population, its view and the two tables with the rows they must decide.
 struct Setup {
     facts: FactsTable,
     top_share: Vec<Option<TopShare>>,
     stage: Vec<Option<SymbolId>>,
     stages: Table,
     tiers: Table,
-    stage_counts: Vec<usize>,
-    tier_counts: Vec<usize>,
+    stage_rules: Vec<u16>,
+    tier_rules: Vec<u16>,
 }
 
 impl Setup {
@@ -232,15 +232,20 @@ impl Setup {
             Table::compile(&reference_stage_table(), schema).unwrap_or_else(|e| panic!("{e}"));
         let tiers =
             Table::compile(&reference_tier_table(), schema).unwrap_or_else(|e| panic!("{e}"));
-        // The expected counts: the rules the segmentation recorded.
-        let count = |n_rows: usize, rule: &dyn Fn(usize) -> Option<u16>| {
-            let mut counts = vec![0; n_rows + 1];
-            for row in 0..n_customers {
-                counts[rule(row).map_or(n_rows, usize::from)] += 1;
+        // The expected rows: the rules the segmentation recorded, each deciding some
+        // customers.
+        let rules = |n_rows: usize, rule: &dyn Fn(usize) -> Option<u16>| {
+            let rules: Vec<u16> = (0..n_customers)
+                .map(|row| rule(row).unwrap_or(NO_ROW))
+                .collect();
+            for row in 0..n_rows {
+                assert!(
+                    rules.contains(&(row as u16)),
+                    "row {} decides no customer",
+                    row + 1
+                );
             }
-            // Every row decides some customers.
-            assert!(counts[..n_rows].iter().all(|n| *n > 0), "{counts:?}");
-            counts
+            rules
         };
         let row_of = |row: usize| segmentation.row(row).unwrap_or_else(|| panic!("row {row}"));
         Setup {
@@ -249,8 +254,8 @@ impl Setup {
                 .iter()
                 .map(|r| r.stage.and_then(|s| schema.symbol(s)))
                 .collect(),
-            stage_counts: count(stages.rows().len(), &|row| row_of(row).stage_rule),
-            tier_counts: count(tiers.rows().len(), &|row| row_of(row).tier_rule),
+            stage_rules: rules(stages.rows().len(), &|row| row_of(row).stage_rule),
+            tier_rules: rules(tiers.rows().len(), &|row| row_of(row).tier_rule),
             stages,
             tiers,
             facts,
@@ -284,26 +289,28 @@ pub(crate) fn define(c: &mut Criterion) {
     group.measurement_time(Duration::from_secs(if quick { 1 } else { 5 }));
     group.throughput(Throughput::Elements(n_customers as u64));
     let tables: [(&str, Pick); 2] = [
-        ("stage_table", |s| (&s.stages, &s.stage_counts)),
-        ("tier_table", |s| (&s.tiers, &s.tier_counts)),
+        ("stage_table", |s| (&s.stages, &s.stage_rules)),
+        ("tier_table", |s| (&s.tiers, &s.tier_rules)),
     ];
     for (name, pick) in tables {
         group.bench_function(format!("{name}/{label}"), |b| {
             let setup = setup();
-            let (table, counts) = pick(setup);
+            let (table, rules) = pick(setup);
             let view = setup.view();
+            let mut out = vec![0; n_customers];
             b.iter(|| {
-                let decided = decide(table, black_box(&view), 0..n_customers, ctx);
-                assert_eq!(decided, counts);
+                decide(table, black_box(&view), 0..n_customers, ctx, &mut out);
+                assert!(out == rules);
             });
         });
         group.bench_function(format!("{name}/{label}_2_threads"), |b| {
             let setup = setup();
-            let (table, counts) = pick(setup);
+            let (table, rules) = pick(setup);
             let view = setup.view();
+            let mut out = vec![0; n_customers];
             b.iter(|| {
-                let decided = decide_on_two(table, black_box(&view), ctx);
-                assert_eq!(decided, counts);
+                decide_on_two(table, black_box(&view), ctx, &mut out);
+                assert!(out == rules);
             });
         });
     }
