@@ -884,9 +884,10 @@ fn decide_in_chunks(
     let n = columns.len();
     let mut classes = vec![NONE; n];
     let mut rules = vec![NO_ROW; n];
-    let mut parts = Vec::with_capacity(threads);
+    let chunks = row_chunks(n, threads);
+    let mut parts = Vec::with_capacity(chunks.len());
     let (mut class_rest, mut rule_rest) = (classes.as_mut_slice(), rules.as_mut_slice());
-    for range in row_chunks(n, threads) {
+    for range in chunks {
         let (Some((class_part, class_tail)), Some((rule_part, rule_tail))) = (
             class_rest.split_at_mut_checked(range.len()),
             rule_rest.split_at_mut_checked(range.len()),
