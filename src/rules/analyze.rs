@@ -1121,8 +1121,15 @@ fn build_fast(table: &Table) -> Option<FastPath> {
         columns.push(IndexColumn {
             column: lookup_column,
             classes,
+            stride: 1,
             sets: flat,
         });
+    }
+    // Row-major positions, the last input fastest.
+    let mut stride: u64 = 1;
+    for column in columns.iter_mut().rev() {
+        column.stride = stride;
+        stride = stride.saturating_mul(column.classes as u64);
     }
     let mut exact = literal.clone();
     for (index, row) in table.rows.iter().enumerate() {

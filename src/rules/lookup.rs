@@ -60,9 +60,8 @@ const NO_CLASS: u16 = u16::MAX;
 const LINEAR: usize = 8;
 /// Rows classified together when a population is decided.
 pub(crate) const BLOCK: usize = 128;
-/// A dense position at or above this names no combination: a value fell outside the
-/// classes. Above any dense table (at most 2¹⁶ entries) and small enough that
-/// `position · classes + class` never overflows.
+/// The term of a value outside the classes in a dense-table position: beyond any dense
+/// table (at most 2¹⁶ entries), and small enough that a sum of such terms never wraps.
 const OUTSIDE: u64 = 1 << 40;
 
 /// How one input column maps a value to its class. Every variant gives the merged
@@ -133,6 +132,9 @@ pub(crate) struct IndexColumn {
     pub(crate) column: LookupColumn,
     /// The number of classes (missing included).
     pub(crate) classes: usize,
+    /// The weight of a class in a dense-table position: the product of the class
+    /// counts of the inputs after this one (meaningful when there is a dense table).
+    pub(crate) stride: u64,
     /// The rows accepting each class, word-major: word `w` of class `c` is at
     /// `w * classes + c`, so the first 64 rows of every class sit together — the
     /// block a `first` decision usually needs.
@@ -190,7 +192,7 @@ impl FastPath {
         for (slot, column) in classes.iter_mut().zip(&self.columns) {
             let class = column.column.class(fields)?;
             *slot = class;
-            position = fold(position, column.classes as u64, class as u64);
+            position = fold(position, column.stride, class as u64);
         }
         if let Some(hit) = self.dense.as_ref().and_then(|dense| dense.get(position)) {
             return Some(Lookup::Decided(hit));
@@ -237,7 +239,7 @@ impl FastPath {
         for column in &self.columns {
             column
                 .column
-                .classify(columns, start, positions, column.classes as u64, scratch);
+                .classify(columns, start, positions, column.stride, scratch);
         }
     }
 
@@ -261,15 +263,19 @@ impl Dense {
     }
 }
 
-/// `position · classes + class`, at most [`OUTSIDE`]. Where it matters (a dense
-/// table exists) `classes ≤ MAX_DENSE = 2¹⁶` and `position, class ≤ OUTSIDE = 2⁴⁰`, so
-/// nothing wraps; without a dense table the position is never read.
+/// `position + class · stride`. Where it matters (a dense table exists) a class's term
+/// is below `MAX_DENSE = 2¹⁶` and [`OUTSIDE`] is `2⁴⁰`, so the sum over at most
+/// [`MAX_INDEXED_INPUTS`] inputs never wraps, and one input outside its classes puts
+/// the position beyond the table; without a dense table the position is never read.
 #[inline]
-fn fold(position: u64, classes: u64, class: u64) -> u64 {
-    position
-        .wrapping_mul(classes)
-        .wrapping_add(class)
-        .min(OUTSIDE)
+fn fold(position: u64, stride: u64, class: u64) -> u64 {
+    position.wrapping_add(class.wrapping_mul(stride))
+}
+
+/// [`fold`] for a class that may be missing (a value outside the classes).
+#[inline]
+fn fold_class(position: u64, stride: u64, class: Option<usize>) -> u64 {
+    position.wrapping_add(class.map_or(OUTSIDE, |c| (c as u64).wrapping_mul(stride)))
 }
 
 impl Candidates<'_> {
@@ -425,52 +431,50 @@ impl LookupColumn {
         }
     }
 
-    /// Folds the classes of rows `start..start + positions.len()` (at most
-    /// [`BLOCK`]) into `positions` (`position · classes + class`): one loop over the
-    /// rows, over a typed block from the store when it hands one over.
+    /// Adds the classes of rows `start..start + positions.len()` (at most [`BLOCK`]),
+    /// weighed by `stride`, to `positions`: one loop over the rows, over a typed block
+    /// from the store when it hands one over.
     pub(crate) fn classify<C: Columns + ?Sized>(
         &self,
         columns: &C,
         start: usize,
         positions: &mut [u64],
-        classes: u64,
+        stride: u64,
         scratch: &mut Scratch,
     ) {
         let field = self.field();
         let len = positions.len();
         match self {
             LookupColumn::Int(c) => match scratch.integers(columns, field, start, len) {
-                Some(keys) => fold_keys(positions, classes, keys, |k| c.key_class(k)),
-                None => fold_rows(columns, field, start, positions, classes, |v| {
-                    c.int_class(v)
-                }),
+                Some(keys) => fold_keys(positions, stride, keys, |k| c.key_class(k)),
+                None => fold_rows(columns, field, start, positions, stride, |v| c.int_class(v)),
             },
             LookupColumn::IntDirect(c) => match scratch.integers(columns, field, start, len) {
-                Some(keys) => fold_keys(positions, classes, keys, |k| c.key_class(k)),
-                None => fold_rows(columns, field, start, positions, classes, |v| c.class(v)),
+                Some(keys) => fold_keys(positions, stride, keys, |k| c.key_class(k)),
+                None => fold_rows(columns, field, start, positions, stride, |v| c.class(v)),
             },
             LookupColumn::Sym(c) => match scratch.symbols(columns, field, start, len) {
-                Some(keys) => fold_keys(positions, classes, keys, |k| c.key_class(k)),
-                None => fold_rows(columns, field, start, positions, classes, |v| c.class(v)),
+                Some(keys) => fold_keys(positions, stride, keys, |k| c.key_class(k)),
+                None => fold_rows(columns, field, start, positions, stride, |v| c.class(v)),
             },
-            LookupColumn::Date(c) => fold_rows(columns, field, start, positions, classes, |v| {
+            LookupColumn::Date(c) => fold_rows(columns, field, start, positions, stride, |v| {
                 c.date_class(v)
             }),
             LookupColumn::Number(c) => match scratch.numbers(columns, field, start, len) {
-                Some(keys) => fold_keys(positions, classes, keys, |k| c.key_class(k)),
-                None => fold_rows(columns, field, start, positions, classes, |v| {
+                Some(keys) => fold_keys(positions, stride, keys, |k| c.key_class(k)),
+                None => fold_rows(columns, field, start, positions, stride, |v| {
                     c.number_class(v)
                 }),
             },
             LookupColumn::Money(c, currency) => {
-                fold_rows(columns, field, start, positions, classes, |v| {
+                fold_rows(columns, field, start, positions, stride, |v| {
                     c.money_class(v, *currency)
                 });
             }
             LookupColumn::Bool { classes: map, .. } => {
                 match scratch.bools(columns, field, start, len) {
-                    Some(keys) => fold_keys(positions, classes, keys, |k| bool_key_class(*map, k)),
-                    None => fold_rows(columns, field, start, positions, classes, |v| {
+                    Some(keys) => fold_keys(positions, stride, keys, |k| bool_key_class(*map, k)),
+                    None => fold_rows(columns, field, start, positions, stride, |v| {
                         bool_class(*map, v)
                     }),
                 }
@@ -549,12 +553,11 @@ fn fold_rows<C: Columns + ?Sized>(
     field: FieldId,
     start: usize,
     positions: &mut [u64],
-    classes: u64,
+    stride: u64,
     class: impl Fn(Option<ValueRef<'_>>) -> Option<usize>,
 ) {
     for (row, position) in (start..).zip(positions.iter_mut()) {
-        let class = class(columns.value(field, row)).map_or(OUTSIDE, |c| c as u64);
-        *position = fold(*position, classes, class);
+        *position = fold_class(*position, stride, class(columns.value(field, row)));
     }
 }
 
@@ -563,13 +566,12 @@ fn fold_rows<C: Columns + ?Sized>(
 #[inline(never)]
 fn fold_keys<K: Copy>(
     positions: &mut [u64],
-    classes: u64,
+    stride: u64,
     keys: &[Option<K>],
     class: impl Fn(Option<K>) -> Option<usize>,
 ) {
     for (position, key) in positions.iter_mut().zip(keys) {
-        let class = class(*key).map_or(OUTSIDE, |c| c as u64);
-        *position = fold(*position, classes, class);
+        *position = fold_class(*position, stride, class(*key));
     }
 }
 
