@@ -154,14 +154,8 @@ fn run() -> Result<(), Stop> {
     apply_overrides(&mut config, &args);
     let (segmenter, facts, segmentation) = segment(&config, orders, &args)?;
     let compute_s = started.elapsed().as_secs_f64();
-    if let Some(customer) = args.explain {
-        return common::print(&explain(
-            &segmenter,
-            &facts,
-            &segmentation,
-            customer,
-            &args,
-        )?);
+    if let (Some(customer), Some(facts)) = (args.explain, &facts) {
+        return common::print(&explain(&segmenter, facts, &segmentation, customer, &args)?);
     }
     if !segmentation.iter().any(|row| row.scores.is_some()) {
         return Err(Stop::fail(format!(
@@ -223,12 +217,13 @@ fn apply_overrides(config: &mut Config, args: &Args) {
 }
 
 /// Folds the checked orders into a facts table as of the end of `--as-of`, lets the
-/// orders go, and segments the table by the policy.
+/// orders go, and segments the table by the policy. The table is kept only for
+/// `--explain` (which needs it); otherwise its columns move into the segmentation.
 fn segment(
     config: &Config,
     orders: Orders,
     args: &Args,
-) -> Result<(Segmenter, FactsTable, Segmentation), Stop> {
+) -> Result<(Segmenter, Option<FactsTable>, Segmentation), Stop> {
     let (segmenter, warnings) = config
         .segmenter(orders.currency)
         .map_err(|e| Stop::fail(config_source(args, &e)))?;
@@ -259,10 +254,14 @@ fn segment(
     })?;
     // The table holds what the rest needs: the orders' memory is free for segmenting.
     drop(orders);
-    let segmentation = segmenter
-        .run(&facts)
-        .map_err(|e| Stop::fail(format!("`{}`: {e}", args.orders)))?;
-    Ok((segmenter, facts, segmentation))
+    let failed = |e: patronage::SegmentError| Stop::fail(format!("`{}`: {e}", args.orders));
+    if args.explain.is_some() {
+        let segmentation = segmenter.run(&facts).map_err(failed)?;
+        Ok((segmenter, Some(facts), segmentation))
+    } else {
+        let segmentation = segmenter.run_owned(facts).map_err(failed)?;
+        Ok((segmenter, None, segmentation))
+    }
 }
 
 /// One customer's facts, RFM scores and segment, and the rows of the stage and tier

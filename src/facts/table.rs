@@ -389,6 +389,19 @@ impl FactsTable {
         self.index_interactions();
     }
 
+    /// The columns a segmentation keeps, moved out of the table (the rest is freed).
+    pub(crate) fn into_kept_columns(self) -> KeptColumns {
+        KeptColumns {
+            customer_ids: self.customer_ids,
+            recency_days: self.recency_days,
+            frequency: self.frequency,
+            purchases: self.purchases,
+            monetary: self.monetary,
+            frequency_band: self.frequency_band,
+            points: self.points,
+        }
+    }
+
     /// Sets the points column from `points_of` (a look-up by customer), row by row.
     pub(super) fn fill_points(&mut self, points_of: impl Fn(CustomerId) -> Option<u64>) {
         self.points = self.customer_ids.iter().map(|id| points_of(*id)).collect();
@@ -656,6 +669,19 @@ impl FactsTable {
         self.interactions(row)
             .is_some_and(|summary| summary.shown_interest)
     }
+}
+
+/// The columns of a [`FactsTable`] a segmentation keeps
+/// ([`FactsTable::into_kept_columns`]); `points` is empty when no customer has points.
+#[derive(Debug)]
+pub(crate) struct KeptColumns {
+    pub(crate) customer_ids: Vec<CustomerId>,
+    pub(crate) recency_days: Vec<Option<u32>>,
+    pub(crate) frequency: Vec<u32>,
+    pub(crate) purchases: Vec<u32>,
+    pub(crate) monetary: Vec<Decimal>,
+    pub(crate) frequency_band: Vec<FrequencyBand>,
+    pub(crate) points: Vec<Option<u64>>,
 }
 
 /// Purchases per year, quarter and month for `in_window` purchases over `span_days`

@@ -304,7 +304,72 @@ impl Segmenter {
         Ok(())
     }
 
+    /// [`Segmenter::run`] on a table the caller gives up: the columns the
+    /// segmentation keeps (ids, recency, frequency, purchases, net spend, frequency
+    /// band, points) move into it instead of being copied, and the rest of the table is
+    /// freed. The same result as [`Segmenter::run`], with about 41 bytes a customer
+    /// less to allocate and fill; a host that needs no
+    /// [`explanation`](Segmenter::explain) afterwards (which wants the table) saves the
+    /// copy.
+    ///
+    /// # Errors
+    ///
+    /// As [`Segmenter::run`].
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use chrono::{NaiveDate, TimeZone, Utc};
+    /// use patronage::{Config, Currency, CustomerId, FactsTable};
+    ///
+    /// let config = Config::reference();
+    /// let (segmenter, _warnings) = config.segmenter(Currency::CNY)?;
+    /// let as_of = NaiveDate::from_ymd_opt(2024, 12, 31).ok_or("bad date")?;
+    /// let options = config.facts_options_on(as_of, Currency::CNY)?;
+    /// let day = NaiveDate::from_ymd_opt(2024, 12, 1).ok_or("bad date")?;
+    /// let table = FactsTable::from_dated_minor_units(&options, &[CustomerId(7)], &[day], &[19_900])?;
+    /// let copied = segmenter.run(&table)?;
+    /// let moved = segmenter.run_owned(table)?;
+    /// assert_eq!(moved, copied);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn run_owned(&self, facts: FactsTable) -> Result<Segmentation, SegmentError> {
+        let mut segmentation = self.run_without_facts(&facts, None)?;
+        let kept = facts.into_kept_columns();
+        segmentation.customers = kept.customer_ids;
+        segmentation.recency_days = kept.recency_days;
+        segmentation.frequency = kept.frequency;
+        segmentation.purchases = kept.purchases;
+        segmentation.monetary = kept.monetary;
+        segmentation.frequency_band = kept.frequency_band;
+        segmentation.points = kept.points;
+        Ok(segmentation)
+    }
+
     fn run_on(
+        &self,
+        facts: &FactsTable,
+        population: Option<&PopulationStats>,
+    ) -> Result<Segmentation, SegmentError> {
+        let mut segmentation = self.run_without_facts(facts, population)?;
+        segmentation.customers = facts.customer_ids().to_vec();
+        segmentation.recency_days = facts.recency_days().to_vec();
+        segmentation.frequency = facts.frequency().to_vec();
+        segmentation.purchases = facts.purchases().to_vec();
+        segmentation.monetary = facts.monetary().to_vec();
+        segmentation.frequency_band = facts.frequency_band().to_vec();
+        // Empty when no customer has points on record, like the table's column.
+        segmentation.points = if facts.has_points() {
+            (0..facts.len()).map(|row| facts.points(row)).collect()
+        } else {
+            Vec::new()
+        };
+        Ok(segmentation)
+    }
+
+    /// The segmentation of `facts` with every column of its own, and the columns it
+    /// keeps of the table left empty (the caller fills them, by copy or by move).
+    fn run_without_facts(
         &self,
         facts: &FactsTable,
         population: Option<&PopulationStats>,
@@ -344,18 +409,13 @@ impl Segmenter {
         }
         Ok(Segmentation {
             options,
-            customers: facts.customer_ids().to_vec(),
-            recency_days: facts.recency_days().to_vec(),
-            frequency: facts.frequency().to_vec(),
-            purchases: facts.purchases().to_vec(),
-            monetary: facts.monetary().to_vec(),
-            frequency_band: facts.frequency_band().to_vec(),
-            // Empty when no customer has points on record, like the table's column.
-            points: if facts.has_points() {
-                (0..facts.len()).map(|row| facts.points(row)).collect()
-            } else {
-                Vec::new()
-            },
+            customers: Vec::new(),
+            recency_days: Vec::new(),
+            frequency: Vec::new(),
+            purchases: Vec::new(),
+            monetary: Vec::new(),
+            frequency_band: Vec::new(),
+            points: Vec::new(),
             rfm,
             segment_names: self.rfm.segments.names().to_vec(),
             stage,
