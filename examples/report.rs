@@ -38,7 +38,6 @@ use std::process::ExitCode;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use common::{note, Stop};
 use patronage::charts;
-use patronage::customer::{Birthday, Points, Source};
 use patronage::kpi::{
     scorecards, CaseId, EarlyWarning, OrderOptions, OrderTally, Period, ResponseId,
     SatisfactionDimension, Scale, ScorecardInputs, ScorecardSpec, StaffId, SurveyResponse, Watch,
@@ -49,9 +48,8 @@ use patronage::predict::{
 };
 use patronage::segment::transitions;
 use patronage::{
-    Aggregator, Channel, Config, Consent, Currency, Customer, CustomerId, Dimension, FactsTable,
-    Interaction, InteractionKind, Money, OrderId, Records, Refund, RepeatSummary,
-    RepeatSummaryBuilder, Segmentation, ValidationMode, Validator,
+    Aggregator, Config, Currency, Customer, CustomerId, Dimension, FactsTable, Money, Records,
+    RepeatSummary, RepeatSummaryBuilder, Segmentation, ValidationMode, Validator,
 };
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -70,19 +68,6 @@ The page is self-contained (inline SVG, no scripts or fonts from the network) an
 parses as XML. Progress goes to stderr, the page's path to stdout.
 ";
 
-const CUSTOMERS: (&str, &str) = (
-    "examples/data/customers.csv",
-    include_str!("data/customers.csv"),
-);
-const ORDERS: (&str, &str) = ("examples/data/orders.csv", include_str!("data/orders.csv"));
-const REFUNDS: (&str, &str) = (
-    "examples/data/refunds.csv",
-    include_str!("data/refunds.csv"),
-);
-const INTERACTIONS: (&str, &str) = (
-    "examples/data/interactions.csv",
-    include_str!("data/interactions.csv"),
-);
 const RESPONSES: (&str, &str) = (
     "examples/data/kpi/responses.csv",
     include_str!("data/kpi/responses.csv"),
@@ -282,7 +267,7 @@ fn build() -> Result<Built, String> {
     };
 
     // 1. Records, validated leniently (the shipped files hold four wrong records).
-    let records = load()?;
+    let records = common::shop::load()?;
     let loaded = (
         records.customers.len(),
         records.orders.len(),
@@ -768,36 +753,6 @@ fn kpi_section(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CustomerRow {
-    id: u64,
-    registered_at: DateTime<Utc>,
-    source: String,
-    time_zone: String,
-    birthday: String,
-    points: Option<u64>,
-    consents: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RefundRow {
-    customer: u64,
-    order: Option<u64>,
-    at: DateTime<Utc>,
-    amount: Decimal,
-    currency: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct InteractionRow {
-    customer: u64,
-    kind: String,
-    at: DateTime<Utc>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct ResponseRow {
     id: u64,
     customer: u64,
@@ -807,77 +762,6 @@ struct ResponseRow {
     dimension: String,
     case: Option<u64>,
     agent: Option<u64>,
-}
-
-fn currency(code: &str) -> Result<Currency, String> {
-    Currency::try_new(code).map_err(|e| e.to_string())
-}
-
-fn load() -> Result<Records, String> {
-    let customers = common::csv_rows(CUSTOMERS, |row: CustomerRow| {
-        let mut customer = Customer::new(CustomerId(row.id));
-        customer.registered_at = Some(row.registered_at);
-        customer.source = Some(match row.source.as_str() {
-            "own_site" => Source::OwnSite,
-            "app" => Source::App,
-            "mini_program" => Source::MiniProgram,
-            "offline_store" => Source::OfflineStore,
-            other => match other.strip_prefix("marketplace:") {
-                Some(name) => Source::Marketplace(name.to_owned()),
-                None => Source::Other(other.to_owned()),
-            },
-        });
-        customer
-            .set_time_zone(&row.time_zone)
-            .map_err(|e| e.to_string())?;
-        if let Some((month, day)) = row.birthday.split_once('-') {
-            let number = |text: &str| {
-                text.parse::<u32>().map_err(|_| {
-                    format!("birthday `{}`: expected MM-DD", common::clip(&row.birthday))
-                })
-            };
-            customer.birthday = Some(
-                Birthday::try_new(number(month)?, number(day)?, None).map_err(|e| e.to_string())?,
-            );
-        }
-        customer.points = row.points.map(|balance| Points {
-            balance,
-            expiring: Vec::new(),
-        });
-        for name in row.consents.split('|').filter(|name| !name.is_empty()) {
-            let channel = Channel::ALL
-                .into_iter()
-                .find(|c| c.as_str() == name)
-                .ok_or_else(|| format!("unknown channel `{}`", common::clip(name)))?;
-            customer
-                .consents
-                .insert(channel, Consent::opted_in(row.registered_at));
-            customer.preferred_channels.push(channel);
-        }
-        Ok(customer)
-    })?;
-    let orders = common::csv_rows(ORDERS, common::OrderRow::into_order)?;
-    let refunds = common::csv_rows(REFUNDS, |row: RefundRow| {
-        Ok(Refund::new(
-            CustomerId(row.customer),
-            row.order.map(OrderId),
-            row.at,
-            Money::new(row.amount, currency(&row.currency)?),
-        ))
-    })?;
-    let interactions = common::csv_rows(INTERACTIONS, |row: InteractionRow| {
-        let kind = InteractionKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == row.kind)
-            .ok_or_else(|| format!("unknown interaction kind `{}`", common::clip(&row.kind)))?;
-        Ok(Interaction::new(CustomerId(row.customer), kind, row.at))
-    })?;
-    Ok(Records {
-        customers,
-        orders,
-        refunds,
-        interactions,
-    })
 }
 
 fn load_responses() -> Result<Vec<SurveyResponse>, String> {

@@ -8,6 +8,8 @@
 // Each example uses a part of this module.
 #![allow(dead_code)]
 
+pub(crate) mod shop;
+
 use std::borrow::Cow;
 use std::fmt;
 use std::io::{self, Write};
