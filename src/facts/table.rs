@@ -364,17 +364,10 @@ impl FactsTable {
         );
         let points: Vec<_> = others.iter().map(|o| (&o.points, o.len())).collect();
         append_optional(&mut self.points, self.customer_ids.len(), &points);
-        macro_rules! append {
-            ($($column:ident),*) => {
-                $(
-                    self.$column.reserve_exact(n - self.$column.len());
-                    for other in others {
-                        self.$column.extend_from_slice(&other.$column);
-                    }
-                )*
-            };
-        }
-        append!(
+        // The other tables were folded on other threads: the copy is split in two
+        // halves of about the same bytes, one on a second thread (fresh pages fault
+        // in parallel).
+        let FactsTable {
             customer_ids,
             first_purchase,
             recency_days,
@@ -384,8 +377,25 @@ impl FactsTable {
             monetary,
             refunds,
             refunded,
-            cancelled
-        );
+            cancelled,
+            ..
+        } = self;
+        if !others.is_empty() {
+            std::thread::scope(|scope| {
+                scope.spawn(|| {
+                    append(monetary, n, &parts(others, |o| &o.monetary));
+                    append(refunded, n, &parts(others, |o| &o.refunded));
+                    append(frequency_band, n, &parts(others, |o| &o.frequency_band));
+                    append(cancelled, n, &parts(others, |o| &o.cancelled));
+                });
+                append(customer_ids, n, &parts(others, |o| &o.customer_ids));
+                append(first_purchase, n, &parts(others, |o| &o.first_purchase));
+                append(recency_days, n, &parts(others, |o| &o.recency_days));
+                append(purchases, n, &parts(others, |o| &o.purchases));
+                append(frequency, n, &parts(others, |o| &o.frequency));
+                append(refunds, n, &parts(others, |o| &o.refunds));
+            });
+        }
         self.index_interactions();
     }
 
@@ -810,4 +820,19 @@ fn slots(entries: &[InteractionEntry], n: usize) -> Vec<u32> {
         }
     }
     slots
+}
+
+/// Appends `others`, in order, to `column`, reserving `n` rows in all at once.
+fn append<T: Copy>(column: &mut Vec<T>, n: usize, others: &[&[T]]) {
+    column.reserve_exact(n.saturating_sub(column.len()));
+    for other in others {
+        column.extend_from_slice(other);
+    }
+}
+/// One column of each of `others`.
+fn parts<'t, T>(
+    others: &'t [FactsTable],
+    column: impl Fn(&'t FactsTable) -> &'t [T],
+) -> Vec<&'t [T]> {
+    others.iter().map(column).collect()
 }
