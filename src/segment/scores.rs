@@ -936,60 +936,74 @@ where
     let segments = SegmentCells::new(rfm);
     let buckets = BucketTable::new(&rfm.recency_buckets);
     let [r_score, f_score, m_score] = scores;
-    let parts = run_each(chunks.to_vec(), |rows| {
+    let n = m_score.len();
+    let mut whole = AssembledColumns {
+        segment: vec![NONE; n],
+        recency_bucket: vec![NONE; n],
+        monetary_band: vec![NONE; n],
+        top_share: vec![None; n],
+    };
+    // Each chunk fills its own rows of the four columns, in place.
+    let mut parts = Vec::with_capacity(chunks.len());
+    let (mut segment, mut bucket, mut band, mut share) = (
+        whole.segment.as_mut_slice(),
+        whole.recency_bucket.as_mut_slice(),
+        whole.monetary_band.as_mut_slice(),
+        whole.top_share.as_mut_slice(),
+    );
+    for rows in chunks {
+        let len = rows.len();
+        let (
+            Some((segment_part, segment_rest)),
+            Some((bucket_part, bucket_rest)),
+            Some((band_part, band_rest)),
+            Some((share_part, share_rest)),
+        ) = (
+            std::mem::take(&mut segment).split_at_mut_checked(len),
+            std::mem::take(&mut bucket).split_at_mut_checked(len),
+            std::mem::take(&mut band).split_at_mut_checked(len),
+            std::mem::take(&mut share).split_at_mut_checked(len),
+        )
+        else {
+            // The chunks cover the rows exactly, so each fits in what is left.
+            break;
+        };
+        parts.push((
+            rows.clone(),
+            segment_part,
+            bucket_part,
+            band_part,
+            share_part,
+        ));
+        (segment, bucket, band, share) = (segment_rest, bucket_rest, band_rest, share_rest);
+    }
+    run_each(parts, |(rows, segment, bucket, band, share)| {
         let (r, f, m) = (
             r_score.get(rows.clone()).unwrap_or_default(),
             f_score.get(rows.clone()).unwrap_or_default(),
             m_score.get(rows.clone()).unwrap_or_default(),
         );
         let above = greater.get(rows.clone()).unwrap_or_default();
-        AssembledColumns {
-            segment: r
-                .iter()
-                .zip(f)
-                .zip(m)
-                .map(|((r, f), m)| {
-                    if *m == NONE {
-                        NONE
-                    } else {
-                        segments.segment(*r, *f, *m)
-                    }
-                })
-                .collect(),
-            recency_bucket: rows
-                .clone()
-                .map(|row| recency(row).map_or(NONE, |days| buckets.bucket(days)))
-                .collect(),
-            monetary_band: m
-                .iter()
-                .zip(above)
-                .map(|(m, g)| if *m == NONE { NONE } else { bands.band(*g) })
-                .collect(),
-            top_share: m
-                .iter()
-                .zip(above)
-                .map(|(m, g)| {
-                    (*m != NONE).then_some(TopShare {
-                        greater: *g,
-                        purchasers,
-                    })
-                })
-                .collect(),
+        for (((out, r), f), m) in segment.iter_mut().zip(r).zip(f).zip(m) {
+            if *m != NONE {
+                *out = segments.segment(*r, *f, *m);
+            }
+        }
+        for (out, row) in bucket.iter_mut().zip(rows) {
+            if let Some(days) = recency(row) {
+                *out = buckets.bucket(days);
+            }
+        }
+        for (((band, share), m), g) in band.iter_mut().zip(share.iter_mut()).zip(m).zip(above) {
+            if *m != NONE {
+                *band = bands.band(*g);
+                *share = Some(TopShare {
+                    greater: *g,
+                    purchasers,
+                });
+            }
         }
     });
-    let mut parts = parts.into_iter();
-    let mut whole = parts.next().unwrap_or(AssembledColumns {
-        segment: Vec::new(),
-        recency_bucket: Vec::new(),
-        monetary_band: Vec::new(),
-        top_share: Vec::new(),
-    });
-    for part in parts {
-        whole.segment.extend(part.segment);
-        whole.recency_bucket.extend(part.recency_bucket);
-        whole.monetary_band.extend(part.monetary_band);
-        whole.top_share.extend(part.top_share);
-    }
     whole
 }
 

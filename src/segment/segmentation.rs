@@ -447,7 +447,29 @@ impl Segmenter {
             VipBasis::Points => (0..facts.len())
                 .map(|row| facts.points(row).map_or(NONE, |p| level(Decimal::from(p))))
                 .collect(),
-            VipBasis::Spend => facts.monetary().iter().map(|m| level(*m)).collect(),
+            VipBasis::Spend => {
+                let monetary = facts.monetary();
+                let mut levels = vec![NONE; monetary.len()];
+                let chunks = row_chunks(monetary.len(), self.threads.get());
+                let mut parts = Vec::with_capacity(chunks.len());
+                let mut rest: &mut [u8] = &mut levels;
+                for rows in chunks {
+                    let Some((part, tail)) =
+                        std::mem::take(&mut rest).split_at_mut_checked(rows.len())
+                    else {
+                        // The chunks cover the column exactly, so each fits in what is left.
+                        break;
+                    };
+                    parts.push((rows, part));
+                    rest = tail;
+                }
+                run_each(parts, |(rows, part)| {
+                    if let Some(values) = monetary.get(rows) {
+                        vip.levels_of(values, part, NONE);
+                    }
+                });
+                levels
+            }
         }
     }
 

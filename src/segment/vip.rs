@@ -122,6 +122,47 @@ impl VipConfig {
             .checked_sub(1)
     }
 
+    /// The level of every value of `values` (as [`VipConfig::level`], `NONE` for
+    /// none), written into `out`: each level's minimum is scaled once to every
+    /// `Decimal` scale, so a value is compared by its integer mantissa instead of by a
+    /// rescaling `Decimal` comparison per level.
+    pub(crate) fn levels_of(&self, values: &[Decimal], out: &mut [u8], none: u8) {
+        // minimums[scale][level]: the level's minimum at `scale`, exact, or `None`
+        // when it has more decimals than `scale` or leaves `i128`.
+        let minimums: Vec<Vec<Option<i128>>> = (0..=Decimal::MAX_SCALE)
+            .map(|scale| {
+                self.levels
+                    .iter()
+                    .map(|level| {
+                        let up = scale.checked_sub(level.minimum.scale())?;
+                        10_i128
+                            .checked_pow(up)?
+                            .checked_mul(level.minimum.mantissa())
+                    })
+                    .collect()
+            })
+            .collect();
+        for (value, out) in values.iter().zip(out) {
+            let at_scale = minimums.get(value.scale() as usize);
+            let mantissa = value.mantissa();
+            let reached = self
+                .levels
+                .iter()
+                .enumerate()
+                .take_while(|(index, level)| {
+                    match at_scale.and_then(|row| row.get(*index).copied().flatten()) {
+                        Some(minimum) => minimum <= mantissa,
+                        None => level.minimum <= *value,
+                    }
+                })
+                .count();
+            *out = reached
+                .checked_sub(1)
+                .and_then(|level| u8::try_from(level).ok())
+                .unwrap_or(none);
+        }
+    }
+
     /// The distance from `value` to the next level; `None` at the top level (or with no
     /// levels). `aov` turns a spend distance into purchases.
     pub fn distance(&self, value: Decimal, aov: Option<Decimal>) -> Option<VipDistance> {
@@ -196,6 +237,37 @@ impl VipConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The column path (minimums scaled once, mantissas compared) gives every value
+        /// the level the per-value `Decimal` comparison gives: values of any scale and
+        /// sign, minimums with more decimals than some values.
+        #[test]
+        fn levels_of_a_column_equal_level_per_value(
+            values in proptest::collection::vec((-3_000_000_i64..3_000_000, 0_u32..6), 0..64),
+            minimums in proptest::collection::btree_set((-1_000_000_i64..1_000_000, 0_u32..4), 0..5),
+        ) {
+            let mut minimums: Vec<Decimal> = minimums.into_iter().map(|(m, s)| Decimal::new(m, s)).collect();
+            minimums.sort();
+            minimums.dedup();
+            let vip = VipConfig {
+                basis: VipBasis::Spend,
+                levels: minimums
+                    .iter()
+                    .enumerate()
+                    .map(|(i, minimum)| VipLevelSpec { name: format!("l{i}"), minimum: *minimum, benefits: Vec::new() })
+                    .collect(),
+            };
+            let values: Vec<Decimal> = values.into_iter().map(|(m, s)| Decimal::new(m, s)).collect();
+            let mut out = vec![0_u8; values.len()];
+            vip.levels_of(&values, &mut out, u8::MAX);
+            for (value, level) in values.iter().zip(&out) {
+                let expected = vip.level(*value).map_or(u8::MAX, |l| u8::try_from(l).unwrap());
+                prop_assert_eq!(*level, expected, "value {}", value);
+            }
+        }
+    }
 
     #[test]
     fn levels_and_distances_at_the_boundaries() {
