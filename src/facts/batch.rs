@@ -934,6 +934,10 @@ fn fold_integers<R: Record>(
 #[inline]
 fn decimal_at(value: i64, scale: u32, own: u8) -> Option<Decimal> {
     let down = scale.checked_sub(u32::from(own))?;
+    if down == 0 {
+        // The common case (every amount at the batch's scale): no division.
+        return Decimal::try_from_i128_with_scale(i128::from(value), scale).ok();
+    }
     let power = *POWERS_OF_TEN.get(down as usize)?;
     // The amounts were scaled up by at least `power`, so the sum divides exactly.
     if value % power != 0 {
