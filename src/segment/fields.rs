@@ -283,8 +283,7 @@ impl Columns for SegmentColumns<'_> {
                 .map(|m| ValueRef::Money(Money::new(m, currency))),
             idx::MONETARY_TOP_SHARE => self
                 .rfm
-                .top_share
-                .get(row)?
+                .top_share(row)
                 .map(|s| ValueRef::Number(s.as_f64())),
             idx::MONETARY_BAND => {
                 byte(&self.rfm.monetary_band, row).map(|b| ValueRef::Integer(i64::from(b) + 1))
@@ -371,9 +370,9 @@ impl Columns for SegmentColumns<'_> {
 
     fn read_numbers(&self, field: FieldId, start: usize, out: &mut [Option<f64>]) -> bool {
         match field.index() {
-            idx::MONETARY_TOP_SHARE => {
-                fill(out, &self.rfm.top_share, start, |s| s.map(TopShare::as_f64))
-            }
+            idx::MONETARY_TOP_SHARE => fill_rows(out, self.rfm.m_score.len(), start, |row| {
+                self.rfm.top_share(row).map(TopShare::as_f64)
+            }),
             _ => false,
         }
     }
@@ -474,14 +473,8 @@ mod tests {
         let n = facts.len();
         let byte = |i: usize, modulo: usize| if i % 7 == 3 { NONE } else { (i % modulo) as u8 };
         let rfm = RfmColumns {
-            top_share: (0..n)
-                .map(|i| {
-                    (i % 6 != 0).then_some(TopShare {
-                        greater: (i % 9) as u32,
-                        purchasers: 9,
-                    })
-                })
-                .collect(),
+            greater: (0..n).map(|i| (i % 9) as u32).collect(),
+            purchasers: 9,
             r_score: (0..n)
                 .map(|i| byte(i, 5) + u8::from(byte(i, 5) != NONE))
                 .collect(),

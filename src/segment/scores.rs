@@ -82,7 +82,11 @@ pub struct Thresholds {
 /// The RFM columns of a population, in the facts table's row order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub(crate) struct RfmColumns {
-    pub(crate) top_share: Vec<Option<TopShare>>,
+    /// Per row, the number of purchasers whose spend is strictly greater (0 for a
+    /// non-purchaser): with `purchasers`, the row's [`TopShare`].
+    pub(crate) greater: Vec<u32>,
+    /// The purchasers the top shares count (the base's, for a shard).
+    pub(crate) purchasers: u32,
     pub(crate) r_score: Vec<u8>,
     pub(crate) f_score: Vec<u8>,
     pub(crate) m_score: Vec<u8>,
@@ -90,6 +94,20 @@ pub(crate) struct RfmColumns {
     pub(crate) recency_bucket: Vec<u8>,
     pub(crate) monetary_band: Vec<u8>,
     pub(crate) thresholds: Thresholds,
+}
+
+impl RfmColumns {
+    /// Row `row`'s place in the spend ranking: `None` for a customer without a
+    /// monetary score (a non-purchaser) and past the last row.
+    pub(crate) fn top_share(&self, row: usize) -> Option<TopShare> {
+        if *self.m_score.get(row)? == NONE {
+            return None;
+        }
+        Some(TopShare {
+            greater: *self.greater.get(row)?,
+            purchasers: self.purchasers,
+        })
+    }
 }
 
 /// The population-wide statistics of the three RFM metrics over purchasers: computed
@@ -645,7 +663,8 @@ pub(crate) fn rfm_columns_on(
         &chunks,
     );
     Ok(RfmColumns {
-        top_share: assembled.top_share,
+        greater,
+        purchasers: purchasers_total,
         r_score,
         f_score,
         m_score,
@@ -696,7 +715,24 @@ where
             )
         }
     };
-    walk_spend(&order, &scoring, m_score, greater);
+    // Each thread walks the whole order and writes the rows of its own chunk: the
+    // walk is a sequential read, the writes land at random rows.
+    let mut parts = Vec::with_capacity(chunks.len());
+    let (mut m_rest, mut g_rest) = (m_score, greater);
+    for rows in chunks {
+        let (Some((m_part, m_tail)), Some((g_part, g_tail))) = (
+            std::mem::take(&mut m_rest).split_at_mut_checked(rows.len()),
+            std::mem::take(&mut g_rest).split_at_mut_checked(rows.len()),
+        ) else {
+            // The chunks cover the rows exactly, so each fits in what is left.
+            break;
+        };
+        parts.push((rows.start, m_part, g_part));
+        (m_rest, g_rest) = (m_tail, g_tail);
+    }
+    run_each(parts, |(first_row, m_part, g_part)| {
+        walk_spend(&order, &scoring, first_row, m_part, g_part);
+    });
     Ok((thresholds, count))
 }
 
@@ -777,8 +813,15 @@ enum MoneyScoring {
 
 /// Walks the spend order from the largest: a run of equal keys starts after every
 /// strictly greater spend, which is its top share's `greater`; scores by rank position
-/// or by cutoffs. Writes `m_score` and `greater` of every sorted row.
-fn walk_spend(order: &MoneyOrder, scoring: &MoneyScoring, m_score: &mut [u8], greater: &mut [u32]) {
+/// or by cutoffs. Writes `m_score` and `greater` of the sorted rows from `first_row`
+/// on (the slices start there).
+fn walk_spend(
+    order: &MoneyOrder,
+    scoring: &MoneyScoring,
+    first_row: usize,
+    m_score: &mut [u8],
+    greater: &mut [u32],
+) {
     let count = order.packed.len() as u32;
     let mut run_start = 0u32;
     let mut run_key = None;
@@ -811,7 +854,10 @@ fn walk_spend(order: &MoneyOrder, scoring: &MoneyScoring, m_score: &mut [u8], gr
                 score = (below + 1).min(100) as u8;
             }
         }
-        let row = order.row(*packed);
+        // Rows outside `first_row..first_row + m_score.len()` are another walk's.
+        let Some(row) = order.row(*packed).checked_sub(first_row) else {
+            continue;
+        };
         if let Some(slot) = m_score.get_mut(row) {
             *slot = score;
         }
@@ -941,15 +987,13 @@ where
         segment: vec![NONE; n],
         recency_bucket: vec![NONE; n],
         monetary_band: vec![NONE; n],
-        top_share: vec![None; n],
     };
-    // Each chunk fills its own rows of the four columns, in place.
+    // Each chunk fills its own rows of the three columns, in place.
     let mut parts = Vec::with_capacity(chunks.len());
-    let (mut segment, mut bucket, mut band, mut share) = (
+    let (mut segment, mut bucket, mut band) = (
         whole.segment.as_mut_slice(),
         whole.recency_bucket.as_mut_slice(),
         whole.monetary_band.as_mut_slice(),
-        whole.top_share.as_mut_slice(),
     );
     for rows in chunks {
         let len = rows.len();
@@ -957,27 +1001,19 @@ where
             Some((segment_part, segment_rest)),
             Some((bucket_part, bucket_rest)),
             Some((band_part, band_rest)),
-            Some((share_part, share_rest)),
         ) = (
             std::mem::take(&mut segment).split_at_mut_checked(len),
             std::mem::take(&mut bucket).split_at_mut_checked(len),
             std::mem::take(&mut band).split_at_mut_checked(len),
-            std::mem::take(&mut share).split_at_mut_checked(len),
         )
         else {
             // The chunks cover the rows exactly, so each fits in what is left.
             break;
         };
-        parts.push((
-            rows.clone(),
-            segment_part,
-            bucket_part,
-            band_part,
-            share_part,
-        ));
-        (segment, bucket, band, share) = (segment_rest, bucket_rest, band_rest, share_rest);
+        parts.push((rows.clone(), segment_part, bucket_part, band_part));
+        (segment, bucket, band) = (segment_rest, bucket_rest, band_rest);
     }
-    run_each(parts, |(rows, segment, bucket, band, share)| {
+    run_each(parts, |(rows, segment, bucket, band)| {
         let (r, f, m) = (
             r_score.get(rows.clone()).unwrap_or_default(),
             f_score.get(rows.clone()).unwrap_or_default(),
@@ -994,13 +1030,9 @@ where
                 *out = buckets.bucket(days);
             }
         }
-        for (((band, share), m), g) in band.iter_mut().zip(share.iter_mut()).zip(m).zip(above) {
+        for ((band, m), g) in band.iter_mut().zip(m).zip(above) {
             if *m != NONE {
                 *band = bands.band(*g);
-                *share = Some(TopShare {
-                    greater: *g,
-                    purchasers,
-                });
             }
         }
     });
@@ -1012,7 +1044,6 @@ struct AssembledColumns {
     segment: Vec<u8>,
     recency_bucket: Vec<u8>,
     monetary_band: Vec<u8>,
-    top_share: Vec<Option<TopShare>>,
 }
 
 /// The named segment of every score triple in range, as one flat table.
@@ -1288,7 +1319,8 @@ mod tests {
             (m, thresholds, shares)
         };
         let mut columns = RfmColumns {
-            top_share: vec![None; n],
+            greater: vec![0; n],
+            purchasers: shares.first().map_or(0, |share| share.purchasers),
             r_score: vec![NONE; n],
             f_score: vec![NONE; n],
             m_score: vec![NONE; n],
@@ -1309,7 +1341,7 @@ mod tests {
             columns.segment[row] = rfm.segments.segment(r[pos], f[pos], m[pos]);
             columns.recency_bucket[row] = rfm.recency_buckets.bucket(recency[pos]);
             columns.monetary_band[row] = rfm.monetary_bands.band(shares[pos]);
-            columns.top_share[row] = Some(shares[pos]);
+            columns.greater[row] = shares[pos].greater;
         }
         Ok(columns)
     }

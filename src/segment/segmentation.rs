@@ -621,13 +621,13 @@ pub(crate) struct ClassColumn {
 ///
 /// # Memory
 ///
-/// A segmentation holds 66 bytes a customer ([`Segmentation::heap_bytes`]): the 41 bytes
+/// A segmentation holds 58 bytes a customer ([`Segmentation::heap_bytes`]): the 41 bytes
 /// of facts it keeps (id 8, recency 8, frequency 4, purchases 4, net spend 16, frequency
-/// band 1), the RFM columns (top share 12, three scores, segment, recency bucket and
-/// monetary band 1 each) and stage, tier and VIP level (a byte each, and 2 bytes for
-/// the deciding row of the stage and tier tables); each class table adds 3 bytes, and
-/// points on record 16. At 2 million customers with the reference policy's two class
-/// tables that is 144 MB; [`Segmenter::run_owned`] moves the facts' 41 bytes out of
+/// band 1), the RFM columns (the top share's count of greater spends 4; three scores,
+/// segment, recency bucket and monetary band 1 each) and stage, tier and VIP level (a
+/// byte each, and 2 bytes for the deciding row of the stage and tier tables); each
+/// class table adds 3 bytes, and points on record 16. At 2 million customers with the
+/// reference policy's two class tables that is 128 MB; [`Segmenter::run_owned`] moves the facts' 41 bytes out of
 /// the table instead of copying them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Segmentation {
@@ -760,7 +760,7 @@ impl Segmentation {
     /// let table = FactsTable::from_dated_minor_units(&options, &customers, &vec![day; 1_000], &vec![100; 1_000])?;
     /// let segmentation = segmenter.run_owned(table)?;
     /// let classes = segmentation.class_tables().count();
-    /// assert_eq!(segmentation.heap_bytes(), (66 + 3 * classes) * 1_000);
+    /// assert_eq!(segmentation.heap_bytes(), (58 + 3 * classes) * 1_000);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn heap_bytes(&self) -> usize {
@@ -775,7 +775,7 @@ impl Segmentation {
             + bytes(&self.monetary)
             + bytes(&self.frequency_band)
             + bytes(&self.points)
-            + bytes(&rfm.top_share)
+            + bytes(&rfm.greater)
             + bytes(&rfm.r_score)
             + bytes(&rfm.f_score)
             + bytes(&rfm.m_score)
@@ -894,7 +894,7 @@ impl Segmentation {
             purchases: *self.purchases.get(row)?,
             monetary: *self.monetary.get(row)?,
             frequency_band: *self.frequency_band.get(row)?,
-            monetary_top_share: *rfm.top_share.get(row)?,
+            monetary_top_share: rfm.top_share(row),
             monetary_band: byte(&rfm.monetary_band),
             recency_bucket: byte(&rfm.recency_bucket),
             scores,
