@@ -147,6 +147,24 @@ pub struct DatedFolder {
 
 impl DatedFolder {
     /// A folder for facts as of `options`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use patronage::facts::{DatedFolder, PartialFacts};
+    /// use patronage::{Config, Currency, CustomerId};
+    ///
+    /// let as_of = NaiveDate::from_ymd_opt(1970, 1, 11).ok_or("bad date")?;
+    /// let options = Config::reference().facts_options_on(as_of, Currency::CNY)?;
+    /// let folder = DatedFolder::new(options);
+    /// assert_eq!((folder.options(), folder.as_of_day()), (&options, 10));
+    /// let mut partial = PartialFacts::default();
+    /// folder.fold(&mut partial, CustomerId(2), as_of, "3.00 CNY".parse()?)?;
+    /// let facts = folder.facts(CustomerId(2), &partial);
+    /// assert_eq!((facts.customer, facts.recency_days), (CustomerId(2), Some(0)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(options: FactsOptions) -> DatedFolder {
         DatedFolder {
             clock: Clock::new(&options),
@@ -155,12 +173,48 @@ impl DatedFolder {
     }
 
     /// The options the folder folds under.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use patronage::facts::{DatedFolder, PartialFacts};
+    /// use patronage::{Config, Currency, CustomerId};
+    ///
+    /// let as_of = NaiveDate::from_ymd_opt(1970, 1, 11).ok_or("bad date")?;
+    /// let options = Config::reference().facts_options_on(as_of, Currency::CNY)?;
+    /// let folder = DatedFolder::new(options);
+    /// assert_eq!((folder.options(), folder.as_of_day()), (&options, 10));
+    /// let mut partial = PartialFacts::default();
+    /// folder.fold(&mut partial, CustomerId(2), as_of, "3.00 CNY".parse()?)?;
+    /// let facts = folder.facts(CustomerId(2), &partial);
+    /// assert_eq!((facts.customer, facts.recency_days), (CustomerId(2), Some(0)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn options(&self) -> &FactsOptions {
         &self.options
     }
 
     /// The `as_of` date's day number since 1970-01-01 (Arrow's `date32`): rows of a
     /// later day are ignored.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use patronage::facts::{DatedFolder, PartialFacts};
+    /// use patronage::{Config, Currency, CustomerId};
+    ///
+    /// let as_of = NaiveDate::from_ymd_opt(1970, 1, 11).ok_or("bad date")?;
+    /// let options = Config::reference().facts_options_on(as_of, Currency::CNY)?;
+    /// let folder = DatedFolder::new(options);
+    /// assert_eq!((folder.options(), folder.as_of_day()), (&options, 10));
+    /// let mut partial = PartialFacts::default();
+    /// folder.fold(&mut partial, CustomerId(2), as_of, "3.00 CNY".parse()?)?;
+    /// let facts = folder.facts(CustomerId(2), &partial);
+    /// assert_eq!((facts.customer, facts.recency_days), (CustomerId(2), Some(0)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn as_of_day(&self) -> i32 {
         self.clock.as_of_day
     }
@@ -239,6 +293,24 @@ impl DatedFolder {
     /// The facts of `customer` from their partial facts, as
     /// [`Aggregator::facts`](crate::Aggregator::facts) finishes them (no loyalty
     /// points: a dated row carries none).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use patronage::facts::{DatedFolder, PartialFacts};
+    /// use patronage::{Config, Currency, CustomerId};
+    ///
+    /// let as_of = NaiveDate::from_ymd_opt(1970, 1, 11).ok_or("bad date")?;
+    /// let options = Config::reference().facts_options_on(as_of, Currency::CNY)?;
+    /// let folder = DatedFolder::new(options);
+    /// assert_eq!((folder.options(), folder.as_of_day()), (&options, 10));
+    /// let mut partial = PartialFacts::default();
+    /// folder.fold(&mut partial, CustomerId(2), as_of, "3.00 CNY".parse()?)?;
+    /// let facts = folder.facts(CustomerId(2), &partial);
+    /// assert_eq!((facts.customer, facts.recency_days), (CustomerId(2), Some(0)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn facts(&self, customer: CustomerId, partial: &PartialFacts) -> Facts {
         partial.to_facts(customer, self.clock, &self.options)
     }
