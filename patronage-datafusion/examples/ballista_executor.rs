@@ -79,18 +79,20 @@ async fn serve(args: Args) -> Result<(), String> {
         Arc::new(BallistaLogicalExtensionCodec::default()),
         Arc::new(BallistaPhysicalExtensionCodec::default()),
     ));
-    let mut config = ExecutorProcessConfig::default();
-    config.bind_host = "127.0.0.1".to_owned();
-    config.external_host = Some("127.0.0.1".to_owned());
-    config.port = args.port;
-    config.grpc_port = args.grpc_port;
-    config.scheduler_host = "127.0.0.1".to_owned();
-    config.scheduler_port = args.scheduler_port;
-    config.scheduler_connect_timeout_seconds = 30;
-    config.vcores = args.cores;
-    config.work_dir = args.work_dir;
-    config.override_logical_codec = Some(codec.clone());
-    config.override_physical_codec = Some(codec);
+    let config = ExecutorProcessConfig {
+        bind_host: "127.0.0.1".to_owned(),
+        external_host: Some("127.0.0.1".to_owned()),
+        port: args.port,
+        grpc_port: args.grpc_port,
+        scheduler_host: "127.0.0.1".to_owned(),
+        scheduler_port: args.scheduler_port,
+        scheduler_connect_timeout_seconds: 30,
+        vcores: args.cores,
+        work_dir: args.work_dir,
+        override_logical_codec: Some(codec.clone()),
+        override_physical_codec: Some(codec),
+        ..ExecutorProcessConfig::default()
+    };
     start_executor_process(Arc::new(config))
         .await
         .map_err(|e| e.to_string())

@@ -49,12 +49,14 @@ async fn serve(port: u16) -> Result<(), String> {
         Arc::new(BallistaLogicalExtensionCodec::default()),
         Arc::new(BallistaPhysicalExtensionCodec::default()),
     ));
-    let mut config = SchedulerConfig::default();
-    config.bind_host = "127.0.0.1".to_owned();
-    config.external_host = "127.0.0.1".to_owned();
-    config.bind_port = port;
-    config.override_logical_codec = Some(codec.clone());
-    config.override_physical_codec = Some(codec);
+    let config = SchedulerConfig {
+        bind_host: "127.0.0.1".to_owned(),
+        external_host: "127.0.0.1".to_owned(),
+        bind_port: port,
+        override_logical_codec: Some(codec.clone()),
+        override_physical_codec: Some(codec),
+        ..SchedulerConfig::default()
+    };
     let address = format!("127.0.0.1:{port}")
         .parse()
         .map_err(|e| format!("address: {e}"))?;

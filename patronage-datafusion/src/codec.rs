@@ -107,7 +107,7 @@ impl PatronageCodec {
         })
     }
 
-    fn encode_udf(&self, node: &ScalarUDF, buf: &mut Vec<u8>) -> Option<Result<()>> {
+    fn encode_udf(node: &ScalarUDF, buf: &mut Vec<u8>) -> Option<Result<()>> {
         let function = node.inner().downcast_ref::<SegmentFunction>()?;
         let payload = Payload {
             options: function.options().clone(),
@@ -124,7 +124,7 @@ impl PatronageCodec {
         })
     }
 
-    fn encode_udaf(&self, node: &AggregateUDF, buf: &mut Vec<u8>) -> Option<Result<()>> {
+    fn encode_udaf(node: &AggregateUDF, buf: &mut Vec<u8>) -> Option<Result<()>> {
         let inner = node.inner();
         let options = if let Some(facts) = inner.downcast_ref::<FactsAggregate>() {
             facts.options().clone()
@@ -211,7 +211,7 @@ impl LogicalExtensionCodec for PatronageCodec {
     }
 
     fn try_encode_udf(&self, node: &ScalarUDF, buf: &mut Vec<u8>) -> Result<()> {
-        self.encode_udf(node, buf)
+        PatronageCodec::encode_udf(node, buf)
             .unwrap_or_else(|| self.logical.try_encode_udf(node, buf))
     }
 
@@ -221,7 +221,7 @@ impl LogicalExtensionCodec for PatronageCodec {
     }
 
     fn try_encode_udaf(&self, node: &AggregateUDF, buf: &mut Vec<u8>) -> Result<()> {
-        self.encode_udaf(node, buf)
+        PatronageCodec::encode_udaf(node, buf)
             .unwrap_or_else(|| self.logical.try_encode_udaf(node, buf))
     }
 
@@ -260,7 +260,7 @@ impl PhysicalExtensionCodec for PatronageCodec {
     }
 
     fn try_encode_udf(&self, node: &ScalarUDF, buf: &mut Vec<u8>) -> Result<()> {
-        self.encode_udf(node, buf)
+        PatronageCodec::encode_udf(node, buf)
             .unwrap_or_else(|| self.physical.try_encode_udf(node, buf))
     }
 
@@ -288,7 +288,7 @@ impl PhysicalExtensionCodec for PatronageCodec {
     }
 
     fn try_encode_udaf(&self, node: &AggregateUDF, buf: &mut Vec<u8>) -> Result<()> {
-        self.encode_udaf(node, buf)
+        PatronageCodec::encode_udaf(node, buf)
             .unwrap_or_else(|| self.physical.try_encode_udaf(node, buf))
     }
 

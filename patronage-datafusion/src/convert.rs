@@ -510,8 +510,10 @@ impl SegmentationColumns {
         self.recency.push(row.recency_days);
         self.frequency.push(Some(row.frequency));
         self.monetary.push(Some(minor_units(row.monetary, minor)?));
-        self.top_share
-            .push(row.monetary_top_share.map(|s| s.as_f64()));
+        self.top_share.push(
+            row.monetary_top_share
+                .map(patronage::segment::TopShare::as_f64),
+        );
         self.r.push(row.scores.map(|[r, _, _]| r));
         self.f.push(row.scores.map(|[_, f, _]| f));
         self.m.push(row.scores.map(|[_, _, m]| m));

@@ -134,11 +134,11 @@ impl FactsAggregate {
     }
 }
 
-fn plan_error(message: String) -> DataFusionError {
+fn plan_error(message: &str) -> DataFusionError {
     DataFusionError::Plan(format!("{FACTS_FUNCTION}: {message}"))
 }
 
-fn exec_error(message: String) -> DataFusionError {
+fn exec_error(message: &str) -> DataFusionError {
     DataFusionError::Execution(format!("{FACTS_FUNCTION}: {message}"))
 }
 
@@ -153,7 +153,7 @@ impl AggregateUDFImpl for FactsAggregate {
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
         let [customer, date, amount] = arg_types else {
-            return Err(plan_error(format!(
+            return Err(plan_error(&format!(
                 "{} arguments given: expected 3, `patronage_facts(customer_id, order_date, amount)`",
                 arg_types.len()
             )));
@@ -161,7 +161,7 @@ impl AggregateUDFImpl for FactsAggregate {
         let customer = if customer.is_integer() {
             DataType::UInt64
         } else {
-            return Err(plan_error(format!(
+            return Err(plan_error(&format!(
                 "argument `customer_id` is {customer}: expected an integer type"
             )));
         };
@@ -171,7 +171,7 @@ impl AggregateUDFImpl for FactsAggregate {
                 DataType::Timestamp(TimeUnit::Microsecond, Some(Arc::from("UTC")))
             }
             other => {
-                return Err(plan_error(format!(
+                return Err(plan_error(&format!(
                     "argument `order_date` is {other}: expected a date32 or a timestamp"
                 )))
             }
@@ -183,7 +183,7 @@ impl AggregateUDFImpl for FactsAggregate {
             }
             other if other.is_integer() => DataType::Int64,
             other => {
-                return Err(plan_error(format!(
+                return Err(plan_error(&format!(
                     "argument `amount` is {other}: expected a decimal128 with at most {minor} decimal places (`{}`) or an integer of minor units",
                     self.options.currency
                 )))
@@ -279,7 +279,7 @@ impl FactsGroups {
         let minor = u32::from(self.compiled.minor);
         let what = |raw: i128| if raw < 0 { "refund" } else { "purchase" };
         let null = || {
-            exec_error(format!(
+            exec_error(&format!(
                 "order of customer `{customer}` on {date}: field `amount` is null: expected an amount in `{currency}`"
             ))
         };
@@ -300,7 +300,7 @@ impl FactsGroups {
                 if scale > minor {
                     let factor = 10_i128.pow(scale - minor);
                     if raw % factor != 0 {
-                        return Err(exec_error(format!(
+                        return Err(exec_error(&format!(
                             "{} of customer `{customer}` on {date}: field `amount`: expected at most {minor} decimal places (`{currency}`), found `{}`",
                             what(raw),
                             values.value_as_string(row)
@@ -310,7 +310,7 @@ impl FactsGroups {
                     scale = minor;
                 }
                 let amount = Decimal::try_from_i128_with_scale(raw, scale).map_err(|_| {
-                    exec_error(format!(
+                    exec_error(&format!(
                         "{} of customer `{customer}` on {date}: field `amount`: expected at most 28 significant digits, found `{}`",
                         what(raw),
                         values.value_as_string(row)
@@ -329,7 +329,7 @@ impl FactsGroups {
                 Ok(())
             }
             Some(Some(known)) if *known == customer => Ok(()),
-            Some(Some(known)) => Err(exec_error(format!(
+            Some(Some(known)) => Err(exec_error(&format!(
                 "customers `{known}` and `{customer}` in one group: expected one customer per group (`GROUP BY customer_id`)"
             ))),
             None => Err(DataFusionError::Internal(format!(
@@ -381,13 +381,13 @@ impl FactsGroups {
                     _ => "null".to_owned(),
                 };
                 let date = date.map_or_else(|| "no date".to_owned(), |d| d.to_string());
-                return Err(exec_error(format!(
+                return Err(exec_error(&format!(
                     "order on {date} of amount `{amount}` has a null `customer_id`: expected a customer on every row"
                 )));
             }
             let customer = customers.value(row);
             let Some(date) = date else {
-                return Err(exec_error(format!(
+                return Err(exec_error(&format!(
                     "order of customer `{customer}`: field `order_date` is null: expected a date"
                 )));
             };
@@ -399,7 +399,7 @@ impl FactsGroups {
             };
             let folded = folder
                 .fold(partial, CustomerId(customer), date, amount)
-                .map_err(|e| exec_error(e.to_string()))?;
+                .map_err(|e| exec_error(&e.to_string()))?;
             if folded {
                 self.claim(group, customer)?;
             }
@@ -424,10 +424,11 @@ impl FactsGroups {
         };
         let customer = customer.as_primitive::<UInt64Type>();
         let [registered, first, last] =
-            [registered, first, last].map(|a| a.as_primitive::<Int32Type>());
+            [registered, first, last].map(AsArray::as_primitive::<Int32Type>);
         let [purchases, in_window, refunds, cancelled] =
-            [purchases, in_window, refunds, cancelled].map(|a| a.as_primitive::<UInt32Type>());
-        let [monetary, refunded] = [monetary, refunded].map(|a| a.as_primitive::<Decimal128Type>());
+            [purchases, in_window, refunds, cancelled].map(AsArray::as_primitive::<UInt32Type>);
+        let [monetary, refunded] =
+            [monetary, refunded].map(AsArray::as_primitive::<Decimal128Type>);
         let scale = u32::from(self.compiled.minor);
         for (row, &group) in group_indices.iter().enumerate() {
             if !customer.is_valid(row) {
@@ -437,7 +438,7 @@ impl FactsGroups {
             let day = |days: &Int32Array| days.is_valid(row).then(|| days.value(row));
             let amount = |money: &Decimal128Array| {
                 Decimal::try_from_i128_with_scale(money.value(row), scale).map_err(|_| {
-                    exec_error(format!(
+                    exec_error(&format!(
                         "customer `{id}`: a partial total `{}` does not fit a decimal of 96 bits",
                         money.value_as_string(row)
                     ))
@@ -461,7 +462,7 @@ impl FactsGroups {
             };
             partial
                 .merge(&PartialFacts::from_order_parts(parts))
-                .map_err(|e| exec_error(format!("customer `{id}`: {e}")))?;
+                .map_err(|e| exec_error(&format!("customer `{id}`: {e}")))?;
         }
         Ok(())
     }
@@ -475,7 +476,7 @@ impl FactsGroups {
         let minor = self.compiled.minor;
         let parts: Vec<OrderParts> = partials.iter().map(PartialFacts::order_parts).collect();
         let days = |f: fn(&OrderParts) -> Option<i32>| -> ArrayRef {
-            Arc::new(Int32Array::from_iter(parts.iter().map(f)))
+            Arc::new(parts.iter().map(f).collect::<Int32Array>())
         };
         let counts = |f: fn(&OrderParts) -> u32| -> ArrayRef {
             Arc::new(UInt32Array::from_iter_values(parts.iter().map(f)))
@@ -566,7 +567,7 @@ impl GroupsAccumulator for FactsGroups {
         opt_filter: Option<&BooleanArray>,
     ) -> Result<Vec<ArrayRef>> {
         // Each row its own group.
-        let rows = values.first().map_or(0, |a| a.len());
+        let rows = values.first().map_or(0, Array::len);
         let mut each = FactsGroups {
             compiled: Arc::clone(&self.compiled),
             customers: Vec::new(),
@@ -590,7 +591,7 @@ struct FactsAccumulator {
 
 impl Accumulator for FactsAccumulator {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
-        let rows = values.first().map_or(0, |a| a.len());
+        let rows = values.first().map_or(0, Array::len);
         self.groups.fold_rows(values, &vec![0; rows], None, 1)
     }
 
@@ -616,7 +617,7 @@ impl Accumulator for FactsAccumulator {
     }
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
-        let rows = states.first().map_or(0, |a| a.len());
+        let rows = states.first().map_or(0, Array::len);
         self.groups.merge_states(states, &vec![0; rows], 1)
     }
 }

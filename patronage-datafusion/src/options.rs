@@ -90,7 +90,7 @@ impl PatronageOptions {
     pub fn facts_options(&self) -> Result<FactsOptions> {
         self.facts
             .options_on(self.as_of, self.currency)
-            .map_err(|e| config_error(format!("`as_of` {}: {e}", self.as_of)))
+            .map_err(|e| config_error(&format!("`as_of` {}: {e}", self.as_of)))
     }
 
     /// The number of decimal places of the currency: the scale of every amount column.
@@ -100,7 +100,7 @@ impl PatronageOptions {
     /// [`DataFusionError::Configuration`] for a currency without minor units.
     pub fn minor_units(&self) -> Result<u8> {
         self.currency.minor_units().ok_or_else(|| {
-            config_error(format!(
+            config_error(&format!(
                 "currency `{}` has no minor unit: expected a currency with decimal places (amounts are decimals at its scale)",
                 self.currency
             ))
@@ -127,7 +127,7 @@ impl PatronageOptions {
         config.segment = self.segment.clone();
         let (segmenter, _warnings) = config
             .segmenter(self.currency)
-            .map_err(|e| config_error(e.to_string()))?;
+            .map_err(|e| config_error(&e.to_string()))?;
         Ok(Compiled {
             folder: DatedFolder::new(facts),
             facts,
@@ -152,7 +152,7 @@ pub(crate) struct Compiled {
     pub(crate) segmenter: Arc<Segmenter>,
 }
 
-pub(crate) fn config_error(message: String) -> DataFusionError {
+pub(crate) fn config_error(message: &str) -> DataFusionError {
     DataFusionError::Configuration(format!("patronage: {message}"))
 }
 
