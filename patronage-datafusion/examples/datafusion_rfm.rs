@@ -63,6 +63,11 @@ The peer RFM job as SQL inside DataFusion (see the example's documentation).
   --help                  this text
 ";
 
+/// Rows per batch: `patronage_segment` segments each batch as a shard and reads the
+/// statistics' spend table once per batch, so fewer, larger batches than DataFusion's
+/// default 8,192 rows run it faster (about a quarter less time at 10m orders).
+const BATCH_SIZE: usize = 131_072;
+
 struct Args {
     orders: String,
     as_of: NaiveDate,
@@ -143,8 +148,11 @@ async fn session(
     orders: &str,
     partitions: usize,
 ) -> Result<SessionContext, String> {
-    let ctx =
-        SessionContext::new_with_config(SessionConfig::new().with_target_partitions(partitions));
+    let ctx = SessionContext::new_with_config(
+        SessionConfig::new()
+            .with_target_partitions(partitions)
+            .with_batch_size(BATCH_SIZE),
+    );
     register(&ctx, options).map_err(|e| e.to_string())?;
     ctx.register_parquet("orders", orders, ParquetReadOptions::default())
         .await
@@ -158,9 +166,11 @@ async fn job(
     ctx: &SessionContext,
     options: &PatronageOptions,
     segment_sql: &str,
-) -> Result<([u64; 12], u64), String> {
+) -> Result<(([u64; 12], u64), [f64; 3]), String> {
     let e = |e: datafusion::error::DataFusionError| e.to_string();
+    let start = Instant::now();
     let facts = ctx.sql(FACTS).await.map_err(e)?.cache().await.map_err(e)?;
+    let facts_s = start.elapsed().as_secs_f64();
     ctx.register_table("facts", facts.into_view()).map_err(e)?;
     let stats = ctx
         .sql("SELECT patronage_stats(f) FROM facts WHERE f IS NOT NULL")
@@ -175,6 +185,7 @@ async fn job(
         .filter(|b| !b.is_empty())
         .ok_or("no statistics")?;
     let population = population_stats_from_bytes(bytes.value(0)).map_err(e)?;
+    let stats_s = start.elapsed().as_secs_f64() - facts_s;
     register_segment(ctx, options, population).map_err(e)?;
     let batches = ctx
         .sql(segment_sql)
@@ -183,7 +194,8 @@ async fn job(
         .collect()
         .await
         .map_err(e)?;
-    counts(&batches)
+    let segment_s = start.elapsed().as_secs_f64() - facts_s - stats_s;
+    Ok((counts(&batches)?, [facts_s, stats_s, segment_s]))
 }
 
 /// The core's quantile counts and checksum over the same orders, in one process.
@@ -263,7 +275,7 @@ async fn run(args: Args, out: &mut impl std::io::Write) -> Result<(), String> {
     for &partitions in &args.partitions {
         let ctx = session(&options, &args.orders, partitions).await?;
         let start = Instant::now();
-        let (counts, checksum) = job(&ctx, &options, RANKED).await?;
+        let ((counts, checksum), phases) = job(&ctx, &options, RANKED).await?;
         let seconds = start.elapsed().as_secs_f64();
         drop(ctx);
         let peak = peak_rss_mib().map_or_else(|| "n/a".to_owned(), |m| format!("{m:.0}"));
@@ -281,7 +293,10 @@ async fn run(args: Args, out: &mut impl std::io::Write) -> Result<(), String> {
         };
         writeln!(
             out,
-            "rank     target_partitions={partitions} compute_s={seconds:.3} peak_rss_mib={peak} {}: {verdict}",
+            "rank     target_partitions={partitions} compute_s={seconds:.3} (facts {:.3}, stats {:.3}, segments {:.3}) peak_rss_mib={peak} {}: {verdict}",
+            phases[0],
+            phases[1],
+            phases[2],
             describe(&counts, checksum)
         )
         .map_err(|e| e.to_string())?;
@@ -294,7 +309,7 @@ async fn run(args: Args, out: &mut impl std::io::Write) -> Result<(), String> {
         let partitions = args.partitions.iter().copied().max().unwrap_or(1);
         let ctx = session(&options, &args.orders, partitions).await?;
         let start = Instant::now();
-        let (counts, checksum) = job(&ctx, &options, QUANTILE).await?;
+        let ((counts, checksum), phases) = job(&ctx, &options, QUANTILE).await?;
         let seconds = start.elapsed().as_secs_f64();
         drop(ctx);
         let peak = peak_rss_mib().map_or_else(|| "n/a".to_owned(), |m| format!("{m:.0}"));
@@ -307,7 +322,10 @@ async fn run(args: Args, out: &mut impl std::io::Write) -> Result<(), String> {
         };
         writeln!(
             out,
-            "quantile target_partitions={partitions} compute_s={seconds:.3} peak_rss_mib={peak} {}: {verdict}",
+            "quantile target_partitions={partitions} compute_s={seconds:.3} (facts {:.3}, stats {:.3}, segments {:.3}) peak_rss_mib={peak} {}: {verdict}",
+            phases[0],
+            phases[1],
+            phases[2],
             describe(&counts, checksum)
         )
         .map_err(|e| e.to_string())?;

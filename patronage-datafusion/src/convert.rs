@@ -466,11 +466,22 @@ pub(crate) fn facts_table_from_struct(
     options: &FactsOptions,
 ) -> Result<(FactsTable, Vec<Option<usize>>)> {
     let view = FactsView::of(array)?;
+    // The rows in customer order first (16-byte pairs), so that the table's own sort
+    // by customer finds them sorted instead of moving whole `Facts` around.
+    let mut order: Vec<(u64, usize)> = (0..array.len())
+        .filter(|row| array.is_valid(*row) && view.customer.is_valid(*row))
+        .map(|row| (view.customer.value(row), row))
+        .collect();
+    order.sort_unstable();
     let mut facts = Vec::with_capacity(array.len());
     for row in 0..array.len() {
-        if array.is_valid(row) {
+        // A valid row without a customer id is refused with its message.
+        if array.is_valid(row) && !view.customer.is_valid(row) {
             facts.push(view.facts(row, options)?);
         }
+    }
+    for (_, row) in order {
+        facts.push(view.facts(row, options)?);
     }
     let table = FactsTable::from_facts(*options, facts)
         .map_err(|e| DataFusionError::Execution(format!("patronage: {e}")))?;

@@ -58,13 +58,23 @@ pub struct SegmentFunction {
     options: Arc<PatronageOptions>,
     compiled: Arc<Compiled>,
     population: Option<Arc<PopulationStats>>,
+    /// The options as JSON and a hash of the statistics' JSON, computed once: the
+    /// planner hashes and compares functions often, and statistics can be large.
     key: String,
+    population_hash: u64,
     signature: Signature,
 }
 
 impl PartialEq for SegmentFunction {
     fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
+        let same_population = match (&self.population, &other.population) {
+            (Some(a), Some(b)) => {
+                Arc::ptr_eq(a, b) || (self.population_hash == other.population_hash && a == b)
+            }
+            (None, None) => true,
+            _ => false,
+        };
+        self.key == other.key && same_population
     }
 }
 
@@ -73,6 +83,7 @@ impl Eq for SegmentFunction {}
 impl Hash for SegmentFunction {
     fn hash<H: Hasher>(&self, state: &mut H) {
         self.key.hash(state);
+        self.population_hash.hash(state);
     }
 }
 
@@ -97,17 +108,18 @@ impl SegmentFunction {
     ) -> Result<SegmentFunction> {
         let compiled = options.compile()?;
         let population = population.map(Arc::new);
-        let key = format!(
-            "{}|{}",
-            options.to_json()?,
-            serde_json::to_string(&population)
-                .map_err(|e| DataFusionError::Internal(format!("{SEGMENT_FUNCTION}: {e}")))?
-        );
+        let population_json = serde_json::to_vec(&population)
+            .map_err(|e| DataFusionError::Internal(format!("{SEGMENT_FUNCTION}: {e}")))?;
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        population_json.hash(&mut hasher);
+        let population_hash = hasher.finish();
+        let key = options.to_json()?;
         Ok(SegmentFunction {
             options: Arc::new(options),
             compiled: Arc::new(compiled),
             population,
             key,
+            population_hash,
             signature: Signature::variadic_any(Volatility::Immutable),
         })
     }
