@@ -102,3 +102,23 @@ fn facts_tables_round_trip_through_record_batches() {
         table
     );
 }
+
+#[test]
+fn timestamps_and_minor_units_fold_as_dates_and_amounts() {
+    // An instant is a date in the options' zone (UTC here); an integer is minor units.
+    let config = config(ScoreMethod::Quantile);
+    let ctx = datafusion::prelude::SessionContext::new();
+    patronage_datafusion::register(&ctx, &common::options(&config)).unwrap();
+    let batches = block_on(run(
+        &ctx,
+        "SELECT f['last_purchase'] AS last, f['monetary'] AS spend, f['refunded'] AS refunded \
+         FROM (SELECT patronage_facts(c, t, a) AS f FROM (VALUES \
+            (3, TIMESTAMP '2024-03-01T23:30:00', 1999), \
+            (3, TIMESTAMP '2024-02-01T08:00:00', -500)) AS v(c, t, a) GROUP BY c)",
+    ))
+    .unwrap();
+    let text = datafusion::arrow::util::pretty::pretty_format_batches(&batches)
+        .unwrap()
+        .to_string();
+    assert!(text.contains("| 2024-03-01 | 14.99 | 5.00     |"), "{text}");
+}
