@@ -122,3 +122,26 @@ fn timestamps_and_minor_units_fold_as_dates_and_amounts() {
         .to_string();
     assert!(text.contains("| 2024-03-01 | 14.99 | 5.00     |"), "{text}");
 }
+
+#[test]
+fn a_filter_clause_leaves_rows_out() {
+    // `FILTER (WHERE …)` reaches the groups accumulator as `opt_filter`.
+    let config = config(ScoreMethod::Quantile);
+    let rows: Vec<common::Row> = (0..120_i64)
+        .map(|i| common::Row {
+            customer: (i % 9) as u64,
+            days_before: i * 11 % 600,
+            cents: if i % 5 == 0 { -300 } else { 500 + i },
+        })
+        .collect();
+    let purchases: Vec<common::Row> = rows.iter().filter(|r| r.cents >= 0).cloned().collect();
+    let expected = core_table(&config, &purchases);
+    let ctx = session(&config, &rows, 3, &[40, 80], 2);
+    let facts = block_on(run(
+        &ctx,
+        "SELECT patronage_facts(customer_id, order_date, amount) FILTER (WHERE amount >= 0) \
+         FROM orders GROUP BY customer_id",
+    ))
+    .unwrap();
+    assert_eq!(table_of(&facts, &facts_options(&config)), expected);
+}
