@@ -24,6 +24,7 @@
 mod aggregate;
 mod batch;
 mod error;
+mod fold;
 mod options;
 mod partial;
 mod repeat;
@@ -38,6 +39,7 @@ use serde::{Deserialize, Serialize};
 pub use self::aggregate::Aggregator;
 pub use self::batch::BatchOptions;
 pub use self::error::{BatchError, FactsError, FactsErrorKind};
+pub use self::fold::{DatedFolder, OrderParts};
 pub use self::options::{FactsConfig, FactsOptions, FrequencyBand, FrequencyBands};
 pub use self::partial::PartialFacts;
 pub use self::repeat::{RepeatSummary, RepeatSummaryBuilder};

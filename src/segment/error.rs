@@ -101,6 +101,19 @@ pub enum SegmentErrorKind {
     /// Rank scores asked of one shard of a base.
     #[error("rank scores need the whole population in one segmentation: expected quantile scores or fixed cut points for a shard")]
     RankNeedsWholePopulation,
+    /// A purchaser of a shard without a rank, or with one outside `1..=purchasers`, in
+    /// the ranks given to [`Segmenter::run_shard_ranked`](crate::Segmenter::run_shard_ranked).
+    #[error("customer `{customer}` has {found} by {dimension}: expected a rank from 1 to {purchasers}, the base's purchasers (rank every purchaser of the whole base, e.g. with `row_number()`)")]
+    RankOutOfRange {
+        /// The customer.
+        customer: crate::customer::CustomerId,
+        /// `recency`, `frequency` or `monetary`.
+        dimension: &'static str,
+        /// `no rank`, or `rank N`.
+        found: String,
+        /// The base's number of purchasers.
+        purchasers: u64,
+    },
     /// A quantile sketch capacity outside `8..=1_048_576`.
     #[error("invalid sketch capacity `{capacity}`: expected from 8 to 1048576 items per level")]
     InvalidSketchCapacity {

@@ -62,7 +62,7 @@ pub use crate::segment::rfm::{
     CompiledSegments, MonetaryBands, RecencyBuckets, ScoreRange, SegmentPreset, SegmentRow,
     SegmentTable,
 };
-pub use crate::segment::scores::{PopulationStats, StatsMethod, Thresholds};
+pub use crate::segment::scores::{PopulationStats, ShardRanks, StatsMethod, Thresholds};
 pub use crate::segment::segmentation::{
     CustomerExplanation, Dimension, GroupSummary, Segmentation, SegmentationRow, Segmenter,
 };

@@ -593,6 +593,89 @@ impl PopulationStats {
     }
 }
 
+/// The ordinal rank positions of one shard's purchasers in the whole base, computed by
+/// whoever holds the whole base in order (a query engine's `row_number()` window
+/// function), for [`Segmenter::run_shard_ranked`](crate::Segmenter::run_shard_ranked).
+///
+/// One entry per row of the shard's facts table, in its row order: the 1-based rank
+/// (`1..=n`, `n` the base's purchasers) of the row's customer among the base's
+/// purchasers, ties broken by customer id ascending, as the whole-base rank scores
+/// order them:
+///
+/// - `recency`: by days since the last purchase, *descending* (the oldest is 1);
+/// - `frequency`: by purchases in the frequency window, ascending;
+/// - `monetary`: by net spend, ascending.
+///
+/// A row without a purchase has no rank (its entry is ignored, `None` by convention).
+/// The ranks of one base must be a permutation of `1..=n` per dimension: a shard cannot
+/// check that, only that each of its purchasers has a rank in range.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShardRanks {
+    /// Rank by recency days, descending.
+    pub recency: Vec<Option<u64>>,
+    /// Rank by frequency, ascending.
+    pub frequency: Vec<Option<u64>>,
+    /// Rank by net spend, ascending.
+    pub monetary: Vec<Option<u64>>,
+}
+
+impl ShardRanks {
+    /// Checks that every column has one entry per row of `facts` and that every
+    /// purchaser has a rank in `1..=purchasers`; returns the 0-based positions
+    /// (`u32::MAX` for a row without a purchase).
+    fn positions(
+        &self,
+        facts: &FactsTable,
+        purchasers: u64,
+    ) -> Result<[Vec<u32>; 3], SegmentError> {
+        let n = facts.len();
+        let columns = [
+            ("ranks.recency", "recency", &self.recency),
+            ("ranks.frequency", "frequency", &self.frequency),
+            ("ranks.monetary", "monetary", &self.monetary),
+        ];
+        let mut out: [Vec<u32>; 3] = [Vec::new(), Vec::new(), Vec::new()];
+        for ((column, dimension, ranks), positions) in columns.into_iter().zip(&mut out) {
+            if ranks.len() != n {
+                return Err(SegmentError::new(SegmentErrorKind::LengthMismatch {
+                    column,
+                    expected: n,
+                    found: ranks.len(),
+                }));
+            }
+            positions.reserve(n);
+            for ((customer, purchases), rank) in facts
+                .customer_ids()
+                .iter()
+                .zip(facts.purchases())
+                .zip(ranks)
+            {
+                if *purchases == 0 {
+                    positions.push(u32::MAX);
+                    continue;
+                }
+                match rank {
+                    Some(rank) if (1..=purchasers).contains(rank) => {
+                        // `purchasers` fits `u32` (checked by the caller).
+                        positions.push((*rank - 1) as u32);
+                    }
+                    found => {
+                        return Err(SegmentError::new(SegmentErrorKind::RankOutOfRange {
+                            customer: *customer,
+                            dimension,
+                            found: found
+                                .map_or_else(|| "no rank".to_owned(), |r| format!("rank {r}")),
+                            purchasers,
+                        }))
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// The RFM columns of `facts` — scores, top shares, bands and named segments — with the
 /// population statistics of `population` (a shard of a base) or of `facts` itself, on
 /// up to `threads` threads; the same columns for every thread count.
@@ -601,10 +684,23 @@ impl PopulationStats {
 /// counting sort (ties by row, so by customer id), quantile thresholds from counts per
 /// value. Spend is keyed once as whole numbers at one scale and radix-sorted; that one
 /// order gives the monetary scores, the quantile thresholds and the top shares.
+#[cfg(test)]
 pub(crate) fn rfm_columns_on(
     facts: &FactsTable,
     rfm: &CompiledRfm,
     population: Option<&PopulationStats>,
+    threads: NonZeroUsize,
+) -> Result<RfmColumns, SegmentError> {
+    rfm_columns_ranked(facts, rfm, population, None, threads)
+}
+
+/// [`rfm_columns_on`] of a shard whose rank scores come from `ranks` (the base's rank
+/// positions, computed outside) rather than from an order of the whole base.
+pub(crate) fn rfm_columns_ranked(
+    facts: &FactsTable,
+    rfm: &CompiledRfm,
+    population: Option<&PopulationStats>,
+    ranks: Option<&ShardRanks>,
     threads: NonZeroUsize,
 ) -> Result<RfmColumns, SegmentError> {
     let n = facts.len();
@@ -613,6 +709,23 @@ pub(crate) fn rfm_columns_on(
             found: n,
         }));
     }
+    let positions = match (ranks, population) {
+        (Some(ranks), Some(stats)) => {
+            let purchasers = stats.monetary_total();
+            if u32::try_from(purchasers).is_err() {
+                return Err(SegmentError::new(SegmentErrorKind::TooManyCustomers {
+                    found: usize::try_from(purchasers).unwrap_or(usize::MAX),
+                }));
+            }
+            Some((ranks.positions(facts, purchasers)?, purchasers as u32))
+        }
+        _ => None,
+    };
+    let position_column = |idx: usize| {
+        positions
+            .as_ref()
+            .and_then(|(all, total)| all.get(idx).map(|p| (p.as_slice(), *total)))
+    };
     let chunks = row_chunks(n, threads.get());
     let (purchases, recency_days, frequency, monetary) = (
         facts.purchases(),
@@ -637,6 +750,7 @@ pub(crate) fn rfm_columns_on(
         settings,
         settings.recency_cut_points.as_ref(),
         population.map(|stats| &stats.recency_days),
+        position_column(0),
         Direction::Descending,
         &mut r_score,
     )?;
@@ -646,11 +760,20 @@ pub(crate) fn rfm_columns_on(
         settings,
         settings.frequency_cut_points.as_ref(),
         population.map(|stats| &stats.frequency),
+        position_column(1),
         Direction::Ascending,
         &mut f_score,
     )?;
     let (m_thresholds, purchasers_total) = if let Some(stats) = population {
-        score_spend_of_shard(&spend, &chunks, settings, stats, &mut m_score, &mut greater)?
+        score_spend_of_shard(
+            &spend,
+            &chunks,
+            settings,
+            stats,
+            position_column(2),
+            &mut m_score,
+            &mut greater,
+        )?
     } else {
         score_spend(&spend, n, &chunks, settings, &mut m_score, &mut greater)?
     };
@@ -743,16 +866,18 @@ fn score_spend_of_shard<V>(
     chunks: &[Range<usize>],
     settings: &ScoreConfig,
     stats: &PopulationStats,
+    positions: Option<(&[u32], u32)>,
     m_score: &mut [u8],
     greater: &mut [u32],
 ) -> Result<(Vec<Decimal>, u32), SegmentError>
 where
     V: Fn(usize) -> Option<Decimal> + Sync,
 {
-    let thresholds = match (&settings.monetary_cut_points, settings.method) {
-        (Some(cuts), _) => cuts.as_slice().to_vec(),
-        (None, ScoreMethod::Quantile) => stats.monetary_thresholds(settings.bins)?,
-        (None, _) => {
+    let (thresholds, ranked) = match (&settings.monetary_cut_points, settings.method, positions) {
+        (Some(cuts), _, _) => (cuts.as_slice().to_vec(), None),
+        (None, ScoreMethod::Quantile, _) => (stats.monetary_thresholds(settings.bins)?, None),
+        (None, _, Some(positions)) => (Vec::new(), Some(positions)),
+        (None, _, None) => {
             return Err(SegmentError::new(
                 SegmentErrorKind::RankNeedsWholePopulation,
             ))
@@ -761,18 +886,36 @@ where
     let table = stats.monetary_greater_table();
     let total = stats.monetary_total();
     score_spend_with_table(spend, chunks, &thresholds, &table, total, m_score, greater);
+    if let Some((positions, count)) = ranked {
+        score_positions(positions, count, settings.bins, m_score);
+    }
     Ok((thresholds, u32::try_from(total).unwrap_or(u32::MAX)))
+}
+
+/// Rank scores from 0-based positions among `count` ranked values (`u32::MAX`: a row
+/// without a rank, left [`NONE`]).
+fn score_positions(positions: &[u32], count: u32, bins: Bins, out: &mut [u8]) {
+    let ranks = RankBins::new(count, bins);
+    for (score, position) in out.iter_mut().zip(positions) {
+        *score = if *position == u32::MAX {
+            NONE
+        } else {
+            ranks.score(*position)
+        };
+    }
 }
 
 /// Scores a whole-number dimension (recency or frequency) into `out`: by cut points,
 /// by the population's quantile thresholds (`counts`, for a shard), or by the column's
 /// own ordinal ranks or quantile thresholds; returns the thresholds used.
+#[allow(clippy::too_many_arguments)] // the parts of one scoring, named at its two call sites
 fn score_whole_numbers<K>(
     key: &K,
     chunks: &[Range<usize>],
     settings: &ScoreConfig,
     cut_points: Option<&CutPoints>,
     counts: Option<&ValueCounts>,
+    positions: Option<(&[u32], u32)>,
     direction: Direction,
     out: &mut [u8],
 ) -> Result<Vec<Decimal>, SegmentError>
@@ -783,6 +926,12 @@ where
     let thresholds = match (cut_points, counts, settings.method) {
         (Some(cuts), _, _) => cuts.as_slice().to_vec(),
         (None, Some(counts), ScoreMethod::Quantile) => counts.quantile_thresholds(settings.bins)?,
+        (None, Some(_), _) if positions.is_some() => {
+            if let Some((positions, count)) = positions {
+                score_positions(positions, count, settings.bins, out);
+            }
+            return Ok(Vec::new());
+        }
         (None, Some(_), _) => {
             return Err(SegmentError::new(
                 SegmentErrorKind::RankNeedsWholePopulation,

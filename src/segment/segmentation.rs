@@ -18,7 +18,7 @@ use crate::segment::fields::{
     idx, schema, SegmentColumns, SymbolMaps, Vocabularies, SEGMENT_FIELDS,
 };
 use crate::segment::scores::{
-    rfm_columns_on, CompiledRfm, PopulationStats, RfmColumns, Thresholds,
+    rfm_columns_ranked, CompiledRfm, PopulationStats, RfmColumns, ShardRanks, Thresholds,
 };
 use crate::segment::stats::{TopShare, NONE};
 use crate::segment::vip::{VipBasis, VipConfig, VipDistance};
@@ -266,7 +266,7 @@ impl Segmenter {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn run(&self, facts: &FactsTable) -> Result<Segmentation, SegmentError> {
-        self.run_on(facts, None)
+        self.run_on(facts, None, None)
     }
 
     /// Segments one shard of a larger base with the base's [`PopulationStats`] (each
@@ -283,7 +283,59 @@ impl Segmenter {
         facts: &FactsTable,
         population: &PopulationStats,
     ) -> Result<Segmentation, SegmentError> {
-        self.run_on(facts, Some(population))
+        self.run_on(facts, Some(population), None)
+    }
+
+    /// Segments one shard of a larger base with the base's [`PopulationStats`] and, for
+    /// ordinal-rank scores, the base's rank positions of the shard's purchasers computed
+    /// outside ([`ShardRanks`]: a query engine's `row_number()` over the whole base):
+    /// every customer gets what [`Segmenter::run`] over the base would give, rank scores
+    /// included (R13). Dimensions scored by quantiles or cut points ignore their ranks;
+    /// top shares and bands come from the statistics.
+    ///
+    /// # Errors
+    ///
+    /// As [`Segmenter::run_shard`] (but not [`SegmentErrorKind::RankNeedsWholePopulation`]);
+    /// [`SegmentErrorKind::LengthMismatch`] when a rank column has not one entry per
+    /// row; [`SegmentErrorKind::RankOutOfRange`] when a purchaser has no rank or one
+    /// beyond the base's purchasers.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use patronage::segment::{PopulationStats, ScoreMethod, ShardRanks};
+    /// use patronage::{Aggregator, Config, Currency, CustomerId};
+    ///
+    /// let mut config = Config::reference();
+    /// config.segment.rfm.scores.method = ScoreMethod::Rank;
+    /// let as_of = NaiveDate::from_ymd_opt(2024, 12, 31).ok_or("bad date")?;
+    /// let mut agg = Aggregator::new(config.facts_options_on(as_of, Currency::CNY)?);
+    /// for (id, day, amount) in [(1, 3, "5.00 CNY"), (2, 20, "9.00 CNY"), (3, 9, "7.00 CNY")] {
+    ///     let date = NaiveDate::from_ymd_opt(2024, 12, day).ok_or("bad date")?;
+    ///     agg.add_purchase_on(CustomerId(id), date, amount.parse()?)?;
+    /// }
+    /// let base = agg.into_table();
+    /// let (segmenter, _) = config.segmenter(Currency::CNY)?;
+    /// let whole = segmenter.run(&base)?;
+    /// // The ranks of the whole base (oldest purchase first; least spend first).
+    /// let ranks = ShardRanks {
+    ///     recency: vec![Some(1), Some(3), Some(2)],
+    ///     frequency: vec![Some(1), Some(2), Some(3)],
+    ///     monetary: vec![Some(1), Some(3), Some(2)],
+    /// };
+    /// let stats = PopulationStats::of(&base);
+    /// let ranked = segmenter.run_shard_ranked(&base, &stats, &ranks)?;
+    /// assert_eq!(ranked, whole);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn run_shard_ranked(
+        &self,
+        facts: &FactsTable,
+        population: &PopulationStats,
+        ranks: &ShardRanks,
+    ) -> Result<Segmentation, SegmentError> {
+        self.run_on(facts, Some(population), Some(ranks))
     }
 
     /// Checks that `facts` were folded in this segmenter's currency and under its facts
@@ -334,7 +386,7 @@ impl Segmenter {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn run_owned(&self, facts: FactsTable) -> Result<Segmentation, SegmentError> {
-        let mut segmentation = self.run_without_facts(&facts, None)?;
+        let mut segmentation = self.run_without_facts(&facts, None, None)?;
         let kept = facts.into_kept_columns();
         segmentation.customers = kept.customer_ids;
         segmentation.recency_days = kept.recency_days;
@@ -350,8 +402,9 @@ impl Segmenter {
         &self,
         facts: &FactsTable,
         population: Option<&PopulationStats>,
+        ranks: Option<&ShardRanks>,
     ) -> Result<Segmentation, SegmentError> {
-        let mut segmentation = self.run_without_facts(facts, population)?;
+        let mut segmentation = self.run_without_facts(facts, population, ranks)?;
         segmentation.customers = facts.customer_ids().to_vec();
         segmentation.recency_days = facts.recency_days().to_vec();
         segmentation.frequency = facts.frequency().to_vec();
@@ -373,6 +426,7 @@ impl Segmenter {
         &self,
         facts: &FactsTable,
         population: Option<&PopulationStats>,
+        ranks: Option<&ShardRanks>,
     ) -> Result<Segmentation, SegmentError> {
         self.check_table(facts)?;
         if let Some(population) = population {
@@ -380,7 +434,7 @@ impl Segmenter {
         }
         let options = *facts.options();
         let as_of = options.as_of_date();
-        let rfm = rfm_columns_on(facts, &self.rfm, population, self.threads)?;
+        let rfm = rfm_columns_ranked(facts, &self.rfm, population, ranks, self.threads)?;
         let vip = self.vip_column(facts);
         let ctx = Context::new(as_of);
         let mut columns = SegmentColumns {
@@ -1140,5 +1194,133 @@ mod tests {
             .is_empty());
         assert_eq!(segmenter.currency(), Currency::CNY);
         assert_eq!(segmenter.schema().len(), SEGMENT_FIELDS.len());
+    }
+
+    #[test]
+    fn ranked_shards_equal_one_run() {
+        use crate::facts::{Aggregator, Facts};
+        use crate::segment::{ScoreMethod, ShardRanks};
+        let as_of = NaiveDate::from_ymd_opt(2024, 12, 31).unwrap();
+        let mut config = Config::reference();
+        config.segment.rfm.scores.method = ScoreMethod::Rank;
+        let options = config.facts_options_on(as_of, Currency::CNY).unwrap();
+        let mut agg = Aggregator::new(options);
+        let mut state = 7_u64;
+        for _ in 0..4_000 {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let customer = CustomerId(state >> 54);
+            let date = as_of - chrono::Days::new((state >> 20) % 700);
+            let cents = ((state >> 8) % 20_000) as i64;
+            let amount = crate::Money::new(Decimal::new(cents, 2), Currency::CNY);
+            if state % 13 == 0 {
+                agg.add_refund_on(
+                    customer,
+                    date,
+                    amount
+                        .checked_add(crate::Money::new(Decimal::ONE, Currency::CNY))
+                        .unwrap(),
+                )
+                .unwrap();
+            } else {
+                agg.add_purchase_on(customer, date, amount).unwrap();
+            }
+        }
+        let base = agg.into_table();
+        let (segmenter, _) = config.segmenter(Currency::CNY).unwrap();
+        let whole = segmenter.run(&base).unwrap();
+        // The whole base's ranks, as a query engine's window functions give them.
+        let rows: Vec<Facts> = base.iter().collect();
+        let purchasers: Vec<&Facts> = rows.iter().filter(|f| f.purchases > 0).collect();
+        let rank_by = |key: &dyn Fn(&Facts) -> (i128, u64)| {
+            let mut order: Vec<&Facts> = purchasers.clone();
+            order.sort_by_key(|f| key(f));
+            let mut ranks = std::collections::HashMap::new();
+            for (i, f) in order.iter().enumerate() {
+                ranks.insert(f.customer, i as u64 + 1);
+            }
+            ranks
+        };
+        let recency = rank_by(&|f| (-i128::from(f.recency_days.unwrap()), f.customer.0));
+        let frequency = rank_by(&|f| (i128::from(f.frequency), f.customer.0));
+        let monetary = rank_by(&|f| {
+            (
+                f.monetary.mantissa() * 10_i128.pow(10 - f.monetary.scale()),
+                f.customer.0,
+            )
+        });
+        let shards: Vec<FactsTable> = (0..3)
+            .map(|k| {
+                FactsTable::from_facts(
+                    options,
+                    rows.iter().filter(|f| f.customer.0 % 3 == k).cloned(),
+                )
+                .unwrap()
+            })
+            .collect();
+        let mut stats = PopulationStats::default();
+        for shard in &shards {
+            stats.merge(&PopulationStats::of(shard)).unwrap();
+        }
+        for shard in &shards {
+            let ids = shard.customer_ids();
+            let ranks = ShardRanks {
+                recency: ids.iter().map(|c| recency.get(c).copied()).collect(),
+                frequency: ids.iter().map(|c| frequency.get(c).copied()).collect(),
+                monetary: ids.iter().map(|c| monetary.get(c).copied()).collect(),
+            };
+            let part = segmenter.run_shard_ranked(shard, &stats, &ranks).unwrap();
+            assert!(!part.is_empty());
+            for row in part.iter() {
+                assert_eq!(
+                    Some(row),
+                    whole.get(row.customer),
+                    "customer {}",
+                    row.customer
+                );
+            }
+            // Without ranks, a rank config is refused for a shard.
+            let err = segmenter.run_shard(shard, &stats).unwrap_err();
+            assert_eq!(err.kind(), &SegmentErrorKind::RankNeedsWholePopulation);
+        }
+        let first = &shards[0];
+        let n = first.len();
+        let missing = ShardRanks {
+            recency: vec![Some(1); n],
+            frequency: vec![Some(1); n],
+            monetary: vec![None; n],
+        };
+        let err = segmenter
+            .run_shard_ranked(first, &stats, &missing)
+            .unwrap_err();
+        let customer = first.customer_ids()[first.purchases().iter().position(|p| *p > 0).unwrap()];
+        let purchasers = stats.monetary_total();
+        assert_eq!(
+            err.to_string(),
+            format!("customer `{customer}` has no rank by monetary: expected a rank from 1 to {purchasers}, the base's purchasers (rank every purchaser of the whole base, e.g. with `row_number()`)")
+        );
+        let beyond = ShardRanks {
+            recency: vec![Some(purchasers + 1); n],
+            ..missing.clone()
+        };
+        let err = segmenter
+            .run_shard_ranked(first, &stats, &beyond)
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("customer `{customer}` has rank {} by recency: expected a rank from 1 to {purchasers}, the base's purchasers (rank every purchaser of the whole base, e.g. with `row_number()`)", purchasers + 1)
+        );
+        let short = ShardRanks {
+            frequency: vec![Some(1)],
+            ..missing
+        };
+        let err = segmenter
+            .run_shard_ranked(first, &stats, &short)
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("column `ranks.frequency` has 1 rows: expected {n}, the population size")
+        );
     }
 }
