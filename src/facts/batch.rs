@@ -735,27 +735,51 @@ impl<'a, A: Amount> Columns<'a, A> {
         }
         starts.push(total);
 
+        // Consecutive parts make one group a thread, about as many rows each; the
+        // groups cover increasing id ranges. Each group's records are an allocation of
+        // their own, which its thread frees once it has folded them.
+        let grouping = BatchError::Inconsistent {
+            stage: "grouping the parts for the threads",
+        };
+        let bounds = group_bounds(&starts, threads.min(n_parts), total);
+        let mut groups: Vec<(Vec<R>, Vec<usize>)> = Vec::with_capacity(bounds.len());
+        for pair in bounds.windows(2) {
+            let [low, high] = pair else {
+                return Err(grouping);
+            };
+            let part_starts = starts.get(*low..=*high).ok_or_else(|| grouping.clone())?;
+            let (Some(&first), Some(&last)) = (part_starts.first(), part_starts.last()) else {
+                return Err(grouping);
+            };
+            let relative = part_starts.iter().map(|start| start - first).collect();
+            groups.push((vec![R::default(); last - first], relative));
+        }
+
         // Each chunk scatters its kept rows into its own region of each part.
-        let mut events = vec![R::default(); total];
         let mut regions: Vec<Vec<&mut [R]>> = (0..chunks.len())
             .map(|_| Vec::with_capacity(n_parts))
             .collect();
-        let mut rest: &mut [R] = &mut events;
-        for part in 0..n_parts {
-            for (chunk_regions, chunk_counts) in regions.iter_mut().zip(&counts) {
-                let len = chunk_counts
-                    .get(part)
-                    .copied()
-                    .ok_or(BatchError::Inconsistent {
-                        stage: "counting the rows of each part",
-                    })?;
-                let (region, tail) = std::mem::take(&mut rest).split_at_mut_checked(len).ok_or(
-                    BatchError::Inconsistent {
-                        stage: "scattering the rows into their parts",
-                    },
-                )?;
-                chunk_regions.push(region);
-                rest = tail;
+        for ((events, _), pair) in groups.iter_mut().zip(bounds.windows(2)) {
+            let [low, high] = pair else {
+                return Err(grouping);
+            };
+            let mut rest: &mut [R] = events;
+            for part in *low..*high {
+                for (chunk_regions, chunk_counts) in regions.iter_mut().zip(&counts) {
+                    let len = chunk_counts
+                        .get(part)
+                        .copied()
+                        .ok_or(BatchError::Inconsistent {
+                            stage: "counting the rows of each part",
+                        })?;
+                    let (region, tail) = std::mem::take(&mut rest)
+                        .split_at_mut_checked(len)
+                        .ok_or(BatchError::Inconsistent {
+                            stage: "scattering the rows into their parts",
+                        })?;
+                    chunk_regions.push(region);
+                    rest = tail;
+                }
             }
         }
         drop(counts);
@@ -769,17 +793,16 @@ impl<'a, A: Amount> Columns<'a, A> {
             });
         }
 
-        // Consecutive parts make one group a thread, about as many rows each; the
-        // groups cover increasing id ranges. Each group sorts its parts in cache and
-        // folds its customers into its own columns; the groups' columns are then
-        // appended in order.
-        let groups = group_parts(&mut events, &starts, threads.min(n_parts), total)?;
-        let folded = run_each(groups, |(group, parts)| {
-            let customers = sort_parts(group, &parts, split.shift);
+        // Each group sorts its parts in cache and folds its customers into its own
+        // columns (and frees its records, beside the other groups' work); the groups'
+        // columns are then appended in order.
+        let folded = run_each(groups, |(mut events, parts)| {
+            let customers = sort_parts(&mut events, &parts, split.shift);
             let mut table = FactsTable::with_core_capacity(*self.options, customers);
-            self.fold_runs(group, layout, &mut table).map(|()| table)
+            let folded = self.fold_runs(&events, layout, &mut table).map(|()| table);
+            drop(events);
+            folded
         });
-        drop(events);
         let mut folded = folded.into_iter();
         let mut table = match folded.next() {
             Some(first) => first?,
@@ -974,16 +997,9 @@ impl Split {
     }
 }
 
-/// Splits the scattered `events` into `n_groups` runs of consecutive parts of about
-/// as many rows each, with each group's part starts (relative to the group).
-type Groups<'e, R> = Vec<(&'e mut [R], Vec<usize>)>;
-
-fn group_parts<'e, R>(
-    events: &'e mut [R],
-    starts: &[usize],
-    n_groups: usize,
-    total: usize,
-) -> Result<Groups<'e, R>, BatchError> {
+/// Splits the parts into `n_groups` runs of consecutive parts of about as many rows
+/// each: the first part of each group, and the number of parts at the end.
+fn group_bounds(starts: &[usize], n_groups: usize, total: usize) -> Vec<usize> {
     let n_parts = starts.len().saturating_sub(1);
     let mut bounds = vec![0_usize];
     for group in 1..n_groups {
@@ -996,27 +1012,7 @@ fn group_parts<'e, R>(
         );
     }
     bounds.push(n_parts);
-    let mut groups = Vec::with_capacity(n_groups);
-    let mut rest: &mut [R] = events;
-    for pair in bounds.windows(2) {
-        let grouping = BatchError::Inconsistent {
-            stage: "grouping the parts for the threads",
-        };
-        let [low, high] = pair else {
-            return Err(grouping);
-        };
-        let part_starts = starts.get(*low..=*high).ok_or_else(|| grouping.clone())?;
-        let (Some(&first), Some(&last)) = (part_starts.first(), part_starts.last()) else {
-            return Err(grouping);
-        };
-        let (group, tail) = std::mem::take(&mut rest)
-            .split_at_mut_checked(last - first)
-            .ok_or(grouping)?;
-        rest = tail;
-        let parts: Vec<usize> = part_starts.iter().map(|start| start - first).collect();
-        groups.push((group, parts));
-    }
-    Ok(groups)
+    bounds
 }
 
 /// Sorts each part of `events` (`parts` holds their starts and the end) stably by
