@@ -13,9 +13,10 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use ballista_core::serde::{BallistaLogicalExtensionCodec, BallistaPhysicalExtensionCodec};
 use ballista_executor::executor_process::{start_executor_process, ExecutorProcessConfig};
-use patronage_datafusion::PatronageCodec;
+
+#[path = "common/cli.rs"]
+mod cli;
 
 const USAGE: &str = "\
 usage: ballista_executor --port FLIGHT_PORT --grpc-port GRPC_PORT --scheduler-port PORT [--work-dir DIR] [--cores N]
@@ -75,10 +76,7 @@ fn parse() -> Result<Option<Args>, String> {
 }
 
 async fn serve(args: Args) -> Result<(), String> {
-    let codec = Arc::new(PatronageCodec::wrapping(
-        Arc::new(BallistaLogicalExtensionCodec::default()),
-        Arc::new(BallistaPhysicalExtensionCodec::default()),
-    ));
+    let codec = cli::ballista_codec();
     let config = ExecutorProcessConfig {
         bind_host: "127.0.0.1".to_owned(),
         external_host: Some("127.0.0.1".to_owned()),
@@ -99,32 +97,5 @@ async fn serve(args: Args) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    let args = match parse() {
-        Ok(Some(args)) => args,
-        Ok(None) => {
-            print!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(message) => {
-            eprintln!("ballista_executor: {message}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("ballista_executor: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(serve(args)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("ballista_executor: {message}");
-            ExitCode::FAILURE
-        }
-    }
+    cli::run("ballista_executor", USAGE, parse(), serve)
 }

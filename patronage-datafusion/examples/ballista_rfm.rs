@@ -15,22 +15,21 @@
 //! With no arguments (or `--help`) it prints this usage and exits 0;
 //! `scripts/ballista_localhost.sh` runs it against a local cluster.
 
-use std::io::Write as _;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Instant;
 
 use ballista::prelude::{SessionConfigExt, SessionContextExt};
-use ballista_core::serde::{BallistaLogicalExtensionCodec, BallistaPhysicalExtensionCodec};
 use chrono::NaiveDate;
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::execution::SessionStateBuilder;
 use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
 use patronage::Currency;
 use patronage_datafusion::{
-    population_stats_from_bytes, register, register_segment, PatronageCodec, PatronageOptions,
+    population_stats_from_bytes, register, register_segment, PatronageOptions,
 };
 
+#[path = "common/cli.rs"]
+mod cli;
 #[path = "common/rfm.rs"]
 mod rfm;
 
@@ -83,10 +82,7 @@ fn parse() -> Result<Option<Args>, String> {
 
 async fn run(args: Args, out: &mut impl std::io::Write) -> Result<(), String> {
     let e = |e: datafusion::error::DataFusionError| e.to_string();
-    let codec = Arc::new(PatronageCodec::wrapping(
-        Arc::new(BallistaLogicalExtensionCodec::default()),
-        Arc::new(BallistaPhysicalExtensionCodec::default()),
-    ));
+    let codec = cli::ballista_codec();
     let config = SessionConfig::new_with_ballista()
         .with_ballista_logical_extension_codec(codec.clone())
         .with_ballista_physical_extension_codec(codec);
@@ -151,34 +147,8 @@ async fn run(args: Args, out: &mut impl std::io::Write) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    let args = match parse() {
-        Ok(Some(args)) => args,
-        Ok(None) => {
-            let _ = std::io::stdout().write_all(USAGE.as_bytes());
-            return ExitCode::SUCCESS;
-        }
-        Err(message) => {
-            eprintln!("ballista_rfm: {message}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(err) => {
-            eprintln!("ballista_rfm: {err}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let mut out = std::io::stdout().lock();
-    match runtime.block_on(run(args, &mut out)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) if message.contains("Broken pipe") => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("ballista_rfm: {message}");
-            ExitCode::FAILURE
-        }
-    }
+    cli::run("ballista_rfm", USAGE, parse(), |args| async move {
+        let mut out = std::io::stdout().lock();
+        run(args, &mut out).await
+    })
 }

@@ -16,11 +16,12 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use ballista_core::serde::{BallistaLogicalExtensionCodec, BallistaPhysicalExtensionCodec};
 use ballista_scheduler::cluster::BallistaCluster;
 use ballista_scheduler::config::SchedulerConfig;
 use ballista_scheduler::scheduler_process::start_server;
-use patronage_datafusion::PatronageCodec;
+
+#[path = "common/cli.rs"]
+mod cli;
 
 const USAGE: &str = "\
 usage: ballista_scheduler --port PORT
@@ -45,10 +46,7 @@ fn parse_port() -> Result<Option<u16>, String> {
 }
 
 async fn serve(port: u16) -> Result<(), String> {
-    let codec = Arc::new(PatronageCodec::wrapping(
-        Arc::new(BallistaLogicalExtensionCodec::default()),
-        Arc::new(BallistaPhysicalExtensionCodec::default()),
-    ));
+    let codec = cli::ballista_codec();
     let config = SchedulerConfig {
         bind_host: "127.0.0.1".to_owned(),
         external_host: "127.0.0.1".to_owned(),
@@ -69,32 +67,5 @@ async fn serve(port: u16) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    let port = match parse_port() {
-        Ok(Some(port)) => port,
-        Ok(None) => {
-            print!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(message) => {
-            eprintln!("ballista_scheduler: {message}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("ballista_scheduler: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(serve(port)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("ballista_scheduler: {message}");
-            ExitCode::FAILURE
-        }
-    }
+    cli::run("ballista_scheduler", USAGE, parse_port(), serve)
 }

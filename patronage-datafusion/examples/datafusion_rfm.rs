@@ -44,6 +44,8 @@ use patronage_datafusion::{
     population_stats_from_bytes, register, register_segment, PatronageOptions,
 };
 
+#[path = "common/cli.rs"]
+mod cli;
 #[path = "common/rfm.rs"]
 mod rfm;
 
@@ -338,36 +340,16 @@ async fn run(args: Args, out: &mut impl std::io::Write) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    let args = match parse_args() {
-        Ok(args) => args,
-        Err(Stop::Help) => {
-            let _ = std::io::stdout().write_all(USAGE.as_bytes());
-            return ExitCode::SUCCESS;
-        }
-        Err(Stop::Fail(message)) => {
-            eprintln!("datafusion_rfm: {message}");
-            return ExitCode::FAILURE;
-        }
+    let parsed = match parse_args() {
+        Ok(args) => Ok(Some(args)),
+        Err(Stop::Help) => Ok(None),
+        Err(Stop::Fail(message)) => Err(message),
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("datafusion_rfm: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let mut out = std::io::stdout().lock();
-    match runtime.block_on(run(args, &mut out)) {
-        Ok(()) => ExitCode::SUCCESS,
-        // A closed stdout (`| head`) is not an error of the job.
-        Err(message) if message.contains("Broken pipe") => ExitCode::SUCCESS,
-        Err(message) => {
-            let _ = out.flush();
-            eprintln!("datafusion_rfm: {message}");
-            ExitCode::FAILURE
-        }
-    }
+    cli::run("datafusion_rfm", USAGE, parsed, |args| async move {
+        let mut out = std::io::stdout().lock();
+        let done = run(args, &mut out).await;
+        // What was printed goes out before an error message.
+        let _ = out.flush();
+        done
+    })
 }
