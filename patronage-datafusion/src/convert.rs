@@ -158,6 +158,16 @@ pub(crate) fn minor_units(value: Decimal, minor: u8) -> Result<i128> {
     })
 }
 
+/// A struct array of `fields` over `arrays`, null where `valid` is false (no null
+/// buffer when every row is valid).
+fn struct_array(fields: Fields, arrays: Vec<ArrayRef>, valid: Vec<bool>) -> Result<StructArray> {
+    let nulls = valid
+        .iter()
+        .any(|v| !v)
+        .then(|| datafusion::arrow::buffer::NullBuffer::from(valid));
+    Ok(StructArray::try_new(fields, arrays, nulls)?)
+}
+
 fn band_name(band: FrequencyBand) -> &'static str {
     match band {
         FrequencyBand::Monthly => "monthly",
@@ -263,11 +273,7 @@ impl FactsColumns {
     /// The facts structs.
     pub(crate) fn finish(self, minor: u8) -> Result<StructArray> {
         let (arrays, valid) = self.arrays(minor)?;
-        let nulls = valid
-            .iter()
-            .any(|v| !v)
-            .then(|| datafusion::arrow::buffer::NullBuffer::from(valid));
-        Ok(StructArray::try_new(facts_fields(minor), arrays, nulls)?)
+        struct_array(facts_fields(minor), arrays, valid)
     }
 }
 
@@ -576,15 +582,7 @@ impl SegmentationColumns {
 
     pub(crate) fn finish(self, minor: u8) -> Result<StructArray> {
         let (arrays, valid) = self.arrays(minor)?;
-        let nulls = valid
-            .iter()
-            .any(|v| !v)
-            .then(|| datafusion::arrow::buffer::NullBuffer::from(valid));
-        Ok(StructArray::try_new(
-            segmentation_fields(minor),
-            arrays,
-            nulls,
-        )?)
+        struct_array(segmentation_fields(minor), arrays, valid)
     }
 }
 
